@@ -1,0 +1,2 @@
+app_name = "aggregation"
+urlpatterns: list = []

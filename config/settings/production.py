@@ -1,0 +1,25 @@
+"""Production: PostgreSQL, Redis, Celery workers, gunicorn behind a TLS-terminating proxy.
+
+Every secret and host comes from the environment; a missing one stops the process at start.
+"""
+from config.env import envbool, envint, envlist, envstr
+
+from .base import *  # noqa: F401,F403
+
+DEBUG = False
+SECRET_KEY = envstr("SECRET_KEY")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", [])
+if not ALLOWED_HOSTS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"

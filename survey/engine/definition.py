@@ -1,0 +1,221 @@
+"""The survey definition as frozen dataclasses, read from the versioned TOML file.
+
+`Definition.from_dict` accepts the TOML shape (also what `to_dict` writes and the database
+stores) and checks the structure (see `structure.py`); a bad definition raises
+`DefinitionError` listing every problem at once.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+ITEM_KINDS = ("one", "marks")
+FOLLOWUP_KINDS = ("month", "text")
+FIELD_KINDS = ("choice", "text", "phone", "email")
+FILLERS = ("ministry", "respondent")
+CHECK_KINDS = ("pattern", "keywords_any")
+SEVERITIES = ("error", "warning")
+
+
+class DefinitionError(ValueError):
+    """The definition itself is malformed; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("survey definition is invalid:\n- " + "\n- ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`any_of`: the answer is (one item) or marks (marks item) one of the codes;
+    `marked_without`: a marks item is answered and this code is not marked."""
+
+    item: str
+    any_of: tuple[str, ...] = ()
+    marked_without: str | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    code: str
+    mark: str
+    text: str
+    sheet_text: str | None = None
+    goto: str | None = None
+    note: str | None = None
+
+    @property
+    def display(self) -> str:
+        """The option as shown in lists and drop-downs: circled digit + text."""
+        return f"{self.mark}{self.text}"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    item: str
+    label: str
+    kind: str
+    when: tuple[str, ...]
+    prompt: str
+    required: bool = True
+    attachments: bool = False
+    max_length: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The answers key of this follow-up, e.g. "2:予定年月"."""
+        return f"{self.item}:{self.label}"
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    label: str
+    kind: str
+    text: str
+    sheet_text: str
+    options: tuple[Option, ...]
+    org_kinds: tuple[str, ...] = ()
+    only_if: Condition | None = None
+    followups: tuple[FollowUp, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(o.code for o in self.options)
+
+    def option(self, code: str) -> Option | None:
+        """The option with this code, or None."""
+        return next((o for o in self.options if o.code == code), None)
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+    kind: str
+    code: str
+    message: str
+    severity: str = "error"
+    pattern: str | None = None
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RespondentField:
+    label: str
+    kind: str
+    filled_by: str
+    required: bool
+    guidance: str = ""
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+    aliases: tuple[tuple[str, str], ...] = ()
+    strip_spaces: bool = False
+    checks: tuple[FieldCheck, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrgKind:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Guidance:
+    id: str
+    place: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RiskLevel:
+    id: str
+    label: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class RiskRule:
+    id: str
+    level: str
+    label: str
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class Definition:
+    code: str
+    version: str
+    title: str
+    sheet_title: str
+    scheme: str
+    deadline: str | None
+    marks: tuple[str, ...]
+    org_kinds: tuple[OrgKind, ...]
+    guidance: tuple[Guidance, ...]
+    respondent_fields: tuple[RespondentField, ...]
+    items: tuple[Item, ...]
+    risk_levels: tuple[RiskLevel, ...]
+    risk_rules: tuple[RiskRule, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Definition:
+        """Build and check a definition from its dict form (TOML shape)."""
+        from .serial import definition_from_dict
+        from .structure import check_definition
+
+        defn = definition_from_dict(data)
+        check_definition(defn)
+        return defn
+
+    def to_dict(self) -> dict[str, Any]:
+        """The dict form; `Definition.from_dict(d.to_dict()) == d`."""
+        from .serial import definition_to_dict
+
+        return definition_to_dict(self)
+
+    def item(self, item_id: str) -> Item:
+        """The item with this id (KeyError if there is none)."""
+        return self._items_by_id[item_id]
+
+    def respondent_field(self, label: str) -> RespondentField:
+        """The respondent field with this label (KeyError if there is none)."""
+        return self._fields_by_label[label]
+
+    def org_kind_label(self, org_kind: str) -> str:
+        return next(k.label for k in self.org_kinds if k.id == org_kind)
+
+    def check_org_kind(self, org_kind: str) -> None:
+        """Raise ValueError for an org kind the definition does not know."""
+        if org_kind not in {k.id for k in self.org_kinds}:
+            raise ValueError(f"unknown org_kind {org_kind!r}")
+
+    @cached_property
+    def _items_by_id(self) -> dict[str, Item]:
+        return {i.id: i for i in self.items}
+
+    @cached_property
+    def _fields_by_label(self) -> dict[str, RespondentField]:
+        return {f.label: f for f in self.respondent_fields}
+
+    @cached_property
+    def followups(self) -> dict[str, FollowUp]:
+        """Every follow-up by its answers key, in survey order."""
+        return {f.key: f for i in self.items for f in i.followups}
+
+    @cached_property
+    def branching_ids(self) -> frozenset[str]:
+        """Items whose answer decides which later items apply."""
+        gotos = {i.id for i in self.items if any(o.goto for o in i.options)}
+        referenced = {i.only_if.item for i in self.items if i.only_if}
+        return frozenset(gotos | referenced)
+
+
+def load_definition(path: str | Path) -> Definition:
+    """Read and check a definition file (TOML)."""
+    with open(path, "rb") as fh:
+        return Definition.from_dict(tomllib.load(fh))

@@ -1,0 +1,26 @@
+"""Models of the portal. Writes go through survey.services, reads through survey.selectors."""
+from .accounts import LoginFailure, Role, User
+from .audit import AuditLog
+from .jobs import Job
+from .organizations import Organization, OrgKind
+from .responses import AnswerFact, Response, ResponseStatus, ResponseVersion, VersionSource
+from .rounds import Round, RoundStatus, RoundTarget, SurveyVersion
+
+__all__ = [
+    "AnswerFact",
+    "AuditLog",
+    "Job",
+    "LoginFailure",
+    "Organization",
+    "OrgKind",
+    "Response",
+    "ResponseStatus",
+    "ResponseVersion",
+    "Role",
+    "Round",
+    "RoundStatus",
+    "RoundTarget",
+    "SurveyVersion",
+    "User",
+    "VersionSource",
+]

@@ -1,0 +1,108 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", "下書き"
+    SUBMITTED = "submitted", "提出済"
+
+
+class VersionSource(models.TextChoices):
+    WEB = "web", "画面入力"
+    SHEET_UPLOAD = "sheet_upload", "回答シート（団体）"
+    BULK_IMPORT = "bulk_import", "回答シート（一括取込）"
+    COMMAND = "command", "コマンド"
+
+
+class Response(models.Model):
+    """The answer of one organisation to one round; its history is in ResponseVersion."""
+
+    round = models.ForeignKey("survey.Round", on_delete=models.PROTECT, related_name="responses")
+    organization = models.ForeignKey("survey.Organization", on_delete=models.PROTECT, related_name="responses")
+    # Copied from the organisation so that roll-ups can group without a join.
+    prefecture_code = models.CharField(max_length=2, db_index=True)
+    org_kind = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT)
+    current_version = models.ForeignKey(
+        "survey.ResponseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_version = models.ForeignKey(
+        "survey.ResponseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Bumped on every save; a save that started from an older revision is a conflict.
+    revision = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    risk_level = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["organization__code"]
+        constraints = [models.UniqueConstraint(fields=["round", "organization"], name="response_unique_per_round")]
+        indexes = [models.Index(fields=["round", "status", "prefecture_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.organization_id}"
+
+
+class ResponseVersion(models.Model):
+    """One saved state of a response. Versions are never changed or deleted."""
+
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=ResponseStatus.choices)
+    answers = models.JSONField(default=dict)
+    respondent = models.JSONField(default=dict)
+    risk_level = models.CharField(max_length=10, blank=True)
+    risk_rules = models.JSONField(default=list)
+    source = models.CharField(max_length=20, choices=VersionSource.choices, default=VersionSource.WEB)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    acting_organization = models.ForeignKey(
+        "survey.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="回答操作を行った利用者の団体（代理回答なら都道府県）",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    cleared_items = models.JSONField(default=list, help_text="分岐で対象外になり消去された項目")
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_path = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["response", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "number"], name="response_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["response", "file_sha256"], condition=~Q(file_sha256=""), name="response_version_file_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response} v{self.number}"
+
+    @property
+    def is_proxy(self) -> bool:
+        """True when someone of another organisation (the prefecture) acted for this one."""
+        return self.acting_organization_id not in (None, self.response.organization_id)
+
+
+class AnswerFact(models.Model):
+    """One counted answer of a submitted response, flattened for roll-ups grouped in the database.
+
+    Kept current by the submission service: one row per applicable item (option code, or '' when
+    left unanswered) and one row per mark of a multi-select item. Items that do not apply have no row.
+    """
+
+    round = models.ForeignKey("survey.Round", on_delete=models.CASCADE, related_name="+")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="facts")
+    version = models.ForeignKey(ResponseVersion, on_delete=models.CASCADE, related_name="+")
+    prefecture_code = models.CharField(max_length=2)
+    org_kind = models.CharField(max_length=20)
+    item = models.CharField(max_length=20)
+    option = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["round", "item", "option"]),
+            models.Index(fields=["round", "prefecture_code", "item", "option"]),
+        ]

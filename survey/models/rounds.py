@@ -1,0 +1,85 @@
+from functools import cached_property
+
+from django.db import models
+from django.utils import timezone
+
+
+
+class SurveyVersion(models.Model):
+    """One version of a survey definition file, loaded into the database as JSON."""
+
+    code = models.CharField(max_length=50)
+    version = models.CharField(max_length=20)
+    title = models.CharField(max_length=200)
+    definition = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["code", "version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="survey_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.version})"
+
+    @cached_property
+    def engine(self):
+        """The definition as the engine's frozen dataclasses (survey.engine.Definition)."""
+        from survey.engine import Definition
+
+        return Definition.from_dict(self.definition)
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", "準備中"
+    OPEN = "open", "回答受付中"
+    CLOSED = "closed", "締切済"
+
+
+class Round(models.Model):
+    """A survey round (調査回): a survey version, a deadline, its targets and the ministry's fields."""
+
+    survey = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="rounds")
+    title = models.CharField("調査回名", max_length=200)
+    deadline = models.DateTimeField("回答期限")
+    status = models.CharField("状態", max_length=10, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
+    scheme = models.CharField("制度等", max_length=200)
+    attribute = models.CharField("属性", max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-deadline", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN and timezone.now() <= self.deadline
+
+    @property
+    def days_left(self) -> int:
+        return (timezone.localdate(self.deadline) - timezone.localdate()).days
+
+
+class RoundTarget(models.Model):
+    """An organisation asked to answer a round, with the ministry-filled fields."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="targets")
+    organization = models.ForeignKey("survey.Organization", on_delete=models.PROTECT, related_name="targets")
+    attribute = models.CharField("属性", max_length=500, blank=True, help_text="空なら調査回の属性")
+    delegated = models.BooleanField(
+        "都道府県が代理回答", default=False, help_text="条例等で事務を委任しており、都道府県が回答する"
+    )
+
+    class Meta:
+        ordering = ["organization__code"]
+        constraints = [models.UniqueConstraint(fields=["round", "organization"], name="round_target_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.round} / {self.organization}"
+
+    @property
+    def effective_attribute(self) -> str:
+        return self.attribute or self.round.attribute

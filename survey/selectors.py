@@ -1,0 +1,81 @@
+"""Read operations. Organisation scoping comes from survey.access; roll-ups group in the database."""
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+
+from survey.access import organizations_visible_to
+from survey.models import OrgKind, Response, ResponseStatus, ResponseVersion, Round, RoundStatus, RoundTarget, User
+
+
+def rounds_for_user(user: User) -> QuerySet[Round]:
+    """Rounds the user takes part in (officers) or oversees (ministry, administrators)."""
+    qs = Round.objects.select_related("survey")
+    if user.sees_whole_country:
+        return qs
+    return qs.filter(targets__organization__in=organizations_visible_to(user)).exclude(
+        status=RoundStatus.DRAFT
+    ).distinct()
+
+
+def current_round_for_user(user: User) -> Round | None:
+    """The open round nearest its deadline, else the latest one."""
+    qs = rounds_for_user(user)
+    return qs.filter(status=RoundStatus.OPEN).order_by("deadline").first() or qs.first()
+
+
+STATUS_NOT_STARTED = "not_started"
+STATUS_LABELS = {STATUS_NOT_STARTED: "未着手", ResponseStatus.DRAFT: "下書き", ResponseStatus.SUBMITTED: "提出済"}
+
+
+def targets_with_status(*, round: Round, user: User, prefecture: str = "", kind: str = "", status: str = "",
+                        q: str = "") -> QuerySet[RoundTarget]:
+    """The round's targets the user may see, each annotated with its response's state.
+
+    Annotations: resp_status, resp_submitted_at, resp_updated_at, resp_risk, resp_revision,
+    resp_has_draft (a draft newer than the submitted version).
+    """
+    responses = Response.objects.filter(round=round, organization=OuterRef("organization"))
+    qs = (
+        RoundTarget.objects.filter(round=round, organization__in=organizations_visible_to(user))
+        .select_related("organization")
+        .annotate(
+            resp_status=Subquery(responses.values("status")[:1]),
+            resp_submitted_at=Subquery(responses.values("submitted_at")[:1]),
+            resp_updated_at=Subquery(responses.values("updated_at")[:1]),
+            resp_risk=Subquery(responses.values("risk_level")[:1]),
+            resp_current=Subquery(responses.values("current_version_id")[:1]),
+            resp_submitted=Subquery(responses.values("submitted_version_id")[:1]),
+        )
+    )
+    if prefecture:
+        qs = qs.filter(organization__prefecture_code=prefecture)
+    if kind:
+        qs = qs.filter(organization__kind=kind)
+    if status == STATUS_NOT_STARTED:
+        qs = qs.filter(resp_status__isnull=True)
+    elif status:
+        qs = qs.filter(resp_status=status)
+    if q:
+        qs = qs.filter(Q(organization__name__contains=q) | Q(organization__prefecture_name__contains=q)
+                       | Q(organization__code__startswith=q))
+    return qs.order_by("organization__code")
+
+
+def status_counts(*, round: Round, user: User) -> dict[str, int]:
+    """Targets, submitted, draft and not started among the targets the user may see."""
+    visible = organizations_visible_to(user)
+    targets = RoundTarget.objects.filter(round=round, organization__in=visible).count()
+    by_status = dict(
+        Response.objects.filter(round=round, organization__in=visible)
+        .values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    submitted = by_status.get(ResponseStatus.SUBMITTED, 0)
+    draft = by_status.get(ResponseStatus.DRAFT, 0)
+    return {"targets": targets, "submitted": submitted, "draft": draft, "not_started": targets - submitted - draft}
+
+
+def versions_of(response: Response) -> QuerySet[ResponseVersion]:
+    """Every kept version of a response, newest first, with who acted."""
+    return response.versions.select_related("created_by", "acting_organization").order_by("-number")
+
+
+def org_kind_choices() -> list[tuple[str, str]]:
+    return list(OrgKind.choices)

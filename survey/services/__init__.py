@@ -1,0 +1,1 @@
+"""Write operations. Each is atomic, takes the acting user and writes its audit row."""

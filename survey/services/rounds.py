@@ -1,0 +1,75 @@
+"""Loading survey definitions and creating rounds."""
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from survey import engine
+from survey.audit import Action, audit
+from survey.models import Organization, Round, RoundStatus, RoundTarget, SurveyVersion, User
+
+DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
+
+
+class DefinitionChanged(Exception):
+    """A definition file changed without a new version number."""
+
+
+def survey_version_load(path: Path) -> tuple[SurveyVersion, bool]:
+    """Load a definition file; returns (version, created). A version is immutable once loaded."""
+    defn = engine.load_definition(path)
+    data = defn.to_dict()
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    existing = SurveyVersion.objects.filter(code=defn.code, version=defn.version).first()
+    if existing is not None:
+        if existing.sha256 != digest:
+            raise DefinitionChanged(
+                f"{path.name}: 調査定義 {defn.code} {defn.version} は既に別の内容で登録されています。"
+                "内容を変える場合は version を上げてください。"
+            )
+        return existing, False
+    return SurveyVersion.objects.create(
+        code=defn.code, version=defn.version, title=defn.title, definition=data, sha256=digest
+    ), True
+
+
+def default_definition_path() -> Path:
+    """The newest definition file shipped with the portal."""
+    return sorted(DEFINITIONS_DIR.glob("*.toml"))[-1]
+
+
+@transaction.atomic
+def round_create(
+    *,
+    survey: SurveyVersion,
+    title: str,
+    deadline: datetime,
+    scheme: str,
+    attribute: str = "",
+    organizations=None,
+    open_now: bool = True,
+    acting_user: User | None = None,
+) -> Round:
+    """Create a round for `organizations` (default: every active organisation of the master)."""
+    orgs = organizations if organizations is not None else Organization.objects.filter(is_active=True)
+    rnd = Round.objects.create(
+        survey=survey, title=title, deadline=deadline, scheme=scheme, attribute=attribute,
+        status=RoundStatus.OPEN if open_now else RoundStatus.DRAFT,
+        opened_at=timezone.now() if open_now else None,
+    )
+    RoundTarget.objects.bulk_create([RoundTarget(round=rnd, organization=o) for o in orgs], batch_size=1000)
+    audit(Action.ROUND_CHANGE, actor=acting_user, target=f"round:{rnd.pk}", created=True, title=title)
+    return rnd
+
+
+@transaction.atomic
+def target_set_delegated(*, target: RoundTarget, delegated: bool, acting_user: User, request=None) -> RoundTarget:
+    """Mark a municipality as answered by its prefecture (or undo it)."""
+    target.delegated = delegated
+    target.save(update_fields=["delegated"])
+    audit(Action.DELEGATION, actor=acting_user, request=request, organization=target.organization,
+          target=f"round:{target.round_id}/org:{target.organization.code}", delegated=delegated)
+    return target

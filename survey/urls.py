@@ -1,0 +1,8 @@
+"""URLs of the portal, grouped by what they act on (one module each)."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("survey.urls_answering")),
+    path("accounts/", include("survey.urls_accounts")),
+    path("manage/", include("survey.urls_manage")),
+]

@@ -1,0 +1,224 @@
+"""Fixtures shared by every test folder: a real Celery worker, Playwright pages, axe checks.
+
+Nothing from the project's apps is imported at module level, so pure tests (tests/engine)
+never pay for, or break on, the Django models.
+
+- `celery_worker_process`, `real_celery`: a real `celery -A config worker` on the test database.
+- `live_browser`, `page`: headless Debian Chromium through Playwright, one context per test,
+  locale ja-JP, base URL = pytest-django's `live_server`; screenshot on failure.
+- `assert_accessible` (fixture and function): axe-core, failing on serious/critical violations.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+# Playwright's sync API keeps an event loop in the main thread, and Django then refuses ORM
+# calls from test code ("cannot be called from an async context"); the tests are synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS_DIR = Path(os.environ.get("TEST_ARTIFACTS_DIR", "/tmp/test-artifacts"))
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps dialling out through a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+WORKER_START_TIMEOUT = 60  # seconds; a cold start imports Django and the project once
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures can tell whether the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_static_storage():
+    """Serve static files without the collectstatic manifest (tests run with DEBUG=False)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    storages = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(STORAGES=storages):
+        yield
+
+
+# --- Celery ---------------------------------------------------------------------------------
+
+
+def _test_database_url(settings_dict: dict) -> str:
+    """DATABASE_URL pointing at the database pytest-django created (test_<name>)."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + settings_dict["NAME"]))
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup) -> Iterator[str]:
+    """A real `celery -A config worker` subprocess on the test database; yields its node name.
+
+    Needs REDIS_URL (scripts/test sets it) and PostgreSQL, since the worker is another process
+    and must see the same database. Tests that hand it work must commit their data: use
+    `real_celery`, which is transactional.
+    """
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("REDIS_URL is not set: the real Celery worker needs Redis (run scripts/test)")
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the real Celery worker needs PostgreSQL (DATABASE_URL) to share the test database")
+
+    node = f"pytest-{uuid.uuid4().hex[:8]}@%h"
+    log_path = ARTIFACTS_DIR / "celery-worker.log"
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(connection.settings_dict),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+               "--concurrency=1", "-Q", "celery", "-n", node, "--without-gossip",
+               "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        nodename = _wait_for_worker(process, node.replace("%h", _hostname()), log_path)
+        yield nodename
+    finally:
+        _stop(process)
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _wait_for_worker(process: subprocess.Popen, nodename: str, log_path: Path) -> str:
+    """Block until the worker answers a control ping (the API behind `celery inspect ping`)."""
+    from config.celery import app
+
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"Celery worker exited with {process.returncode}:\n{_tail(log_path)}")
+        if app.control.ping(destination=[nodename], timeout=0.5):
+            return nodename
+    _stop(process)
+    pytest.fail(f"Celery worker did not answer ping in {WORKER_START_TIMEOUT}s:\n{_tail(log_path)}")
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def real_celery(celery_worker_process, transactional_db) -> Iterator[str]:
+    """Send tasks to the real worker for this test (not eager); yields the worker's node name."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield celery_worker_process
+    finally:
+        app.conf.task_always_eager = previous
+
+
+# --- Playwright -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_browser():
+    """Headless Debian Chromium (Playwright's own browser downloads are not reachable here)."""
+    if not Path(CHROMIUM_PATH).exists():
+        message = f"{CHROMIUM_PATH} is missing (scripts/test installs Debian's chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(request, live_browser, live_server):
+    """A page in a fresh ja-JP browser context whose base URL is the live server.
+
+    `page.goto("/accounts/login/")` works. On failure a full-page screenshot goes to
+    TEST_ARTIFACTS_DIR (default /tmp/test-artifacts).
+    """
+    context = live_browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo",
+                                       base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+            _screenshot(page, request.node.nodeid)
+        context.close()
+
+
+def _screenshot(page, nodeid: str) -> None:
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS_DIR / (re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid) + ".png")
+    try:
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+    except Exception as exc:  # the test already failed; a missing screenshot must not hide why
+        print(f"screenshot failed: {exc}")
+
+
+def assert_accessible(page, *, impacts=("critical", "serious")) -> None:
+    """Run axe-core on the page as it is now; fail listing every violation of these impacts."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = [v for v in Axe().run(page).response["violations"] if v.get("impact") in impacts]
+    if violations:
+        lines = [f"{len(violations)} accessibility violation(s) on {page.url}:"]
+        for v in violations:
+            lines.append(f"- [{v['impact']}] {v['id']}: {v['help']} ({v.get('helpUrl', '')})")
+            lines.extend(f"    at {node['target']}" for node in v["nodes"])
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+@pytest.fixture(name="assert_accessible")
+def assert_accessible_fixture():
+    """`assert_accessible(page)` as a fixture, so test modules need not import conftest."""
+    return assert_accessible
