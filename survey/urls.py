@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("survey.urls_answering")),
     path("accounts/", include("survey.urls_accounts")),
     path("manage/", include("survey.urls_manage")),
+    path("publish/", include("survey.urls_publish")),
 ]

@@ -75,6 +75,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "survey.User"
+# E-mail + password, with the per-account limit on wrong passwords (LOGIN_FAILURE_LIMIT).
+AUTHENTICATION_BACKENDS = ["survey.auth.ThrottledEmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -117,7 +119,7 @@ STATICFILES_DIRS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Uploaded answer sheets and generated workbooks live outside the web root and are only ever
 # served by views that check permissions first. There is deliberately no MEDIA_URL.

@@ -14,6 +14,12 @@ if not ALLOWED_HOSTS:
 
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production")
 
+# Hashed, compressed static files, collected at deploy time (manage.py collectstatic).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)

@@ -1,7 +1,7 @@
 """Every user-facing message of the engine, in one place.
 
 The engine is pure (no Django), so these are plain format strings; the web layer shows them
-as they are. Placeholders: `label` is the item label ("Q4"), `field` a respondent field.
+as they are. Placeholders: `label` is the item's label from the definition, `field` a respondent field.
 """
 
 INVALID_OPTION = "{label}：「{value}」は選択肢にありません。{first}〜{last}から選んでください。"
@@ -33,6 +33,7 @@ FOLLOWUP_REQUIRED = "{label}：「{marks}」を選んだ場合は{followup}を�
 UNKNOWN_FIELD = "回答者情報に「{value}」という欄はありません。"
 RESPONDENT_REQUIRED = "{field}を入力してください。"
 RESPONDENT_CHOICE_REQUIRED = "{field}を選択してください（{choices}）。"
+INVALID_FIELD_VALUE = "{field}：値の形式が正しくありません（「{value}」）。"
 INVALID_CHOICE = "{field}：「{value}」は選択肢にありません。{choices}から選んでください。"
 INVALID_PHONE = (
     "{field}：「{value}」は電話番号として読み取れません。"

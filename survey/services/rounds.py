@@ -73,3 +73,14 @@ def target_set_delegated(*, target: RoundTarget, delegated: bool, acting_user: U
     audit(Action.DELEGATION, actor=acting_user, request=request, organization=target.organization,
           target=f"round:{target.round_id}/org:{target.organization.code}", delegated=delegated)
     return target
+
+
+@transaction.atomic
+def round_set_status(*, round: Round, status: str, acting_user: User, request=None) -> Round:
+    """Open or close a round (準備中 → 回答受付中 → 締切済)."""
+    round.status = status
+    if status == RoundStatus.OPEN and round.opened_at is None:
+        round.opened_at = timezone.now()
+    round.save(update_fields=["status", "opened_at"])
+    audit(Action.ROUND_CHANGE, actor=acting_user, request=request, target=f"round:{round.pk}", status=status)
+    return round

@@ -1,7 +1,226 @@
+"""Answering: home, round status list, response pages, the questionnaire and submission.
+
+Every organisation-scoped fetch goes through survey.access; writes go through one service.
+"""
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from survey import access, selectors
+from survey.audit import Action, audit
+from survey.forms.answering import (
+    DelegationForm,
+    QuestionnaireForm,
+    StatusFilterForm,
+    SubmitForm,
+    answer_rows,
+    branching_data,
+    cleared_message,
+    conflict_rows,
+    form_data,
+    full_issues,
+    respondent_rows,
+)
+from survey.services.responses import ResponseConflict, ResponseInvalid, response_save
+from survey.services.rounds import target_set_delegated
+
+STATUS_PAGE_SIZE = 50
+DEADLINE_PASSED = "回答期限を過ぎているため、回答の入力・提出はできません。"
+
+
+def _own_target(user, rnd):
+    """The user's own organisation's target in `rnd`, or None."""
+    if rnd is None or not user.is_officer or user.organization is None:
+        return None
+    try:
+        return access.target_get_for_user(user, rnd.pk, user.organization.code)
+    except Http404:
+        return None
 
 
 @login_required
 def home(request):
-    return render(request, "survey/home.html", {})
+    """The start page: by role, the current round and what to do next."""
+    user = request.user
+    if user.sees_whole_country:
+        rounds = [(rnd, selectors.status_counts(round=rnd, user=user)) for rnd in selectors.rounds_for_user(user)[:20]]
+        return render(request, "survey/home_ministry.html", {"rounds": rounds})
+    rnd = selectors.current_round_for_user(user)
+    target = _own_target(user, rnd)
+    response = access.response_get_for_user(user, rnd.pk, target.organization.code) if target else None
+    context = {"round": rnd, "target": target, "response": response,
+               "can_answer": bool(target and access.can_answer_for(user, target))}
+    if rnd is not None and user.is_prefecture_officer:
+        context["municipalities"] = selectors.targets_with_status(round=rnd, user=user).exclude(
+            organization=user.organization)
+        context["counts"] = selectors.status_counts(round=rnd, user=user)
+    return render(request, "survey/home_officer.html", context)
+
+
+@login_required
+def round_status(request, round_id: int):
+    """The round's targets the user may see, with their state; filters and pages."""
+    rnd = access.round_get_for_user(request.user, round_id)
+    filters = StatusFilterForm(request.GET, user=request.user)
+    targets = selectors.targets_with_status(round=rnd, user=request.user, **filters.values())
+    page = Paginator(targets, STATUS_PAGE_SIZE).get_page(request.GET.get("page"))
+    for target in page:
+        target.can_manage = access.can_manage_delegation(request.user, target)
+    return render(request, "survey/round_status.html", {
+        "round": rnd, "filters": filters, "page": page,
+        "counts": selectors.status_counts(round=rnd, user=request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def target_delegation(request, round_id: int, org_code: str):
+    """Confirm, then mark (or unmark) a municipality as answered by its prefecture."""
+    target = access.target_get_for_user(request.user, round_id, org_code)
+    if not access.can_manage_delegation(request.user, target):
+        raise PermissionDenied("代理回答を設定する権限がありません。")
+    form = DelegationForm(request.POST or None, initial={"delegated": not target.delegated})
+    if request.method == "POST" and form.is_valid():
+        target_set_delegated(target=target, delegated=form.cleaned_data["delegated"],
+                             acting_user=request.user, request=request)
+        done = "代理回答の対象にしました" if target.delegated else "代理回答の対象から外しました"
+        messages.success(request, f"{target.organization.name}を{done}。")
+        return redirect("round_status", round_id=round_id)
+    return render(request, "survey/delegation_confirm.html", {"target": target, "form": form,
+                                                              "round": target.round})
+
+
+def _response_page(request, target, response, version, *, history: bool):
+    """Read-only page of one version (or of nothing yet); writes the VIEW_RESPONSE audit row."""
+    defn = target.round.survey.engine
+    org = target.organization
+    audit(Action.VIEW_RESPONSE, actor=request.user, request=request, organization=org,
+          target=f"round:{target.round_id}/org:{org.code}" + (f"/v{version.number}" if version else ""))
+    context = {
+        "round": target.round, "target": target, "org": org, "response": response, "version": version,
+        "is_history": history,
+        "versions": selectors.versions_of(response) if response else [],
+        "can_answer": access.can_answer_for(request.user, target) and target.round.is_open,
+        "deadline_passed": not target.round.is_open,
+    }
+    if version is not None:
+        context["rows"] = answer_rows(defn, org.engine_kind, version.answers)
+        context["respondent"] = respondent_rows(defn, version.respondent)
+        context["risk_label"] = {lv.id: lv.label for lv in defn.risk_levels}.get(version.risk_level, "")
+    return render(request, "survey/response_detail.html", context)
+
+
+@login_required
+def response_detail(request, round_id: int, org_code: str):
+    """The response as it counts: the submitted version, else the current draft."""
+    target = access.target_get_for_user(request.user, round_id, org_code)
+    response = access.response_get_for_user(request.user, round_id, org_code)
+    version = (response.submitted_version or response.current_version) if response else None
+    return _response_page(request, target, response, version, history=False)
+
+
+@login_required
+def response_version(request, round_id: int, org_code: str, number: int):
+    """Any kept version of the response."""
+    target = access.target_get_for_user(request.user, round_id, org_code)
+    response = access.response_get_for_user(request.user, round_id, org_code)
+    if response is None:
+        raise Http404
+    version = get_object_or_404(selectors.versions_of(response), number=number)
+    return _response_page(request, target, response, version, history=True)
+
+
+def _edit_page(request, target, form, *, status=200, conflict=None):
+    defn = target.round.survey.engine
+    return render(request, "survey/response_edit.html", {
+        "round": target.round, "target": target, "org": target.organization, "form": form,
+        "guidance": [g for g in defn.guidance if g.place == "intro"],
+        "items": form.item_views(), "respondent_fields": form.respondent_views(),
+        "indicators": form.indicators(), "rules": branching_data(defn, target.organization.engine_kind),
+        "is_proxy": target.organization != request.user.organization,
+        "conflict": conflict,
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_edit(request, round_id: int, org_code: str):
+    """The questionnaire: 下書き保存 (draft, incomplete allowed) or 確認へ進む (full check)."""
+    target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
+    if not target.round.is_open:
+        messages.warning(request, DEADLINE_PASSED)
+        return redirect("response_detail", round_id=round_id, org_code=org_code)
+    response = access.response_get_for_user(request.user, round_id, org_code, for_write=True)
+    current = response.current_version if response else None
+    if request.method == "GET":
+        data = form_data(target, current, response.revision if response else 0)
+        return _edit_page(request, target, QuestionnaireForm(data, target=target))
+    form = QuestionnaireForm(request.POST, target=target)
+    if not form.is_valid():
+        return _edit_page(request, target, form, status=400)
+    try:
+        outcome = form.save(acting_user=request.user, request=request)
+    except ResponseConflict as exc:
+        form = form.rebased(exc.current.number)
+        rows = conflict_rows(target, exc, form.answers, form.respondent)
+        return _edit_page(request, target, form, status=409, conflict={"current": exc.current, "rows": rows})
+    if outcome is None:
+        return _edit_page(request, target, form, status=400)
+    if outcome.cleared:
+        messages.warning(request, cleared_message(form.defn, outcome.cleared))
+    issues = full_issues(target, outcome.version.answers, outcome.version.respondent)
+    if "to_confirm" in request.POST and issues:
+        form = QuestionnaireForm(form_data(target, outcome.version, outcome.version.number), target=target)
+        form.add_issues(issues)
+        messages.info(request, "下書きとして保存しました。提出の前に、次の項目を修正してください。")
+        return _edit_page(request, target, form, status=400)
+    if "to_confirm" in request.POST:
+        return redirect("response_confirm", round_id=round_id, org_code=org_code)
+    messages.success(request, "下書きを保存しました。")
+    return redirect("response_edit", round_id=round_id, org_code=org_code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_confirm(request, round_id: int, org_code: str):
+    """The current draft, read-only, with 提出する and 修正する."""
+    target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
+    if not target.round.is_open:
+        messages.warning(request, DEADLINE_PASSED)
+        return redirect("response_detail", round_id=round_id, org_code=org_code)
+    response = access.response_get_for_user(request.user, round_id, org_code, for_write=True)
+    version = response.current_version if response else None
+    if version is None:
+        return redirect("response_edit", round_id=round_id, org_code=org_code)
+    if response.submitted_version_id == version.pk:
+        messages.info(request, "この内容は提出済みです。")
+        return redirect("response_detail", round_id=round_id, org_code=org_code)
+    issues = full_issues(target, version.answers, version.respondent)
+    form = SubmitForm(request.POST or None, initial={"base_revision": response.revision})
+    if request.method == "POST" and not issues and form.is_valid():
+        try:
+            response_save(target=target, answers=version.answers, respondent=version.respondent,
+                          acting_user=request.user, submit=True,
+                          base_revision=form.cleaned_data["base_revision"], request=request)
+        except ResponseConflict as exc:
+            who = exc.current.created_by.name if exc.current.created_by else "他の利用者"
+            messages.error(request, f"{who}さんが{exc.current.created_at:%Y年%m月%d日 %H:%M}に回答を更新しました。"
+                                    "最新の内容を確認してから提出してください。")
+            return redirect("response_confirm", round_id=round_id, org_code=org_code)
+        except ResponseInvalid:
+            messages.error(request, "回答に誤りがあるため提出できません。修正してください。")
+            return redirect("response_edit", round_id=round_id, org_code=org_code)
+        messages.success(request, "回答を提出しました。ご協力ありがとうございました。")
+        return redirect("response_detail", round_id=round_id, org_code=org_code)
+    defn = target.round.survey.engine
+    return render(request, "survey/response_confirm.html", {
+        "round": target.round, "target": target, "org": target.organization, "version": version,
+        "rows": answer_rows(defn, target.organization.engine_kind, version.answers),
+        "respondent": respondent_rows(defn, version.respondent), "issues": issues, "form": form,
+        "is_proxy": target.organization != request.user.organization,
+        "submission_guidance": [g for g in defn.guidance if g.place == "submission"],
+    })

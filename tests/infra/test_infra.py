@@ -81,7 +81,7 @@ def test_task_round_trip_through_real_worker(real_celery):
     while time.monotonic() < deadline and not done:
         stats = app.control.inspect(destination=[real_celery], timeout=1).stats() or {}
         done = stats.get(real_celery, {}).get("total", {}).get("celery.accumulate", 0)
-    assert done == 1
+    assert done >= 1
 
 
 def test_japanese_fonts_installed():

@@ -1,0 +1,55 @@
+"""The survey engine: pure functions over the survey definition and plain answer values.
+
+No Django here: the web form, the workbook reader/writer and the aggregation all call these.
+"""
+
+from pathlib import Path
+
+from .branching import (
+    APPLICABLE,
+    PENDING,
+    SKIPPED,
+    ItemPath,
+    SkipReason,
+    applicable_items,
+    clear_inapplicable,
+    condition_holds,
+    followup_status,
+    item_paths,
+    item_status,
+    skip_reasons,
+)
+from .definition import (
+    Condition,
+    Definition,
+    DefinitionError,
+    FieldCheck,
+    FollowUp,
+    Guidance,
+    Item,
+    Option,
+    OrgKind,
+    RespondentField,
+    RiskLevel,
+    RiskRule,
+    load_definition,
+)
+from .issues import ERROR, WARNING, Issue
+from .months import parse_month
+from .normalise import match_option, normalise_answers, normalise_value
+from .respondent import normalise_respondent
+from .risk import FiredRule, Risk, classify_risk, indicators
+from .validate import validate
+
+DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
+
+__all__ = [
+    "DEFINITIONS_DIR",
+    "APPLICABLE", "PENDING", "SKIPPED", "ERROR", "WARNING",
+    "Condition", "Definition", "DefinitionError", "FieldCheck", "FiredRule", "FollowUp", "Guidance",
+    "Issue", "Item", "ItemPath", "Option", "OrgKind", "RespondentField", "Risk", "RiskLevel", "RiskRule",
+    "SkipReason",
+    "applicable_items", "classify_risk", "clear_inapplicable", "condition_holds", "followup_status",
+    "indicators", "item_paths", "item_status", "load_definition", "match_option", "normalise_answers",
+    "normalise_respondent", "normalise_value", "parse_month", "skip_reasons", "validate",
+]

@@ -1,0 +1,135 @@
+"""Respondent information (回答者情報): normalising typed values and checking them."""
+
+from __future__ import annotations
+
+import re
+
+from . import messages as msg
+from .contact import clean_phone, is_valid_email, is_valid_phone, restore_phone_zero
+from .definition import Definition, FieldCheck, RespondentField
+from .issues import WARNING, Issue
+from .text import clean_text, compact
+
+
+def _choices_text(f: RespondentField) -> str:
+    return "・".join(f.choices)
+
+
+def _warn(f: RespondentField, raw, shown: str) -> Issue:
+    text = msg.FIELD_NORMALISED.format(field=f.label, value=str(raw).strip(), shown=shown)
+    return Issue("normalised", text, field=f.label, value=raw, severity=WARNING)
+
+
+def _match_choice(f: RespondentField, text: str) -> str | None:
+    key = compact(text)
+    for choice in f.choices:
+        if compact(choice) == key:
+            return choice
+    return next((target for alias, target in f.aliases if compact(alias) == key), None)
+
+
+def _normalise_field(f: RespondentField, raw) -> tuple[str | None, list[Issue]]:
+    if f.kind == "phone" and isinstance(raw, int | float) and not isinstance(raw, bool):
+        restored = restore_phone_zero(raw)
+        if restored:
+            return restored, [_warn(f, raw, restored)]
+    text = clean_text(raw)
+    if f.strip_spaces:
+        text = re.sub(r"\s+", "", text)
+    if f.kind == "phone":
+        text = clean_phone(text)
+    if not text:
+        return None, []
+    if f.kind == "choice":
+        choice = _match_choice(f, text)
+        if choice is None:
+            message = msg.INVALID_CHOICE.format(field=f.label, value=text, choices=_choices_text(f))
+            return None, [Issue("invalid_choice", message, field=f.label, value=raw)]
+        text = choice
+    # Plain text is only trimmed and widened back; a warning for that would be noise.
+    changed = text != str(raw).strip() and (f.kind != "text" or f.strip_spaces)
+    return text, [_warn(f, raw, text)] if changed else []
+
+
+def normalise_respondent(defn: Definition, raw: dict) -> tuple[dict[str, str], list[Issue]]:
+    """(respondent, issues) from typed values keyed by field label.
+
+    Empty values are left out; a choice that matches nothing is left out with an error.
+    The result follows the definition's field order.
+    """
+    found: dict[str, str] = {}
+    issues: list[Issue] = []
+    labels = [f.label for f in defn.respondent_fields]
+    for key, value in raw.items():
+        label = clean_text(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if label not in labels:
+            issues.append(Issue("unknown_field", msg.UNKNOWN_FIELD.format(value=key), field=str(key), value=value))
+            continue
+        text, these = _normalise_field(defn.respondent_field(label), value)
+        issues += these
+        if text is not None:
+            found[label] = text
+    return {k: found[k] for k in labels if k in found}, issues
+
+
+def _check_fails(check: FieldCheck, value: str) -> bool:
+    if check.kind == "pattern":
+        return not re.search(check.pattern or "", value)
+    matched = any(k in value for k in check.keywords)
+    return not matched or any(x in value for x in check.exclude)
+
+
+def _field_issues(f: RespondentField, value) -> list[Issue]:
+    if not isinstance(value, str):
+        return [Issue("invalid_value", msg.INVALID_FIELD_VALUE.format(field=f.label, value=value),
+                      field=f.label, value=value)]
+    formats = {
+        "choice": (lambda v: v in f.choices, "invalid_choice", msg.INVALID_CHOICE),
+        "phone": (is_valid_phone, "invalid_phone", msg.INVALID_PHONE),
+        "email": (is_valid_email, "invalid_email", msg.INVALID_EMAIL),
+    }
+    if f.kind in formats:
+        ok, code, template = formats[f.kind]
+        if not ok(value):
+            text = template.format(field=f.label, value=value, choices=_choices_text(f))
+            return [Issue(code, text, field=f.label, value=value)]
+    return [
+        Issue(c.code, msg.FIELD_CHECK.format(field=f.label, message=c.message), field=f.label, value=value,
+              severity=c.severity)
+        for c in f.checks
+        if _check_fails(c, value)
+    ]
+
+
+def missing_fields(defn: Definition, respondent: dict) -> list[str]:
+    """Labels of required fields that the respondent must fill and has not."""
+    return [
+        f.label
+        for f in defn.respondent_fields
+        if f.required and f.filled_by == "respondent" and not respondent.get(f.label)
+    ]
+
+
+def validate_respondent(defn: Definition, respondent: dict, *, complete: bool) -> list[Issue]:
+    """Format issues of the given fields; with `complete`, the missing required ones too.
+
+    Fields filled by the ministry are checked for format but are not the respondent's duty.
+    """
+    labels = {f.label for f in defn.respondent_fields}
+    issues = [
+        Issue("unknown_field", msg.UNKNOWN_FIELD.format(value=k), field=k, value=v)
+        for k, v in respondent.items()
+        if k not in labels
+    ]
+    for f in defn.respondent_fields:
+        if respondent.get(f.label):
+            issues += _field_issues(f, respondent[f.label])
+    if complete:
+        for label in missing_fields(defn, respondent):
+            f = defn.respondent_field(label)
+            template = msg.RESPONDENT_CHOICE_REQUIRED if f.kind == "choice" else msg.RESPONDENT_REQUIRED
+            issues.append(Issue("respondent_required", template.format(field=label, choices=_choices_text(f)),
+                                field=label))
+    return issues

@@ -1,0 +1,167 @@
+"""Forms of login, invitation, the officers' import and the administrators' filters."""
+import datetime as dt
+import unicodedata
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from survey.auth import login_throttled
+from survey.models import AuditLog, Organization, Role, User
+
+OFFICER_CSV_MAX_BYTES = 1024 * 1024  # the file is kept in the session between preview and confirmation
+
+THROTTLED_MESSAGE = (
+    "パスワードの誤りが続いたため、このアカウントへのログインを一時的に停止しています。"
+    "1時間ほど待ってから再度お試しいただくか、「パスワードを忘れた場合」からパスワードを再設定してください。"
+)
+
+
+class LoginForm(AuthenticationForm):
+    """E-mail and password; says so when the account is throttled."""
+
+    error_messages = {
+        "invalid_login": "メールアドレスまたはパスワードが正しくありません。",
+        "inactive": "このアカウントは無効化されています。管理者にお問い合わせください。",
+        "throttled": THROTTLED_MESSAGE,
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "メールアドレス"
+        self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        self.fields["password"].label = "パスワード"
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        if email and self.cleaned_data.get("password") and login_throttled(email):
+            from survey.services.accounts import login_failure_record
+
+            login_failure_record(email=email, request=self.request, reason="throttled")
+            raise ValidationError(self.error_messages["throttled"], code="throttled")
+        return super().clean()
+
+
+def organization_by_code(code: str) -> Organization:
+    """The organisation of a six-digit code (full-width digits accepted)."""
+    code = unicodedata.normalize("NFKC", code or "").strip()
+    org = Organization.objects.filter(code=code).first()
+    if org is None:
+        raise ValidationError(f"団体コード「{code}」は団体マスタにありません。", code="unknown_code")
+    return org
+
+
+class InviteForm(forms.Form):
+    """One account to invite; the service checks role and organisation together."""
+
+    email = forms.EmailField(label="メールアドレス", max_length=254)
+    name = forms.CharField(label="氏名", max_length=100)
+    role = forms.ChoiceField(label="役割", choices=Role.choices, initial=Role.OFFICER)
+    organization_code = forms.CharField(
+        label="団体コード", max_length=6, required=False,
+        help_text="団体担当者のみ。全国地方公共団体コード（6桁）。例: 141500（相模原市）",
+    )
+
+    def clean_organization_code(self):
+        code = self.cleaned_data["organization_code"]
+        return organization_by_code(code) if code else None
+
+    def cleaned_data_for_service(self) -> dict:
+        """Keyword arguments of services.accounts.user_invite."""
+        data = self.cleaned_data
+        return {"email": data["email"], "name": data["name"], "role": data["role"],
+                "organization": data["organization_code"]}
+
+
+class OfficerImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSVファイル",
+        help_text="列: 団体コード, 氏名, メールアドレス（1行目は見出し）。UTF-8 または Shift_JIS。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > OFFICER_CSV_MAX_BYTES:
+            raise ValidationError("ファイルが大きすぎます（1MBまで）。", code="too_large")
+        return upload.read()
+
+
+class ImportConfirmForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+class UserFilterForm(forms.Form):
+    """Filters of the users list."""
+
+    q = forms.CharField(label="氏名・メールアドレス", required=False)
+    role = forms.ChoiceField(label="役割", choices=[("", "すべて"), *Role.choices], required=False)
+    organization = forms.CharField(label="団体（コード・名称）", required=False)
+    status = forms.ChoiceField(label="状態", required=False, choices=[
+        ("", "すべて"), ("active", "有効"), ("inactive", "無効"), ("invited", "招待中（パスワード未設定）")])
+
+    def apply(self, qs: QuerySet[User]) -> QuerySet[User]:
+        """`qs` narrowed by the valid filters."""
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["q"]:
+            qs = qs.filter(Q(name__icontains=data["q"]) | Q(email__icontains=data["q"]))
+        if data["role"]:
+            qs = qs.filter(role=data["role"])
+        if data["organization"]:
+            qs = qs.filter(_organization_q("organization", data["organization"]))
+        if data["status"] == "active":
+            qs = qs.filter(is_active=True)
+        elif data["status"] == "inactive":
+            qs = qs.filter(is_active=False)
+        elif data["status"] == "invited":
+            qs = qs.filter(is_active=True, password__startswith="!")  # Django's unusable-password prefix
+        return qs
+
+
+def _organization_q(prefix: str, text: str) -> Q:
+    text = unicodedata.normalize("NFKC", text).strip()
+    return (Q(**{f"{prefix}__code": text}) | Q(**{f"{prefix}__name__icontains": text})
+            | Q(**{f"{prefix}__prefecture_name__icontains": text}))
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit log viewer."""
+
+    action = forms.ChoiceField(label="操作", choices=[("", "すべて"), *AuditLog.Action.choices], required=False)
+    actor = forms.CharField(label="操作者（氏名・メールアドレス）", required=False)
+    organization = forms.CharField(label="団体（コード・名称）", required=False)
+    date_from = forms.DateField(label="期間（開始日）", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="期間（終了日）", required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("終了日は開始日以降の日付にしてください。", code="date_order")
+        return data
+
+    def apply(self, qs: QuerySet[AuditLog]) -> QuerySet[AuditLog]:
+        """`qs` narrowed by the valid filters (dates are whole days in Japan time)."""
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["action"]:
+            qs = qs.filter(action=data["action"])
+        if data["actor"]:
+            qs = qs.filter(actor_label__icontains=data["actor"].strip())
+        if data["organization"]:
+            qs = qs.filter(_organization_q("organization", data["organization"]))
+        if data["date_from"]:
+            qs = qs.filter(at__gte=_start_of(data["date_from"]))
+        if data["date_to"]:
+            qs = qs.filter(at__lt=_start_of(data["date_to"] + dt.timedelta(days=1)))
+        return qs
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

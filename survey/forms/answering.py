@@ -1,0 +1,492 @@
+"""The web questionnaire: form <-> canonical answers, and read-only presentation of answers.
+
+The form knows no question number: its fields come from the survey definition. Values are
+turned into canonical answers by the engine (normalise_*); the save goes through
+survey.services.responses.response_save, which re-checks branching and validity.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.http import QueryDict
+
+from survey import engine
+from survey.models import OrgKind, ResponseStatus, RoundTarget
+from survey.selectors import STATUS_NOT_STARTED
+from survey.services.responses import (
+    ResponseConflict,
+    ResponseInvalid,
+    SaveOutcome,
+    ministry_fields,
+    response_save,
+)
+
+CLEARED_NOTICE = "次の回答は、分岐により対象外となったため消去しました：{labels}"
+
+
+# --- field names -----------------------------------------------------------------------------
+# HTML names are derived from the definition, never typed by hand: q_<item>, q_<item>__<n>
+# for the n-th follow-up of an item, r_<n> for the n-th respondent field.
+
+
+def item_name(item_id: str) -> str:
+    return f"q_{item_id}"
+
+
+def followup_name(defn: engine.Definition, key: str) -> str:
+    f = defn.followups[key]
+    index = [x.key for x in defn.item(f.item).followups].index(key) + 1
+    return f"q_{f.item}__{index}"
+
+
+def respondent_name(defn: engine.Definition, label: str) -> str:
+    index = [f.label for f in defn.respondent_fields].index(label) + 1
+    return f"r_{index}"
+
+
+def key_labels(defn: engine.Definition, keys) -> list[str]:
+    """Human labels of answers keys: "Q4", "Q2 予定年月"."""
+    out = []
+    for key in keys:
+        if key in defn.followups:
+            f = defn.followups[key]
+            out.append(f"{defn.item(f.item).label} {f.label}")
+        else:
+            try:
+                out.append(defn.item(key).label)
+            except KeyError:
+                out.append(key)
+    return out
+
+
+def cleared_message(defn: engine.Definition, cleared) -> str:
+    return CLEARED_NOTICE.format(labels="、".join(key_labels(defn, cleared))) if cleared else ""
+
+
+def describe_value(defn: engine.Definition, key: str, value) -> str:
+    """An answer as text, for tables of changes: "②求めていない。（Q6へ）"."""
+    if value in (None, "", []):
+        return "（未回答）"
+    if key in defn.followups:
+        return str(value)
+    try:
+        item = defn.item(key)
+    except KeyError:
+        return str(value)
+    codes = value if isinstance(value, list) else [value]
+    return "、".join(item.option(c).display if item.option(c) else str(c) for c in codes)
+
+
+def initial_respondent(target: RoundTarget, saved: dict | None) -> dict[str, str]:
+    """What the respondent block starts with: the saved values, else pre-filled from the master."""
+    org = target.organization
+    values = {"組織区分": org.section_label, "組織名": org.display_name}
+    values.update(saved or {})
+    values.update(ministry_fields(target))
+    return values
+
+
+# --- the form --------------------------------------------------------------------------------
+
+
+class QuestionnaireForm(forms.Form):
+    """Every respondent field, item and follow-up of the definition, all optional here.
+
+    Completeness is the engine's business (validate(complete=True) when submitting); the form
+    only rejects values that cannot be read. After is_valid(), `answers` and `respondent` hold
+    canonical values and `warnings` the engine's warnings.
+    """
+
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, data, *, target: RoundTarget, **kwargs):
+        super().__init__(data, **kwargs)
+        self.target = target
+        self.defn = target.round.survey.engine
+        self.org_kind = target.organization.engine_kind
+        self.answers: dict = {}
+        self.respondent: dict = {}
+        self.warnings: list[engine.Issue] = []
+        self._add_respondent_fields(initial_respondent(target, None))
+        self._add_item_fields()
+
+    def _add_respondent_fields(self, values: dict) -> None:
+        for f in self.defn.respondent_fields:
+            name = respondent_name(self.defn, f.label)
+            ministry = f.filled_by == "ministry"
+            if f.kind == "choice" and not ministry:
+                field_ = forms.ChoiceField(choices=[("", "選択してください")] + [(c, c) for c in f.choices])
+            else:
+                field_ = forms.CharField(max_length=300, strip=True)
+            field_.required = False
+            field_.disabled = ministry  # the ministry's values, never taken from the request
+            field_.label = f.label
+            field_.initial = values.get(f.label, "")
+            self.fields[name] = field_
+
+    def _add_item_fields(self) -> None:
+        for item in self.defn.items:
+            choices = [(o.code, o.display) for o in item.options]
+            if item.kind == "marks":
+                field_ = forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple)
+            else:
+                field_ = forms.ChoiceField(choices=choices, widget=forms.RadioSelect)
+            field_.required = False
+            field_.label = item.label
+            self.fields[item_name(item.id)] = field_
+            for f in item.followups:
+                limit = f.max_length or (20 if f.kind == "month" else 4000)
+                widget = forms.Textarea(attrs={"rows": 4}) if f.kind == "text" else forms.TextInput
+                self.fields[followup_name(self.defn, f.key)] = forms.CharField(
+                    required=False, max_length=limit, widget=widget, label=f"{item.label} {f.label}",
+                )
+
+    # -- cleaning --
+
+    def raw_answers(self) -> dict:
+        """Answers as typed, keyed by answers key (what engine.normalise_answers reads)."""
+        data = self.cleaned_data
+        raw = {}
+        for item in self.defn.items:
+            raw[item.id] = data.get(item_name(item.id)) or None
+            for f in item.followups:
+                raw[f.key] = data.get(followup_name(self.defn, f.key)) or None
+        return {k: v for k, v in raw.items() if v}
+
+    def raw_respondent(self) -> dict:
+        data = self.cleaned_data
+        return {
+            f.label: data.get(respondent_name(self.defn, f.label), "")
+            for f in self.defn.respondent_fields
+            if f.filled_by == "respondent"
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        self.answers, answer_issues = engine.normalise_answers(self.defn, self.raw_answers())
+        self.respondent, respondent_issues = engine.normalise_respondent(self.defn, self.raw_respondent())
+        self.add_issues(answer_issues + respondent_issues)
+        return cleaned
+
+    def field_for_issue(self, issue: engine.Issue) -> str | None:
+        """The form field an engine issue belongs to (None: the form as a whole)."""
+        if issue.field:
+            try:
+                return respondent_name(self.defn, issue.field)
+            except ValueError:
+                return None
+        if issue.item in self.defn.followups:
+            return followup_name(self.defn, issue.item)
+        if issue.item and item_name(issue.item) in self.fields:
+            return item_name(issue.item)
+        return None
+
+    def add_issues(self, issues: list[engine.Issue]) -> None:
+        """Errors onto their fields (each once); warnings kept for display."""
+        for issue in issues:
+            if issue.severity != "error":
+                self.warnings.append(issue)
+                continue
+            name = self.field_for_issue(issue)
+            if name in self.errors and issue.message in self.errors[name]:
+                continue
+            self.add_error(name, forms.ValidationError(issue.message, code=issue.code))
+
+    # -- actions --
+
+    def save(self, *, submit: bool = False, acting_user, request=None) -> SaveOutcome | None:
+        """Save as a new version; None (with errors on the form) when the engine refuses it.
+
+        ResponseConflict propagates: the caller shows the changes and keeps this form.
+        """
+        try:
+            outcome = response_save(
+                target=self.target, answers=self.answers, respondent=self.respondent,
+                acting_user=acting_user, submit=submit, base_revision=self.cleaned_data["base_revision"],
+                request=request,
+            )
+        except ResponseInvalid as exc:
+            self.add_issues(exc.issues)
+            return None
+        self.warnings += [w for w in outcome.warnings if w not in self.warnings]
+        return outcome
+
+    def rebased(self, revision: int) -> QuestionnaireForm:
+        """The same input, now based on `revision` (after a conflict or a save)."""
+        data = self.data.copy()
+        data["base_revision"] = str(revision)
+        form = QuestionnaireForm(data, target=self.target)
+        form.is_valid()
+        return form
+
+    # -- presentation --
+
+    def item_status(self) -> dict[str, str]:
+        return engine.item_status(self.defn, self.org_kind, self.current_answers())
+
+    def current_answers(self) -> dict:
+        """Canonical answers as the page shows them now (what could be read of the input)."""
+        if self.is_valid():
+            return self.answers
+        answers, _ = engine.normalise_answers(self.defn, self._raw_bound())
+        return answers
+
+    def current_respondent(self) -> dict:
+        if self.is_valid():
+            return {**self.respondent, **ministry_fields(self.target)}
+        values = {f.label: self[respondent_name(self.defn, f.label)].value() or ""
+                  for f in self.defn.respondent_fields}
+        return {k: v for k, v in values.items() if v}
+
+    def _raw_bound(self) -> dict:
+        raw = {}
+        for item in self.defn.items:
+            name = item_name(item.id)
+            raw[item.id] = self.data.getlist(name) if item.kind == "marks" else self.data.get(name)
+            for f in item.followups:
+                raw[f.key] = self.data.get(followup_name(self.defn, f.key))
+        return {k: v for k, v in raw.items() if v}
+
+    def indicators(self) -> dict[str, bool]:
+        return engine.indicators(self.defn, self.org_kind, self.current_answers(), self.current_respondent())
+
+    def respondent_views(self) -> list[FieldView]:
+        views = []
+        for f in self.defn.respondent_fields:
+            bf = self[respondent_name(self.defn, f.label)]
+            views.append(FieldView(definition=f, bound=bf, readonly=f.filled_by == "ministry",
+                                   value=bf.value() or ""))
+        return views
+
+    def item_views(self) -> list[ItemView]:
+        status = self.item_status()
+        answers = self.current_answers()
+        fstatus = engine.followup_status(self.defn, self.org_kind, answers, status)
+        views = []
+        for item in self.defn.items:
+            bf = self[item_name(item.id)]
+            value = bf.value()
+            chosen = [str(v) for v in value] if isinstance(value, list | tuple) else ([str(value)] if value else [])
+            followups = [
+                FollowupView(definition=f, bound=self[followup_name(self.defn, f.key)],
+                             shown=fstatus[f.key] == engine.APPLICABLE)
+                for f in item.followups
+            ]
+            views.append(ItemView(item=item, bound=bf, chosen=chosen, state=status[item.id], followups=followups))
+        return views
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor id, message) for the error summary, in page order."""
+        links = [("", str(e)) for e in self.non_field_errors()]
+        for name in self.fields:
+            for error in self.errors.get(name, []):
+                links.append((self.anchor_for(name), error))
+        return links
+
+    def anchor_for(self, name: str) -> str:
+        """The id of the first control of a field (radio groups: the first radio)."""
+        field_ = self.fields[name]
+        if isinstance(field_.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            return f"id_{name}_0"
+        return f"id_{name}"
+
+
+def form_data(target: RoundTarget, version, revision: int) -> QueryDict:
+    """The form's input for a saved version (or the pre-filled blank form when None)."""
+    defn = target.round.survey.engine
+    answers = version.answers if version else {}
+    data = QueryDict(mutable=True)
+    data["base_revision"] = str(revision)
+    for label, value in initial_respondent(target, version.respondent if version else None).items():
+        data[respondent_name(defn, label)] = value
+    for item in defn.items:
+        value = answers.get(item.id)
+        if isinstance(value, list):
+            data.setlist(item_name(item.id), value)
+        elif value:
+            data[item_name(item.id)] = value
+        for f in item.followups:
+            if answers.get(f.key):
+                data[followup_name(defn, f.key)] = answers[f.key]
+    return data
+
+
+def conflict_rows(target: RoundTarget, conflict: ResponseConflict, answers: dict, respondent: dict) -> list[dict]:
+    """The changes someone else saved meanwhile, beside what this user has typed.
+
+    The keys come from the conflict; the values are described here from the saved version and
+    the user's input, so the table reads the same whichever way the service orders a Change.
+    """
+    defn = target.round.survey.engine
+    current = conflict.current
+    rows = []
+    for change in conflict.changes:
+        if change.key in (f.label for f in defn.respondent_fields):
+            theirs = current.respondent.get(change.key, "") or "（未入力）"
+            yours = respondent.get(change.key, "") or "（未入力）"
+        else:
+            theirs = describe_value(defn, change.key, current.answers.get(change.key))
+            yours = describe_value(defn, change.key, answers.get(change.key))
+        rows.append({"label": change.label, "theirs": theirs, "yours": yours, "same": theirs == yours})
+    return rows
+
+
+@dataclass
+class FieldView:
+    definition: engine.RespondentField
+    bound: forms.BoundField
+    readonly: bool
+    value: str
+
+    @property
+    def required(self) -> bool:
+        return self.definition.required and not self.readonly
+
+
+@dataclass
+class FollowupView:
+    definition: engine.FollowUp
+    bound: forms.BoundField
+    shown: bool
+
+
+@dataclass
+class ItemView:
+    item: engine.Item
+    bound: forms.BoundField
+    chosen: list[str]
+    state: str
+    followups: list[FollowupView] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> bool:
+        return self.state != engine.APPLICABLE
+
+    @property
+    def options(self):
+        """(option, input id, checked) for each option."""
+        name = self.bound.html_name
+        return [(o, f"id_{name}_{n}", o.code in self.chosen) for n, o in enumerate(self.item.options)]
+
+
+def full_issues(target: RoundTarget, answers: dict, respondent: dict) -> list[engine.Issue]:
+    """Every error that would stop submission of these (saved, canonical) values."""
+    defn = target.round.survey.engine
+    kind = target.organization.engine_kind
+    issues = engine.validate(defn, kind, answers, {**respondent, **ministry_fields(target)}, complete=True)
+    return [i for i in issues if i.severity == "error"]
+
+
+# --- the data the page's script needs ----------------------------------------------------------
+
+
+def branching_data(defn: engine.Definition, org_kind: str) -> dict:
+    """The definition's branching rules as plain data for static/js/questionnaire.js.
+
+    The script evaluates applicability the way engine.branching does, from these rules only.
+    """
+    def condition(c):
+        return {"item": c.item, "any_of": list(c.any_of)} if c else None
+
+    return {
+        "org_kind": org_kind,
+        "branching": sorted(defn.branching_ids),
+        "items": [
+            {
+                "id": item.id, "label": item.label, "kind": item.kind, "name": item_name(item.id),
+                "org_kinds": list(item.org_kinds), "only_if": condition(item.only_if),
+                "options": [{"code": o.code, "goto": o.goto} for o in item.options],
+                "followups": [
+                    {"key": f.key, "label": f"{item.label} {f.label}", "when": list(f.when),
+                     "required": f.required, "name": followup_name(defn, f.key)}
+                    for f in item.followups
+                ],
+            }
+            for item in defn.items
+        ],
+        "respondent": [
+            respondent_name(defn, f.label) for f in defn.respondent_fields
+            if f.required and f.filled_by == "respondent"
+        ],
+        "cleared_notice": CLEARED_NOTICE,
+    }
+
+
+# --- read-only presentation ------------------------------------------------------------------
+
+
+@dataclass
+class AnswerRow:
+    item: engine.Item
+    state: str
+    options: list[engine.Option]
+    followups: list[tuple[engine.FollowUp, str]]
+
+    @property
+    def not_applicable(self) -> bool:
+        return self.state == engine.SKIPPED
+
+
+def answer_rows(defn: engine.Definition, org_kind: str, answers: dict) -> list[AnswerRow]:
+    """Every item with its answer, in survey order; skipped items are marked 対象外."""
+    status = engine.item_status(defn, org_kind, answers)
+    fstatus = engine.followup_status(defn, org_kind, answers, status)
+    rows = []
+    for item in defn.items:
+        value = answers.get(item.id)
+        codes = value if isinstance(value, list) else ([value] if value else [])
+        options = [item.option(c) for c in codes if item.option(c)]
+        followups = [(f, answers.get(f.key, "")) for f in item.followups if fstatus[f.key] != engine.SKIPPED]
+        rows.append(AnswerRow(item=item, state=status[item.id], options=options, followups=followups))
+    return rows
+
+
+def respondent_rows(defn: engine.Definition, respondent: dict) -> list[tuple[str, str]]:
+    return [(f.label, respondent.get(f.label, "")) for f in defn.respondent_fields]
+
+
+# --- small forms ---------------------------------------------------------------------------
+
+
+class SubmitForm(forms.Form):
+    """提出する: carries the revision the confirmation page showed."""
+
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class DelegationForm(forms.Form):
+    """代理回答 on or off for one municipality."""
+
+    delegated = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+STATUS_CHOICES = [("", "すべて"), (STATUS_NOT_STARTED, "未着手"), (ResponseStatus.DRAFT, "下書き"),
+                  (ResponseStatus.SUBMITTED, "提出済")]
+
+
+class StatusFilterForm(forms.Form):
+    """Filters of the round status list; only the prefecture filter depends on the user."""
+
+    prefecture = forms.ChoiceField(label="都道府県", required=False)
+    kind = forms.ChoiceField(label="団体区分", required=False,
+                             choices=[("", "すべて")] + list(OrgKind.choices))
+    status = forms.ChoiceField(label="回答状況", required=False, choices=STATUS_CHOICES)
+    q = forms.CharField(label="団体名・団体コード", required=False, max_length=50)
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        from survey.access import organizations_visible_to
+
+        prefectures = (organizations_visible_to(user).filter(kind=OrgKind.PREFECTURE)
+                       .order_by("prefecture_code").values_list("prefecture_code", "prefecture_name"))
+        self.fields["prefecture"].choices = [("", "すべて")] + list(prefectures)
+        self.shows_prefecture = user.sees_whole_country
+
+    def values(self) -> dict[str, str]:
+        """The filters for selectors.targets_with_status (invalid ones ignored)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {k: data.get(k) or "" for k in ("prefecture", "kind", "status", "q")}

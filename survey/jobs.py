@@ -1,0 +1,233 @@
+"""Background jobs: a Job row does the work of a registered runner, resumably.
+
+How to add a kind of job (any app):
+
+    from survey.jobs import JobContext, job_runner
+
+    @job_runner("aggregate_workbook")
+    def run_aggregate_workbook(ctx: JobContext) -> None:
+        ctx.set_total(n)
+        for key, thing in work(ctx.job.params):
+            if ctx.is_done(key):          # done by an earlier, interrupted attempt
+                continue
+            with transaction.atomic():
+                ...                        # the work for `key`
+                ctx.record(key, {...})     # saved in the same transaction as the work
+                ctx.checkpoint()
+        ctx.job.result_path = ...         # saved when the job is marked done
+
+and list the module in RUNNER_MODULES so that a worker imports it. Create the row with
+`job_create(kind=..., created_by=..., params=...)`: it is queued (survey.tasks.run_job_task)
+when the transaction commits, and the Celery task only calls `run_job(job_id)`.
+
+Resuming. Celery redelivers a job whose worker died (acks_late, reject_on_worker_lost) and
+every worker re-queues unfinished jobs when it starts (survey.tasks). `run_job` claims the row
+under a row lock: a pending job, or a running one whose holder is gone (its lease expired, or
+its process on this host is dead). A runner that records each unit of work in the same
+transaction as the work itself, and skips the keys already recorded, never does a unit twice.
+An exception in the runner marks the job failed; a crash (the process dies, or a
+BaseException such as SystemExit) leaves it running, to be resumed.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from survey.models import Job, User
+
+logger = logging.getLogger(__name__)
+
+# Modules that register runners; imported (when present) before a job is run.
+RUNNER_MODULES = ["survey.services.sheets", "aggregation.services"]
+LEASE_SECONDS = 120  # a running job whose holder has not checkpointed for this long is taken over
+LEASE_KEY = "_lease"
+
+Runner = Callable[["JobContext"], None]
+_RUNNERS: dict[str, Runner] = {}
+
+
+def job_runner(kind: str) -> Callable[[Runner], Runner]:
+    """Register `fn(ctx: JobContext)` as the runner of jobs of `kind`."""
+
+    def register(fn: Runner) -> Runner:
+        _RUNNERS[kind] = fn
+        return fn
+
+    return register
+
+
+def _load_runner(kind: str) -> Runner:
+    for module in RUNNER_MODULES:
+        if module not in _RUNNERS and importlib.util.find_spec(module.split(".")[0]) is not None:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
+    if kind not in _RUNNERS:
+        raise LookupError(f"no runner registered for job kind {kind!r}")
+    return _RUNNERS[kind]
+
+
+def job_create(*, kind: str, created_by: User | None, round=None, params: dict | None = None,
+               total: int = 0) -> Job:
+    """Create a pending job and queue it once the surrounding transaction commits."""
+    job = Job.objects.create(kind=kind, created_by=created_by, round=round, params=params or {}, total=total)
+    job_enqueue(job.pk)
+    return job
+
+
+def job_enqueue(job_id: int) -> None:
+    """Queue the job's task after commit (a worker must see the row)."""
+    from survey.tasks import run_job_task
+
+    transaction.on_commit(lambda: run_job_task.delay(job_id))
+
+
+def job_get_for_user(user: User, job_id: int) -> Job:
+    """A job its creator or an administrator may see; 404 for anyone else."""
+    job = Job.objects.filter(pk=job_id).select_related("created_by", "round").first()
+    if job is None or not user.is_authenticated or not user.is_active:
+        raise Http404
+    if user.is_portal_admin or job.created_by_id == user.pk:
+        return job
+    raise Http404
+
+
+# --- running -----------------------------------------------------------------------------
+
+
+def _owner() -> str:
+    """Who holds a lease: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_gone(lease: dict | None) -> bool:
+    if not lease or lease.get("until", 0) < time.time():
+        return True
+    host, _, pid = str(lease.get("owner", "")).rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _lease() -> dict:
+    return {"owner": _owner(), "until": time.time() + LEASE_SECONDS}
+
+
+def _claim(job_id: int, *, steal: bool) -> Job | None:
+    """Lock the row and take the job if it is pending, or running with its holder gone."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
+        if job is None or job.is_finished:
+            return None
+        if job.status == Job.Status.RUNNING and not steal and not _holder_gone(job.result.get(LEASE_KEY)):
+            return None
+        resumed = job.status == Job.Status.RUNNING
+        job.status = Job.Status.RUNNING
+        job.attempts += 1
+        job.started_at = job.started_at or timezone.now()
+        job.result = {**job.result, LEASE_KEY: _lease()}
+        if resumed:
+            job.messages = [*job.messages, {"level": "info", "text": f"中断された処理を再開しました（{job.attempts}回目）。"}]
+        job.save(update_fields=["status", "attempts", "started_at", "result", "messages"])
+        return job
+
+
+def run_job(job_id: int, *, steal: bool = False) -> Job | None:
+    """Claim the job and run its runner; returns the job, or None when it was not ours to run.
+
+    `steal=True` takes over a running job whatever its lease says (operators, tests).
+    """
+    job = _claim(job_id, steal=steal)
+    if job is None:
+        return None
+    ctx = JobContext(job)
+    try:
+        _load_runner(job.kind)(ctx)
+    except Exception as exc:  # the job fails; a BaseException (crash) leaves it to be resumed
+        logger.exception("job %s failed", job.pk)
+        ctx.finish(Job.Status.FAILED, f"処理に失敗しました: {type(exc).__name__}: {exc}"[:500])
+        return job
+    ctx.finish(Job.Status.DONE, "")
+    return job
+
+
+def jobs_resume_interrupted() -> list[int]:
+    """Queue again every unfinished job (a worker calls this when it starts).
+
+    Extra deliveries are harmless: `run_job` only claims a job nobody alive is running.
+    """
+    ids = list(Job.objects.filter(status__in=[Job.Status.PENDING, Job.Status.RUNNING]).values_list("pk", flat=True))
+    from survey.tasks import run_job_task
+
+    for job_id in ids:
+        run_job_task.delay(job_id)
+    return ids
+
+
+class JobContext:
+    """What a runner sees: the job row, its recorded units of work, progress and messages."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        entries = job.result.get("files", [])
+        self._done = {entry["key"] for entry in entries if "key" in entry}
+
+    @property
+    def entries(self) -> list[dict]:
+        """Units of work recorded so far (this attempt and earlier ones), in order."""
+        return self.job.result.setdefault("files", [])
+
+    def is_done(self, key: str) -> bool:
+        """True when an earlier checkpoint recorded this unit of work."""
+        return key in self._done
+
+    def set_total(self, total: int) -> None:
+        self.job.total = total
+        self.job.save(update_fields=["total"])
+
+    def record(self, key: str, entry: dict) -> None:
+        """Record one unit of work (saved at the next checkpoint)."""
+        self.entries.append({"key": key, **entry})
+        self._done.add(key)
+        self.job.progress = len(self._done)
+
+    def advance(self, n: int = 1) -> None:
+        """Count progress for work that records no entry."""
+        self.job.progress += n
+
+    def message(self, text: str, level: str = "info") -> None:
+        self.job.messages = [*self.job.messages, {"level": level, "text": text}]
+
+    def checkpoint(self) -> None:
+        """Save progress, entries and messages, and renew the lease. Call inside the unit's transaction."""
+        self.job.result[LEASE_KEY] = _lease()
+        self.job.save(update_fields=["progress", "total", "result", "messages"])
+
+    def finish(self, status: str, text: str) -> None:
+        job = self.job
+        job.refresh_from_db(fields=["result", "progress", "messages"]) if status == Job.Status.FAILED else None
+        job.result.pop(LEASE_KEY, None)
+        if text:
+            job.messages = [*job.messages, {"level": "error" if status == Job.Status.FAILED else "info", "text": text}]
+        if status == Job.Status.DONE:
+            job.progress = max(job.progress, job.total)
+        job.status = status
+        job.finished_at = timezone.now()
+        job.save()

@@ -1,0 +1,84 @@
+"""Login, logout, activation (first password), password reset and the user's own account page."""
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+
+from survey.forms.accounts import LoginForm
+from survey.services import accounts
+
+
+class LoginView(auth_views.LoginView):
+    """E-mail + password; on success the session starts through the service (audited)."""
+
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        accounts.session_start(request=self.request, user=form.get_user())
+        return redirect(self.get_success_url())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["expired"] = self.request.GET.get("expired") == "1"
+        return context
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's own rule); the logout is audited before the session ends."""
+
+    template_name = "registration/logged_out.html"
+
+    def post(self, request, *args, **kwargs):
+        accounts.session_end(request=request)
+        return redirect(self.get_success_url())
+
+
+class ActivateView(auth_views.PasswordResetConfirmView):
+    """The invitation link: set the first password, then the user is logged in."""
+
+    template_name = "accounts/activate.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        accounts.account_activate(user=form.user, password=form.cleaned_data["new_password1"],
+                                  request=self.request)
+        messages.success(self.request, "パスワードを設定しました。ようこそ、調査回答ポータルへ。")
+        return redirect(self.success_url)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    extra_email_context = {"portal_url": settings.PORTAL_BASE_URL.rstrip("/")}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from the mailed link; clears the login failures (through the service)."""
+
+    template_name = "registration/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        accounts.password_set(user=form.user, password=form.cleaned_data["new_password1"], request=self.request)
+        return redirect(self.get_success_url())
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
+
+@login_required
+def profile(request):
+    """The signed-in user's own account: name, e-mail, role and organisation."""
+    return render(request, "accounts/profile.html", {"account": request.user})

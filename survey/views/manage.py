@@ -1,0 +1,156 @@
+"""Administrators' pages: users, invitations, the officers' import and the audit log (read-only).
+
+Only role admin reaches these views; everybody else gets 403 (anonymous users go to login).
+"""
+import base64
+import uuid
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from survey.forms.accounts import (AuditFilterForm, ImportConfirmForm, InviteForm, OfficerImportForm,
+                                   UserFilterForm)
+from survey.models import AuditLog, User
+from survey.services import accounts
+
+IMPORT_SESSION_KEY = "manage_officer_import"
+USERS_PER_PAGE = 50
+AUDIT_PER_PAGE = 100
+
+
+def admin_required(view):
+    """Login required, and role admin; ministry staff and officers get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_portal_admin:
+            raise PermissionDenied("この画面は管理者のみが利用できます。")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request, qs, per_page):
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+@require_GET
+@admin_required
+def users(request):
+    form = UserFilterForm(request.GET or None)
+    qs = form.apply(User.objects.select_related("organization").order_by("role", "organization__code", "email"))
+    return render(request, "manage/users.html", {"form": form, "page": _page(request, qs, USERS_PER_PAGE),
+                                                 "query": _query_without_page(request)})
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_GET
+@admin_required
+def user_detail(request, pk):
+    account = get_object_or_404(User.objects.select_related("organization"), pk=pk)
+    history = AuditLog.objects.filter(Q(actor=account) | Q(target=account.email)).select_related("actor")[:20]
+    return render(request, "manage/user_detail.html", {"account": account, "history": history})
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def user_invite(request):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = accounts.user_invite(acting_user=request.user, request=request, **form.cleaned_data_for_service())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{account.email} に招待メールを送信しました。")
+            return redirect("manage_user_detail", pk=account.pk)
+    return render(request, "manage/user_invite.html", {"form": form})
+
+
+# The confirmation pages: GET asks, POST acts (one service each), then back to the user.
+CONFIRMATIONS = {
+    "deactivate": (accounts.user_deactivate, "アカウントの無効化",
+                   "このアカウントを無効化します。ログイン中のセッションはただちに終了し、以後ログインできなくなります。",
+                   "無効化する", "アカウントを無効化しました。", "btn-danger"),
+    "reactivate": (accounts.user_reactivate, "アカウントの再有効化",
+                   "このアカウントを再び有効にします。利用者は以前のパスワードでログインできるようになります。",
+                   "有効にする", "アカウントを有効にしました。", "btn-primary"),
+    "end_sessions": (accounts.user_sessions_end, "すべてのセッションの終了",
+                     "この利用者のログイン中のセッションをすべて終了します。利用者は再度ログインが必要になります。",
+                     "セッションを終了する", "すべてのセッションを終了しました。", "btn-danger"),
+    "resend_invitation": (accounts.invitation_resend, "招待メールの再送",
+                          "新しい招待メールを送信します。以前に送った招待リンクは使えなくなります。",
+                          "再送する", "招待メールを再送しました。", "btn-primary"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def user_confirm(request, pk, operation):
+    """Confirmation page and action for deactivate, reactivate, end_sessions, resend_invitation."""
+    service, title, text, button, done, style = CONFIRMATIONS[operation]
+    account = get_object_or_404(User.objects.select_related("organization"), pk=pk)
+    if request.method == "POST":
+        try:
+            service(user=account, acting_user=request.user, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, done)
+        return redirect("manage_user_detail", pk=account.pk)
+    return render(request, "manage/confirm.html", {
+        "account": account, "title": title, "text": text, "button": button, "button_style": style})
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def users_import(request):
+    """Upload a CSV and see what would happen; nothing is created before the confirmation."""
+    form = OfficerImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"]
+        result = accounts.officers_import_csv(data=data, acting_user=request.user, request=request, dry_run=True)
+        confirm = None
+        if result.ok and result.to_create:
+            token = uuid.uuid4().hex
+            request.session[IMPORT_SESSION_KEY] = {"token": token, "data": base64.b64encode(data).decode()}
+            confirm = ImportConfirmForm(initial={"token": token})
+        return render(request, "manage/users_import_preview.html", {"result": result, "confirm": confirm})
+    return render(request, "manage/users_import.html", {"form": form})
+
+
+@require_POST
+@admin_required
+def users_import_confirm(request):
+    """Create the previewed officers (validated again: the database may have changed)."""
+    form = ImportConfirmForm(request.POST)
+    stash = request.session.get(IMPORT_SESSION_KEY) or {}
+    if not form.is_valid() or form.cleaned_data["token"] != stash.get("token"):
+        messages.error(request, "確認の有効期限が切れました。もう一度ファイルをアップロードしてください。")
+        return redirect("manage_users_import")
+    data = base64.b64decode(stash["data"])
+    result = accounts.officers_import_csv(data=data, acting_user=request.user, request=request)
+    del request.session[IMPORT_SESSION_KEY]
+    return render(request, "manage/users_import_done.html", {"result": result})
+
+
+@require_GET
+@admin_required
+def audit_log(request):
+    """The audit log, filtered and paginated. There is no way to change or delete a row."""
+    form = AuditFilterForm(request.GET or None)
+    qs = form.apply(AuditLog.objects.select_related("actor", "organization"))
+    return render(request, "manage/audit.html", {"form": form, "page": _page(request, qs, AUDIT_PER_PAGE),
+                                                 "query": _query_without_page(request)})

@@ -1,0 +1,66 @@
+"""Settings come from the environment, fail loudly on bad values, and pass the deploy check."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import envbool, envint, envstr
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "k" * 20 + "production-secret-with-enough-entropy-0123456789-abcdefghij",
+    "ALLOWED_HOSTS": "chosa.example.go.jp",
+    "DATABASE_URL": "postgres://portal@db.internal/portal",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+}
+
+
+def test_envbool_refuses_a_value_that_is_not_a_boolean(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG"):
+        envbool("SOME_FLAG", default=False)
+
+
+def test_envint_refuses_a_value_that_is_not_an_integer(monkeypatch):
+    monkeypatch.setenv("SOME_NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="SOME_NUMBER"):
+        envint("SOME_NUMBER", default=1)
+
+
+def test_a_required_variable_missing_stops_the_start(monkeypatch):
+    monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="NOT_SET_ANYWHERE must be set"):
+        envstr("NOT_SET_ANYWHERE")
+
+
+def _manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_check_deploy():
+    result = _manage("check", "--deploy", "--fail-level", "DEBUG", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = _manage("check", env={**env, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_without_environment_the_portal_runs_on_sqlite_with_in_process_tasks():
+    code = ("import django,os;os.environ['DJANGO_SETTINGS_MODULE']='config.settings';django.setup();"
+            "from django.conf import settings as s;"
+            "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND)")
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CELERY_TASK_ALWAYS_EAGER"}}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert out.stdout.split() == ["django.db.backends.sqlite3", "True", "django.core.mail.backends.console.EmailBackend"]

@@ -1,0 +1,96 @@
+"""Every URL of the project, tried as an officer of another municipality and of another prefecture.
+
+Canary strings are planted in the victim organisation's data (answers, respondent, officer's
+name and e-mail, a stored file name). No response to the intruders may contain one, and no
+write may change the victim's response. A new URL pattern is swept automatically; a URL whose
+arguments the sweep cannot fill makes the test fail, so nothing escapes it.
+"""
+import re
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from survey.models import Job, ResponseVersion, VersionSource
+from survey.services.responses import response_save
+
+CANARY = "CANARY" + uuid.uuid4().hex[:12].upper()
+PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_complete"}
+
+
+def _patterns(resolver=None, prefix="", namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _patterns(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace + entry.name, entry
+
+
+def _victim_data(round_, victim_org, victim_user):
+    target = round_.targets.get(organization=victim_org)
+    answers = {"1-1": "2", "2": "1", "3": "2", "6": ["1"], "7-1": "1", "7-2": "2", "9": "1",
+               "10": "2", "10:概要": f"事例 {CANARY}-answer"}
+    respondent = {
+        "組織区分": victim_org.section_label, "組織名": victim_org.display_name,
+        "担当部署名": f"{CANARY}-dept", "回答責任者役職": "課長", "回答責任者氏名": f"{CANARY}-chief",
+        "連絡先氏名": f"{CANARY}-contact", "電話番号": "042-754-1111", "メールアドレス": "canary@example.jp",
+    }
+    outcome = response_save(target=target, answers=answers, respondent=respondent, acting_user=victim_user,
+                            submit=True, source=VersionSource.WEB)
+    ResponseVersion.objects.filter(pk=outcome.version.pk)  # keep a handle for the write check
+    job = Job.objects.create(kind="sheet_import", round=round_, created_by=victim_user,
+                             result={"files": [{"file": f"{CANARY}.xlsx"}]})
+    return outcome.version, job
+
+
+def _fill(name, pattern, ctx):
+    """Build the URL of `pattern` with the victim's identifiers; fail on an argument we don't know."""
+    converters = pattern.pattern.converters
+    params = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
+    values = {}
+    for param in params:
+        if param not in ctx:
+            pytest.fail(f"access sweep: URL {name!r} has an argument {param!r} it cannot fill; add it to the sweep")
+        values[param] = ctx[param]
+    del converters
+    return reverse(name, kwargs=values)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("intruder_name", ["yokohama", "chiyoda", "tokyo"])
+def test_no_url_leaks_another_organisations_data(client, cast, round_, orgs, intruder_name):
+    victim_org, victim_user = orgs["141500"], cast["sagamihara"]
+    victim_user.name = f"{CANARY}-officer"
+    victim_user.save()
+    version, job = _victim_data(round_, victim_org, victim_user)
+    ctx = {
+        "round_id": round_.pk, "code": victim_org.code, "org_code": victim_org.code, "n": version.number,
+        "number": version.number, "job_id": job.pk, "pk": job.pk, "user_id": victim_user.pk,
+        "uidb64": "MQ", "token": "set-password", "snapshot_id": 1, "export_id": 1,
+    }
+    intruder = cast[intruder_name]
+    if intruder_name == "tokyo":
+        pass  # another prefecture's officer
+    client.force_login(intruder)
+    session = client.session
+    session["portal_login_at"] = __import__("time").time()
+    session.save()
+    leaks, swept = [], 0
+    versions_before = ResponseVersion.objects.filter(response__organization=victim_org).count()
+    for name, pattern in _patterns():
+        url = _fill(name, pattern, ctx)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, follow=False)
+            swept += 1
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            if CANARY.encode() in body:
+                leaks.append(f"{method.upper()} {url} ({name}) -> {response.status_code}")
+        client.force_login(intruder)  # a logout URL may have ended the session
+        session = client.session
+        session["portal_login_at"] = __import__("time").time()
+        session.save()
+    assert swept > 10
+    assert leaks == [], "canary leaked:\n" + "\n".join(leaks)
+    assert ResponseVersion.objects.filter(response__organization=victim_org).count() == versions_before
