@@ -69,8 +69,15 @@ def _exclusion(defn: Definition, item: Item, org_kind: str, chosen: dict[str, st
     return None
 
 
-def _walk(defn: Definition, org_kind: str, answers: dict, start: int, trace: _Trace,
-          goto: tuple[str, str, str] | None, out: list[_Trace]) -> None:
+def _walk(
+    defn: Definition,
+    org_kind: str,
+    answers: dict,
+    start: int,
+    trace: _Trace,
+    goto: tuple[str, str, str] | None,
+    out: list[_Trace],
+) -> None:
     """Follow the items from `start`; fork at unanswered branching items."""
     for index in range(start, len(defn.items)):
         item = defn.items[index]
@@ -134,8 +141,9 @@ def applicable_items(defn: Definition, org_kind: str, answers: dict) -> list[str
     return [i for i, s in status.items() if s == APPLICABLE]
 
 
-def followup_status(defn: Definition, org_kind: str, answers: dict,
-                    status: dict[str, str] | None = None) -> dict[str, str]:
+def followup_status(
+    defn: Definition, org_kind: str, answers: dict, status: dict[str, str] | None = None
+) -> dict[str, str]:
     """Status of every follow-up key: applicable when its item applies and one of its
     trigger options is chosen; pending while that is not known yet; skipped otherwise."""
     status = status or item_status(defn, org_kind, answers)

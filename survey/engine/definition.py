@@ -115,6 +115,7 @@ class RespondentField:
     default: str | None = None
     aliases: tuple[tuple[str, str], ...] = ()
     strip_spaces: bool = False
+    is_org_kind: bool = False
     checks: tuple[FieldCheck, ...] = ()
 
 

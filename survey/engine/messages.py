@@ -20,8 +20,12 @@ DUPLICATE_ITEM = "{label}：回答が2つあります（「{value}」）。1つ�
 NORMALISED = "{label}：「{value}」を「{shown}」として読み取りました。"
 
 SKIPPED_ORG_KIND = "{label}：{org_kinds}のみ回答する項目です。回答を消してください。"
-SKIPPED_GOTO = "{label}：{source}で「{mark}」を選んだ場合は回答しません。回答を消すか、{source}を見直してください。"
-SKIPPED_ONLY_IF = "{label}：{source}で「{marks}」を選んだ場合のみ回答します。回答を消すか、{source}を見直してください。"
+SKIPPED_GOTO = (
+    "{label}：{source}で「{mark}」を選んだ場合は回答しません。回答を消すか、{source}を見直してください。"
+)
+SKIPPED_ONLY_IF = (
+    "{label}：{source}で「{marks}」を選んだ場合のみ回答します。回答を消すか、{source}を見直してください。"
+)
 SKIPPED_NOT_REACHED = "{label}：{source}に回答しない場合は回答しません。回答を消してください。"
 FOLLOWUP_SKIPPED = "{label} {followup}：{label}で「{marks}」を選んだ場合のみ記入します。記入を消すか、{label}を見直してください。"
 FOLLOWUP_ITEM_SKIPPED = "{label} {followup}：{label}に回答しない場合は記入しません。記入を消してください。"
@@ -35,6 +39,9 @@ RESPONDENT_REQUIRED = "{field}を入力してください。"
 RESPONDENT_CHOICE_REQUIRED = "{field}を選択してください（{choices}）。"
 INVALID_FIELD_VALUE = "{field}：値の形式が正しくありません（「{value}」）。"
 INVALID_CHOICE = "{field}：「{value}」は選択肢にありません。{choices}から選んでください。"
+ORG_KIND_MISMATCH = (
+    "{field}：「{value}」となっていますが、この組織は{expected}です。{expected}を選んでください。"
+)
 INVALID_PHONE = (
     "{field}：「{value}」は電話番号として読み取れません。"
     "市外局番から入力してください（例：03-5253-1111 内線5785）。"

@@ -48,7 +48,7 @@ def _from_text(text: str) -> str | None:
 
 
 def parse_month(value) -> str | None:
-    """"YYYY-MM" for a year-month in any accepted form, None if it cannot be read.
+    """ "YYYY-MM" for a year-month in any accepted form, None if it cannot be read.
 
     Accepts 2024年3月, 令和6年3月, 令和元年5月, R6.3, r6/3, H31.4, 2024/3, 2024-03, 2024.3,
     202403, full-width digits, dates with a day, date/datetime objects, Excel serial

@@ -120,8 +120,10 @@ def _normalise_followup(item: Item, f: FollowUp, raw) -> tuple[str | None, list[
 
 
 def _is_empty(raw) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip()) or (
-        isinstance(raw, list | tuple | set | dict) and not raw
+    return (
+        raw is None
+        or (isinstance(raw, str) and not raw.strip())
+        or (isinstance(raw, list | tuple | set | dict) and not raw)
     )
 
 
@@ -158,15 +160,24 @@ def normalise_answers(defn: Definition, raw: dict) -> tuple[dict, list[Issue]]:
             continue
         key = answer_key(raw_key)
         if key not in known:
-            issues.append(Issue("unknown_item", msg.UNKNOWN_ITEM.format(value=raw_key), item=str(raw_key),
-                                value=raw_value))
+            issues.append(
+                Issue(
+                    "unknown_item", msg.UNKNOWN_ITEM.format(value=raw_key), item=str(raw_key), value=raw_value
+                )
+            )
             continue
         value, these = normalise_value(defn, key, raw_value)
         issues += these
         if value is None:
             continue
         if key in found and found[key] != value:
-            issues.append(Issue("duplicate_item", msg.DUPLICATE_ITEM.format(label=_label(defn, key), value=raw_key),
-                                item=key, value=raw_value))
+            issues.append(
+                Issue(
+                    "duplicate_item",
+                    msg.DUPLICATE_ITEM.format(label=_label(defn, key), value=raw_key),
+                    item=key,
+                    value=raw_value,
+                )
+            )
         found[key] = value
     return {k: found[k] for k in known if k in found}, issues

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from . import messages as msg
 from .contact import clean_phone, is_valid_email, is_valid_phone, restore_phone_zero
@@ -36,19 +37,18 @@ def _normalise_field(f: RespondentField, raw) -> tuple[str | None, list[Issue]]:
     text = clean_text(raw)
     if f.strip_spaces:
         text = re.sub(r"\s+", "", text)
+    if f.kind in ("phone", "email"):  # ASCII values: full NFKC is safe (＠ ． （）)
+        text = unicodedata.normalize("NFKC", text)
     if f.kind == "phone":
         text = clean_phone(text)
-    if not text:
-        return None, []
-    if f.kind == "choice":
-        choice = _match_choice(f, text)
-        if choice is None:
-            message = msg.INVALID_CHOICE.format(field=f.label, value=text, choices=_choices_text(f))
-            return None, [Issue("invalid_choice", message, field=f.label, value=raw)]
-        text = choice
-    # Plain text is only trimmed and widened back; a warning for that would be noise.
-    changed = text != str(raw).strip() and (f.kind != "text" or f.strip_spaces)
-    return text, [_warn(f, raw, text)] if changed else []
+    if not text or f.kind != "choice":
+        # Widths, dashes and spaces only: the value means the same, a warning would be noise.
+        return text or None, []
+    choice = _match_choice(f, text)
+    if choice is None:
+        message = msg.INVALID_CHOICE.format(field=f.label, value=text, choices=_choices_text(f))
+        return None, [Issue("invalid_choice", message, field=f.label, value=raw)]
+    return choice, [] if choice == str(raw).strip() else [_warn(f, raw, choice)]
 
 
 def normalise_respondent(defn: Definition, raw: dict) -> tuple[dict[str, str], list[Issue]]:
@@ -65,7 +65,9 @@ def normalise_respondent(defn: Definition, raw: dict) -> tuple[dict[str, str], l
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         if label not in labels:
-            issues.append(Issue("unknown_field", msg.UNKNOWN_FIELD.format(value=key), field=str(key), value=value))
+            issues.append(
+                Issue("unknown_field", msg.UNKNOWN_FIELD.format(value=key), field=str(key), value=value)
+            )
             continue
         text, these = _normalise_field(defn.respondent_field(label), value)
         issues += these
@@ -83,8 +85,14 @@ def _check_fails(check: FieldCheck, value: str) -> bool:
 
 def _field_issues(f: RespondentField, value) -> list[Issue]:
     if not isinstance(value, str):
-        return [Issue("invalid_value", msg.INVALID_FIELD_VALUE.format(field=f.label, value=value),
-                      field=f.label, value=value)]
+        return [
+            Issue(
+                "invalid_value",
+                msg.INVALID_FIELD_VALUE.format(field=f.label, value=value),
+                field=f.label,
+                value=value,
+            )
+        ]
     formats = {
         "choice": (lambda v: v in f.choices, "invalid_choice", msg.INVALID_CHOICE),
         "phone": (is_valid_phone, "invalid_phone", msg.INVALID_PHONE),
@@ -96,8 +104,13 @@ def _field_issues(f: RespondentField, value) -> list[Issue]:
             text = template.format(field=f.label, value=value, choices=_choices_text(f))
             return [Issue(code, text, field=f.label, value=value)]
     return [
-        Issue(c.code, msg.FIELD_CHECK.format(field=f.label, message=c.message), field=f.label, value=value,
-              severity=c.severity)
+        Issue(
+            c.code,
+            msg.FIELD_CHECK.format(field=f.label, message=c.message),
+            field=f.label,
+            value=value,
+            severity=c.severity,
+        )
         for c in f.checks
         if _check_fails(c, value)
     ]
@@ -112,10 +125,24 @@ def missing_fields(defn: Definition, respondent: dict) -> list[str]:
     ]
 
 
-def validate_respondent(defn: Definition, respondent: dict, *, complete: bool) -> list[Issue]:
+def _org_kind_issues(defn: Definition, f: RespondentField, value: str, org_kind: str | None) -> list[Issue]:
+    """The field that states the organisation kind must agree with the organisation."""
+    if not f.is_org_kind or org_kind is None or value not in f.choices:
+        return []
+    expected = defn.org_kind_label(org_kind)
+    if value == expected:
+        return []
+    text = msg.ORG_KIND_MISMATCH.format(field=f.label, value=value, expected=expected)
+    return [Issue("org_kind_mismatch", text, field=f.label, value=value)]
+
+
+def validate_respondent(
+    defn: Definition, respondent: dict, *, complete: bool, org_kind: str | None = None
+) -> list[Issue]:
     """Format issues of the given fields; with `complete`, the missing required ones too.
 
     Fields filled by the ministry are checked for format but are not the respondent's duty.
+    With `org_kind`, the field marked `is_org_kind` must name that kind.
     """
     labels = {f.label for f in defn.respondent_fields}
     issues = [
@@ -126,10 +153,14 @@ def validate_respondent(defn: Definition, respondent: dict, *, complete: bool) -
     for f in defn.respondent_fields:
         if respondent.get(f.label):
             issues += _field_issues(f, respondent[f.label])
+            issues += _org_kind_issues(defn, f, respondent[f.label], org_kind)
     if complete:
         for label in missing_fields(defn, respondent):
             f = defn.respondent_field(label)
             template = msg.RESPONDENT_CHOICE_REQUIRED if f.kind == "choice" else msg.RESPONDENT_REQUIRED
-            issues.append(Issue("respondent_required", template.format(field=label, choices=_choices_text(f)),
-                                field=label))
+            issues.append(
+                Issue(
+                    "respondent_required", template.format(field=label, choices=_choices_text(f)), field=label
+                )
+            )
     return issues

@@ -41,8 +41,9 @@ def classify_risk(defn: Definition, answers: dict, org_kind: str) -> Risk:
     return Risk(top.id, top.label, fired)
 
 
-def indicators(defn: Definition, org_kind: str, answers: dict, respondent: dict, *,
-               attached=frozenset()) -> dict[str, bool]:
+def indicators(
+    defn: Definition, org_kind: str, answers: dict, respondent: dict, *, attached=frozenset()
+) -> dict[str, bool]:
     """The sheet's 情報未入力あり / 未回答あり flags.
 
     info_missing: a required field the respondent fills is empty (ministry fields are not
@@ -52,11 +53,11 @@ def indicators(defn: Definition, org_kind: str, answers: dict, respondent: dict,
     """
     status = item_status(defn, org_kind, answers)
     fstatus = followup_status(defn, org_kind, answers, status)
-    open_items = any(
-        s == PENDING or (s == APPLICABLE and not answers.get(i)) for i, s in status.items()
-    )
+    open_items = any(s == PENDING or (s == APPLICABLE and not answers.get(i)) for i, s in status.items())
     open_followups = any(
-        s == APPLICABLE and defn.followups[k].required and not answers.get(k)
+        s == APPLICABLE
+        and defn.followups[k].required
+        and not answers.get(k)
         and not (defn.followups[k].attachments and k in attached)
         for k, s in fstatus.items()
     )

@@ -84,12 +84,16 @@ def _item(data: Any, where: str) -> Item:
 def _check(data: Any, where: str) -> FieldCheck:
     d = _keys(data, where, {"kind", "code", "message"}, {"severity", "pattern", "keywords", "exclude"})
     return FieldCheck(
-        **{**d, "keywords": _strs(d.get("keywords", []), where), "exclude": _strs(d.get("exclude", []), where)}
+        **{
+            **d,
+            "keywords": _strs(d.get("keywords", []), where),
+            "exclude": _strs(d.get("exclude", []), where),
+        }
     )
 
 
 def _respondent_field(data: Any, where: str) -> RespondentField:
-    optional = {"guidance", "choices", "default", "aliases", "strip_spaces", "checks"}
+    optional = {"guidance", "choices", "default", "aliases", "strip_spaces", "checks", "is_org_kind"}
     d = _keys(data, where, {"label", "kind", "filled_by", "required"}, optional)
     aliases = d.get("aliases", {})
     if not isinstance(aliases, dict):
@@ -110,10 +114,15 @@ def _simple(cls, data: Any, where: str, required: set[str], optional: set[str] =
 
 def definition_from_dict(data: dict[str, Any]) -> Definition:
     """Build a Definition from its dict form, without the semantic checks."""
-    d = _keys(data, "definition", {"survey", "org_kinds", "respondent_fields", "items", "risk_levels"},
-              {"guidance", "risk_rules"})
-    s = _keys(d["survey"], "survey", {"code", "version", "title", "sheet_title", "scheme", "marks"},
-              {"deadline"})
+    d = _keys(
+        data,
+        "definition",
+        {"survey", "org_kinds", "respondent_fields", "items", "risk_levels"},
+        {"guidance", "risk_rules"},
+    )
+    s = _keys(
+        d["survey"], "survey", {"code", "version", "title", "sheet_title", "scheme", "marks"}, {"deadline"}
+    )
     return Definition(
         code=s["code"],
         version=str(s["version"]),
@@ -123,12 +132,16 @@ def definition_from_dict(data: dict[str, Any]) -> Definition:
         deadline=s.get("deadline"),
         marks=_strs(s["marks"], "survey.marks"),
         org_kinds=tuple(_simple(OrgKind, k, "org_kind", {"id", "label"}) for k in d["org_kinds"]),
-        guidance=tuple(_simple(Guidance, g, "guidance", {"id", "place", "text"}) for g in d.get("guidance", [])),
+        guidance=tuple(
+            _simple(Guidance, g, "guidance", {"id", "place", "text"}) for g in d.get("guidance", [])
+        ),
         respondent_fields=tuple(
             _respondent_field(f, f"respondent field {n}") for n, f in enumerate(d["respondent_fields"], 1)
         ),
         items=tuple(_item(i, f"item #{n}") for n, i in enumerate(d["items"], 1)),
-        risk_levels=tuple(_simple(RiskLevel, r, "risk level", {"id", "label", "rank"}) for r in d["risk_levels"]),
+        risk_levels=tuple(
+            _simple(RiskLevel, r, "risk level", {"id", "label", "rank"}) for r in d["risk_levels"]
+        ),
         risk_rules=tuple(_risk_rule(r, f"risk rule {n}") for n, r in enumerate(d.get("risk_rules", []), 1)),
     )
 
@@ -153,7 +166,11 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
 
 def _item_dict(i: Item) -> dict[str, Any]:
     out = {
-        "id": i.id, "label": i.label, "kind": i.kind, "text": i.text, "sheet_text": i.sheet_text,
+        "id": i.id,
+        "label": i.label,
+        "kind": i.kind,
+        "text": i.text,
+        "sheet_text": i.sheet_text,
         "options": [_drop_none(dict(o.__dict__)) for o in i.options],
         "org_kinds": list(i.org_kinds),
         "followups": [
@@ -179,11 +196,17 @@ def _field_dict(f: RespondentField) -> dict[str, Any]:
 def definition_to_dict(defn: Definition) -> dict[str, Any]:
     """The plain dict form (JSON- and TOML-safe) of a definition."""
     return {
-        "survey": _drop_none({
-            "code": defn.code, "version": defn.version, "title": defn.title,
-            "sheet_title": defn.sheet_title, "scheme": defn.scheme, "deadline": defn.deadline,
-            "marks": list(defn.marks),
-        }),
+        "survey": _drop_none(
+            {
+                "code": defn.code,
+                "version": defn.version,
+                "title": defn.title,
+                "sheet_title": defn.sheet_title,
+                "scheme": defn.scheme,
+                "deadline": defn.deadline,
+                "marks": list(defn.marks),
+            }
+        ),
         "org_kinds": [dict(k.__dict__) for k in defn.org_kinds],
         "guidance": [dict(g.__dict__) for g in defn.guidance],
         "respondent_fields": [_field_dict(f) for f in defn.respondent_fields],

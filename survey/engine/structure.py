@@ -36,7 +36,9 @@ def check_definition(defn: Definition) -> None:
     org_ids = [k.id for k in defn.org_kinds]
     problems += [f"duplicate org kind {d!r}" for d in _duplicates(org_ids)]
     problems += [f"duplicate item id {d!r}" for d in _duplicates([i.id for i in defn.items])]
-    problems += [f"duplicate respondent field {d!r}" for d in _duplicates([f.label for f in defn.respondent_fields])]
+    problems += [
+        f"duplicate respondent field {d!r}" for d in _duplicates([f.label for f in defn.respondent_fields])
+    ]
     if not defn.marks:
         problems.append("survey.marks: at least one accepted mark is needed")
     order = {item.id: n for n, item in enumerate(defn.items)}
@@ -44,6 +46,8 @@ def check_definition(defn: Definition) -> None:
         problems += _item_problems(defn, item, order, set(org_ids))
     for f in defn.respondent_fields:
         problems += _field_problems(f)
+        if f.is_org_kind and set(f.choices) != {k.label for k in defn.org_kinds}:
+            problems.append(f"respondent field {f.label}: choices must be the org kind labels")
     problems += _risk_problems(defn)
     if problems:
         raise DefinitionError(problems)
@@ -63,11 +67,15 @@ def _item_problems(defn: Definition, item: Item, order: dict[str, int], org_ids:
         problems += _condition_problems(defn, item.only_if, f"{where}.only_if", order, before=order[item.id])
         if item.only_if.marked_without is not None:
             problems.append(f"{where}.only_if: use any_of, marked_without is for risk rules")
-    problems += [f"{where}: duplicate follow-up {d!r}" for d in _duplicates([f.label for f in item.followups])]
+    problems += [
+        f"{where}: duplicate follow-up {d!r}" for d in _duplicates([f.label for f in item.followups])
+    ]
     for f in item.followups:
         if f.kind not in FOLLOWUP_KINDS:
             problems.append(f"{where} follow-up {f.label}: unknown kind {f.kind!r}")
-        problems += [f"{where} follow-up {f.label}: unknown option {c!r}" for c in f.when if c not in item.codes]
+        problems += [
+            f"{where} follow-up {f.label}: unknown option {c!r}" for c in f.when if c not in item.codes
+        ]
         if not f.when:
             problems.append(f"{where} follow-up {f.label}: `when` lists no option")
     return problems
@@ -101,7 +109,9 @@ def _condition_problems(defn, cond: Condition, where: str, order: dict[str, int]
         problems.append(f"{where}: branching may only depend on a one-choice item")
     if bool(cond.any_of) == (cond.marked_without is not None):
         problems.append(f"{where}: give exactly one of any_of / marked_without")
-    problems += [f"{where}: unknown option {c!r} of item {cond.item}" for c in cond.any_of if c not in target.codes]
+    problems += [
+        f"{where}: unknown option {c!r} of item {cond.item}" for c in cond.any_of if c not in target.codes
+    ]
     if cond.marked_without is not None:
         if target.kind != "marks":
             problems.append(f"{where}: marked_without needs a marks item")
@@ -122,6 +132,8 @@ def _field_problems(f: RespondentField) -> list[str]:
     if f.default is not None and f.choices and f.default not in f.choices:
         problems.append(f"{where}: default {f.default!r} is not a choice")
     problems += [f"{where}: alias target {v!r} is not a choice" for _, v in f.aliases if v not in f.choices]
+    if f.is_org_kind and f.kind != "choice":
+        problems.append(f"{where}: is_org_kind needs a choice field whose choices are org kind labels")
     for c in f.checks:
         problems += _field_check_problems(where, c)
     return problems
@@ -145,7 +157,9 @@ def _field_check_problems(where: str, check) -> list[str]:
 
 def _risk_problems(defn: Definition) -> list[str]:
     problems = [f"duplicate risk level {d!r}" for d in _duplicates([r.id for r in defn.risk_levels])]
-    problems += [f"duplicate risk level rank {d!r}" for d in _duplicates([str(r.rank) for r in defn.risk_levels])]
+    problems += [
+        f"duplicate risk level rank {d!r}" for d in _duplicates([str(r.rank) for r in defn.risk_levels])
+    ]
     if not defn.risk_levels:
         problems.append("at least one risk level is needed")
     problems += [f"duplicate risk rule {d!r}" for d in _duplicates([r.id for r in defn.risk_rules])]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Full-width ASCII and half-width katakana: NFKC on these only, so that circled digits,
-# ㈱ and the like in free text keep their meaning.
-_WIDE = re.compile(r"[\uFF01-\uFF5E\uFF61-\uFF9F]+")
+# Full-width digits and Latin letters, and half-width katakana: NFKC on these only, so that
+# Japanese punctuation （）「」, circled digits, ㈱ and the like in free text stay as typed.
+_WIDE = re.compile(r"[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A\uFF61-\uFF9F]+")
 _DASHES = "-‐‑‒–—―−ー－ｰ"
 _WHITESPACE = re.compile(r"\s+")
 
 
 def safe_nfkc(text: str) -> str:
-    """NFKC only where it is safe (full-width digits/Latin, half-width kana, odd spaces)."""
+    """NFKC only where it is safe: full-width digits and Latin letters, half-width kana,
+    and every kind of space (to a plain space)."""
     text = _WIDE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
 

@@ -34,15 +34,27 @@ def _item_format(item: Item, value) -> list[Issue]:
         text = msg.INVALID_OPTION.format(label=item.label, value=value, **_range(item))
         return [Issue("invalid_option", text, item=item.id, value=value)]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return [Issue("invalid_value", msg.INVALID_VALUE.format(label=item.label, value=value), item=item.id,
-                      value=value)]
+        return [
+            Issue(
+                "invalid_value",
+                msg.INVALID_VALUE.format(label=item.label, value=value),
+                item=item.id,
+                value=value,
+            )
+        ]
     unknown = [v for v in value if v not in item.codes]
     if unknown:
         text = msg.INVALID_OPTION.format(label=item.label, value="・".join(unknown), **_range(item))
         return [Issue("invalid_option", text, item=item.id, value=value)]
     if len(set(value)) != len(value):
-        return [Issue("invalid_value", msg.INVALID_VALUE.format(label=item.label, value=value), item=item.id,
-                      value=value)]
+        return [
+            Issue(
+                "invalid_value",
+                msg.INVALID_VALUE.format(label=item.label, value=value),
+                item=item.id,
+                value=value,
+            )
+        ]
     return []
 
 
@@ -52,7 +64,11 @@ def _followup_format(defn: Definition, f: FollowUp, value) -> list[Issue]:
         text = msg.INVALID_MONTH.format(label=label, followup=f.label, value=value)
         return [Issue("invalid_month", text, item=f.key, value=value)]
     if not isinstance(value, str):
-        return [Issue("invalid_value", msg.INVALID_VALUE.format(label=label, value=value), item=f.key, value=value)]
+        return [
+            Issue(
+                "invalid_value", msg.INVALID_VALUE.format(label=label, value=value), item=f.key, value=value
+            )
+        ]
     if f.max_length and len(value) > f.max_length:
         text = msg.TOO_LONG.format(label=label, followup=f.label, max=f.max_length, length=len(value))
         return [Issue("too_long", text, item=f.key, value=value)]
@@ -65,11 +81,14 @@ def _skip_message(defn: Definition, item: Item, reason: SkipReason) -> str:
         return msg.SKIPPED_ORG_KIND.format(label=item.label, org_kinds=kinds)
     source = defn.item(reason.item)
     if reason.kind == "goto":
-        return msg.SKIPPED_GOTO.format(label=item.label, source=source.label, mark=source.option(reason.code).mark)
+        return msg.SKIPPED_GOTO.format(
+            label=item.label, source=source.label, mark=source.option(reason.code).mark
+        )
     if reason.code is None:
         return msg.SKIPPED_NOT_REACHED.format(label=item.label, source=source.label)
-    return msg.SKIPPED_ONLY_IF.format(label=item.label, source=source.label,
-                                      marks=_marks(source, item.only_if.any_of))
+    return msg.SKIPPED_ONLY_IF.format(
+        label=item.label, source=source.label, marks=_marks(source, item.only_if.any_of)
+    )
 
 
 def _followup_skip_message(defn: Definition, f: FollowUp, item_skipped: bool) -> str:
@@ -79,8 +98,9 @@ def _followup_skip_message(defn: Definition, f: FollowUp, item_skipped: bool) ->
     return msg.FOLLOWUP_SKIPPED.format(label=item.label, followup=f.label, marks=_marks(item, f.when))
 
 
-def _answer_issues(defn: Definition, org_kind: str, answers: dict, complete: bool,
-                   attached: frozenset[str]) -> list[Issue]:
+def _answer_issues(
+    defn: Definition, org_kind: str, answers: dict, complete: bool, attached: frozenset[str]
+) -> list[Issue]:
     status = item_status(defn, org_kind, answers)
     fstatus = followup_status(defn, org_kind, answers, status)
     reasons = skip_reasons(defn, org_kind, answers)
@@ -112,8 +132,9 @@ def _required(item: Item) -> Issue:
     return Issue("required", msg.REQUIRED.format(label=item.label, **_range(item)), item=item.id)
 
 
-def _followup_issues(defn: Definition, f: FollowUp, value, state: str, item_state: str,
-                     complete: bool) -> list[Issue]:
+def _followup_issues(
+    defn: Definition, f: FollowUp, value, state: str, item_state: str, complete: bool
+) -> list[Issue]:
     if value not in (None, ""):
         issues = _followup_format(defn, f, value)
         if state == SKIPPED:
@@ -127,8 +148,9 @@ def _followup_issues(defn: Definition, f: FollowUp, value, state: str, item_stat
     return []
 
 
-def validate(defn: Definition, org_kind: str, answers: dict, respondent: dict, *,
-             complete: bool, attached=frozenset()) -> list[Issue]:
+def validate(
+    defn: Definition, org_kind: str, answers: dict, respondent: dict, *, complete: bool, attached=frozenset()
+) -> list[Issue]:
     """Every issue of a response: respondent fields first, then items in survey order.
 
     Answers to items still pending (their branching answer is missing) are not errors;
@@ -136,6 +158,6 @@ def validate(defn: Definition, org_kind: str, answers: dict, respondent: dict, *
     `attached`: follow-up keys for which a file was attached; for a follow-up that takes
     attachments a file stands in for the written outline.
     """
-    return validate_respondent(defn, respondent, complete=complete) + _answer_issues(
+    return validate_respondent(defn, respondent, complete=complete, org_kind=org_kind) + _answer_issues(
         defn, org_kind, answers, complete, frozenset(attached)
     )

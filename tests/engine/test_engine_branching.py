@@ -52,7 +52,9 @@ def test_branching_choices_give_exactly_the_spec_items(defn, org_kind, choices, 
 
 
 @pytest.mark.parametrize("org_kind,choices,expected", ALL_PATHS)
-def test_answering_every_applicable_item_does_not_change_the_path(defn, complete, org_kind, choices, expected):
+def test_answering_every_applicable_item_does_not_change_the_path(
+    defn, complete, org_kind, choices, expected
+):
     for filler in ("1", "2"):
         answers = complete(org_kind, choices, filler)
         assert applicable_items(defn, org_kind, answers) == expected
@@ -81,8 +83,11 @@ def test_item_paths_choices_take_their_path(defn, org_kind):
         ("municipality", {"3": "2"}, ["1-1", "2", "3", "6", "7-1", "7-2", "9", "10"]),
         ("municipality", {"3": "1", "5": "2"}, ["1-1", "2", "3", "4", "5", "6", "7-1", "7-2", "9", "10"]),
         ("prefecture", {"3": "2", "7-2": "1"}, ["1-2", "2", "3", "6", "7-1", "7-2", "7-3", "8-1", "9", "10"]),
-        ("prefecture", {"3": "2", "7-2": "1", "7-3": "1"},
-         ["1-2", "2", "3", "6", "7-1", "7-2", "7-3", "7-4", "8-1", "9", "10"]),
+        (
+            "prefecture",
+            {"3": "2", "7-2": "1", "7-3": "1"},
+            ["1-2", "2", "3", "6", "7-1", "7-2", "7-3", "7-4", "8-1", "9", "10"],
+        ),
         # answers to items of another branch are ignored when deciding the way on
         ("municipality", {"3": "2", "5": "1"}, ["1-1", "2", "3", "6", "7-1", "7-2", "9", "10"]),
         # an unreadable branching answer counts as no answer
@@ -98,8 +103,17 @@ def test_items_behind_an_unanswered_branch_are_pending_not_skipped(defn):
     assert status["6"] == PENDING and status["9"] == PENDING
     assert status["1-2"] == SKIPPED
     status = item_status(defn, "municipality", {"3": "1", "5": "1"})
-    assert {i for i, s in status.items() if s == SKIPPED} == {"1-2", "6", "7-1", "7-2", "7-3", "7-4", "8-1",
-                                                             "8-2", "9"}
+    assert {i for i, s in status.items() if s == SKIPPED} == {
+        "1-2",
+        "6",
+        "7-1",
+        "7-2",
+        "7-3",
+        "7-4",
+        "8-1",
+        "8-2",
+        "9",
+    }
 
 
 def test_org_kind_items_are_skipped_for_the_other_kind(defn):

@@ -33,15 +33,37 @@ def test_survey_identity(defn):
 
 def test_items_are_in_sheet_order(defn):
     assert [i.id for i in defn.items] == [
-        "1-1", "1-2", "2", "3", "4", "5", "6", "7-1", "7-2", "7-3", "7-4", "8-1", "8-2", "9", "10"
+        "1-1",
+        "1-2",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7-1",
+        "7-2",
+        "7-3",
+        "7-4",
+        "8-1",
+        "8-2",
+        "9",
+        "10",
     ]
     assert {i.id for i in defn.items if i.kind == "marks"} == {"6", "7-4"}
 
 
 def test_respondent_fields_follow_the_plan(defn):
     assert [f.label for f in defn.respondent_fields] == [
-        "制度等", "組織区分", "属性", "組織名", "担当部署名", "回答責任者役職", "回答責任者氏名",
-        "連絡先氏名", "電話番号", "メールアドレス",
+        "制度等",
+        "組織区分",
+        "属性",
+        "組織名",
+        "担当部署名",
+        "回答責任者役職",
+        "回答責任者氏名",
+        "連絡先氏名",
+        "電話番号",
+        "メールアドレス",
     ]
     assert {f.label for f in defn.respondent_fields if f.filled_by == "ministry"} == {"制度等", "属性"}
     assert defn.respondent_field("組織区分").choices == ("都道府県", "市区町村")
@@ -57,10 +79,20 @@ def test_options_carry_codes_and_circled_digits(defn):
 
 def test_branching_rules_are_as_in_the_survey(defn):
     gotos = {(i.id, o.code): o.goto for i in defn.items for o in i.options if o.goto}
-    assert gotos == {("3", "2"): "6", ("5", "1"): "10", ("7-2", "2"): "9", ("8-1", "2"): "9", ("8-1", "3"): "9"}
+    assert gotos == {
+        ("3", "2"): "6",
+        ("5", "1"): "10",
+        ("7-2", "2"): "9",
+        ("8-1", "2"): "9",
+        ("8-1", "3"): "9",
+    }
     only_if = {i.id: (i.only_if.item, i.only_if.any_of) for i in defn.items if i.only_if}
-    assert only_if == {"7-3": ("7-2", ("1",)), "7-4": ("7-3", ("1",)), "8-1": ("7-2", ("1",)),
-                       "8-2": ("8-1", ("1",))}
+    assert only_if == {
+        "7-3": ("7-2", ("1",)),
+        "7-4": ("7-3", ("1",)),
+        "8-1": ("7-2", ("1",)),
+        "8-2": ("8-1", ("1",)),
+    }
     assert defn.item("1-1").org_kinds == ("municipality",)
     assert defn.item("1-2").org_kinds == ("prefecture",)
 
@@ -163,6 +195,7 @@ def test_every_problem_is_listed_at_once():
         "item 3 option 2: goto target '99' is not an item",
         "item 6 option 1: goto is only allowed on one-choice items",
         "respondent field 組織区分: unknown kind 'dropdown'",
+        "respondent field 組織区分: is_org_kind needs a choice field whose choices are org kind labels",
         "duplicate risk rule 'multiple_match_left_to_officer'",
         "risk rule unreported_error_not_improved: unknown level 'extreme'",
         "risk rule links_unidentified_person: marked_without needs a marks item",

@@ -46,7 +46,10 @@ def test_text_with_half_width_brackets_matches_the_option(defn):
 
 
 def test_sheet_text_of_an_option_is_an_exact_form(defn):
-    assert normalise_answers(defn, {"6": ["①住基ネットの利用(J-LIS照会)により確認している。"]}) == ({"6": ["1"]}, [])
+    assert normalise_answers(defn, {"6": ["①住基ネットの利用(J-LIS照会)により確認している。"]}) == (
+        {"6": ["1"]},
+        [],
+    )
 
 
 @pytest.mark.parametrize("raw", ["⑤", "5", "５", 5, 2.5, "はい", True, "①②"])
@@ -121,10 +124,31 @@ def test_marks_for_an_unknown_option_is_an_error(defn):
 @pytest.mark.parametrize(
     "raw",
     [
-        "2024年3月", "2024年03月", "２０２４年３月", "2024/3", "2024-03", "2024.3", "2024.03", "202403",
-        "2024/3/1", "2024-03-01", "2024年3月1日", "2024-03-01 00:00:00",
-        "令和6年3月", "令和６年３月", "R6.3", "r6/3", "R6-3", "Ｒ６．３", "R 6 . 3", "令和6/3",
-        dt.date(2024, 3, 1), dt.datetime(2024, 3, 15, 10, 30), 45352, 45352.0, "45352",
+        "2024年3月",
+        "2024年03月",
+        "２０２４年３月",
+        "2024/3",
+        "2024-03",
+        "2024.3",
+        "2024.03",
+        "202403",
+        "2024/3/1",
+        "2024-03-01",
+        "2024年3月1日",
+        "2024-03-01 00:00:00",
+        "令和6年3月",
+        "令和６年３月",
+        "R6.3",
+        "r6/3",
+        "R6-3",
+        "Ｒ６．３",
+        "R 6 . 3",
+        "令和6/3",
+        dt.date(2024, 3, 1),
+        dt.datetime(2024, 3, 15, 10, 30),
+        45352,
+        45352.0,
+        "45352",
     ],
 )
 def test_month_forms_all_read_as_march_2024(raw):
@@ -134,9 +158,16 @@ def test_month_forms_all_read_as_march_2024(raw):
 @pytest.mark.parametrize(
     "raw,expected",
     [
-        ("令和元年5月", "2019-05"), ("令和1年5月", "2019-05"), ("H31.4", "2019-04"), ("平成31年4月", "2019-04"),
-        ("h30/12", "2018-12"), ("S64.1", "1989-01"), ("2023年12月", "2023-12"), (2024.3, "2024-03"),
-        (2024.12, "2024-12"), ("㋿6年3月", "2024-03"),
+        ("令和元年5月", "2019-05"),
+        ("令和1年5月", "2019-05"),
+        ("H31.4", "2019-04"),
+        ("平成31年4月", "2019-04"),
+        ("h30/12", "2018-12"),
+        ("S64.1", "1989-01"),
+        ("2023年12月", "2023-12"),
+        (2024.3, "2024-03"),
+        (2024.12, "2024-12"),
+        ("㋿6年3月", "2024-03"),
     ],
 )
 def test_month_eras_and_edges(raw, expected):
@@ -145,8 +176,24 @@ def test_month_eras_and_edges(raw, expected):
 
 @pytest.mark.parametrize(
     "raw",
-    ["2024年13月", "2024/0", "R6.13", "令和0年3月", "3月", "2024", 2024, "来年度", "2024年", "24/3", True,
-     "R6", 12, 1000.5, "2024-3-", "3/2024"],
+    [
+        "2024年13月",
+        "2024/0",
+        "R6.13",
+        "令和0年3月",
+        "3月",
+        "2024",
+        2024,
+        "来年度",
+        "2024年",
+        "24/3",
+        True,
+        "R6",
+        12,
+        1000.5,
+        "2024-3-",
+        "3/2024",
+    ],
 )
 def test_unreadable_months_are_refused(raw):
     assert parse_month(raw) is None
@@ -154,7 +201,8 @@ def test_unreadable_months_are_refused(raw):
 
 def test_month_followup_is_normalised_and_errors_are_reported(defn):
     assert normalise_answers(defn, {"2": "③", "2:予定年月": "令和6年3月"}) == (
-        {"2": "3", "2:予定年月": "2024-03"}, []
+        {"2": "3", "2:予定年月": "2024-03"},
+        [],
     )
     answers, issues = normalise_answers(defn, {"2": "3", "2:予定年月": "2024年13月"})
     assert answers == {"2": "3"}
@@ -171,14 +219,21 @@ def test_month_from_an_excel_number_is_read_with_a_warning(defn):
 def test_free_text_followups_get_safe_nfkc_and_trim(defn):
     raw = "  マニュアル第３条に基づき、ＡＢＣ（住所）で確認。①担当者 ㈱ ｶﾞｲﾄﾞ  "
     answers, issues = normalise_answers(defn, {"8-1:概要": raw})
-    assert answers == {"8-1:概要": "マニュアル第3条に基づき、ABC(住所)で確認。①担当者 ㈱ ガイド"}
+    assert answers == {"8-1:概要": "マニュアル第3条に基づき、ABC（住所）で確認。①担当者 ㈱ ガイド"}
     assert issues == []
 
 
 @pytest.mark.parametrize(
     "key,expected",
-    [("７－４", "7-4"), ("7ｰ4", "7-4"), ("Q7-4", "7-4"), ("7ー4", "7-4"), (" 7−4 ", "7-4"),
-     ("２：予定年月", "2:予定年月"), ("１０", "10")],
+    [
+        ("７－４", "7-4"),
+        ("7ｰ4", "7-4"),
+        ("Q7-4", "7-4"),
+        ("7ー4", "7-4"),
+        (" 7−4 ", "7-4"),
+        ("２：予定年月", "2:予定年月"),
+        ("１０", "10"),
+    ],
 )
 def test_item_keys_are_normalised(defn, key, expected):
     value = "2024/3" if ":" in expected else ["1"] if expected == "7-4" else "1"
