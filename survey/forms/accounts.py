@@ -74,6 +74,14 @@ class InviteForm(forms.Form):
         return {"email": data["email"], "name": data["name"], "role": data["role"],
                 "organization": data["organization_code"]}
 
+    def add_service_error(self, exc: ValidationError) -> None:
+        """Show the service's errors next to the fields they are about."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for name, errors in exc.error_dict.items():
+            self.add_error("organization_code" if name == "organization" else name, errors)
+
 
 class OfficerImportForm(forms.Form):
     file = forms.FileField(

@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -57,6 +58,8 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=Q(role="officer", organization__isnull=False) | ~Q(role="officer"),
                 name="officer_has_organization",
             ),
+            # One account per address whatever its case; the database decides concurrent registrations.
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
 
     def __str__(self) -> str:

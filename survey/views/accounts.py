@@ -31,8 +31,6 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's own rule); the logout is audited before the session ends."""
 
-    template_name = "registration/logged_out.html"
-
     def post(self, request, *args, **kwargs):
         accounts.session_end(request=request)
         return redirect(self.get_success_url())
@@ -56,7 +54,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
-    extra_email_context = {"portal_url": settings.PORTAL_BASE_URL.rstrip("/")}
+
+    def form_valid(self, form):
+        # The link is built from PORTAL_BASE_URL (as in the invitation), not from the Host header.
+        self.extra_email_context = {"portal_url": settings.PORTAL_BASE_URL.rstrip("/")}
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

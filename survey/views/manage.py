@@ -14,8 +14,13 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from survey.forms.accounts import (AuditFilterForm, ImportConfirmForm, InviteForm, OfficerImportForm,
-                                   UserFilterForm)
+from survey.forms.accounts import (
+    AuditFilterForm,
+    ImportConfirmForm,
+    InviteForm,
+    OfficerImportForm,
+    UserFilterForm,
+)
 from survey.models import AuditLog, User
 from survey.services import accounts
 
@@ -72,7 +77,7 @@ def user_invite(request):
         try:
             account = accounts.user_invite(acting_user=request.user, request=request, **form.cleaned_data_for_service())
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_service_error(exc)
         else:
             messages.success(request, f"{account.email} に招待メールを送信しました。")
             return redirect("manage_user_detail", pk=account.pk)
