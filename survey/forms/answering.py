@@ -1,4 +1,4 @@
-"""The web questionnaire: form <-> canonical answers, and read-only presentation of answers.
+"""The web questionnaire: form <-> canonical answers, and the small forms of the answering pages.
 
 The form knows no question number: its fields come from the survey definition. Values are
 turned into canonical answers by the engine (normalise_*); the save goes through
@@ -12,6 +12,7 @@ from django import forms
 from django.http import QueryDict
 
 from survey import engine
+from survey.forms.presenting import describe_value, followup_name, item_name, respondent_name
 from survey.models import OrgKind, ResponseStatus, RoundTarget
 from survey.selectors import STATUS_NOT_STARTED
 from survey.services.responses import (
@@ -21,61 +22,6 @@ from survey.services.responses import (
     ministry_fields,
     response_save,
 )
-
-CLEARED_NOTICE = "次の回答は、分岐により対象外となったため消去しました：{labels}"
-
-
-# --- field names -----------------------------------------------------------------------------
-# HTML names are derived from the definition, never typed by hand: q_<item>, q_<item>__<n>
-# for the n-th follow-up of an item, r_<n> for the n-th respondent field.
-
-
-def item_name(item_id: str) -> str:
-    return f"q_{item_id}"
-
-
-def followup_name(defn: engine.Definition, key: str) -> str:
-    f = defn.followups[key]
-    index = [x.key for x in defn.item(f.item).followups].index(key) + 1
-    return f"q_{f.item}__{index}"
-
-
-def respondent_name(defn: engine.Definition, label: str) -> str:
-    index = [f.label for f in defn.respondent_fields].index(label) + 1
-    return f"r_{index}"
-
-
-def key_labels(defn: engine.Definition, keys) -> list[str]:
-    """Human labels of answers keys: "Q4", "Q2 予定年月"."""
-    out = []
-    for key in keys:
-        if key in defn.followups:
-            f = defn.followups[key]
-            out.append(f"{defn.item(f.item).label} {f.label}")
-        else:
-            try:
-                out.append(defn.item(key).label)
-            except KeyError:
-                out.append(key)
-    return out
-
-
-def cleared_message(defn: engine.Definition, cleared) -> str:
-    return CLEARED_NOTICE.format(labels="、".join(key_labels(defn, cleared))) if cleared else ""
-
-
-def describe_value(defn: engine.Definition, key: str, value) -> str:
-    """An answer as text, for tables of changes: "②求めていない。（Q6へ）"."""
-    if value in (None, "", []):
-        return "（未回答）"
-    if key in defn.followups:
-        return str(value)
-    try:
-        item = defn.item(key)
-    except KeyError:
-        return str(value)
-    codes = value if isinstance(value, list) else [value]
-    return "、".join(item.option(c).display if item.option(c) else str(c) for c in codes)
 
 
 def initial_respondent(target: RoundTarget, saved: dict | None) -> dict[str, str]:
@@ -168,7 +114,12 @@ class QuestionnaireForm(forms.Form):
             return cleaned
         self.answers, answer_issues = engine.normalise_answers(self.defn, self.raw_answers())
         self.respondent, respondent_issues = engine.normalise_respondent(self.defn, self.raw_respondent())
-        self.add_issues(answer_issues + respondent_issues)
+        # Format checks of what could be read, so that every error shows at once; answers to
+        # skipped items are not errors here: saving clears them and says so.
+        kept, _ = engine.clear_inapplicable(self.defn, self.org_kind, self.answers)
+        draft_issues = engine.validate(self.defn, self.org_kind, kept,
+                                       {**self.respondent, **ministry_fields(self.target)}, complete=False)
+        self.add_issues(answer_issues + respondent_issues + draft_issues)
         return cleaned
 
     def field_for_issue(self, issue: engine.Issue) -> str | None:
@@ -378,74 +329,6 @@ def full_issues(target: RoundTarget, answers: dict, respondent: dict) -> list[en
     kind = target.organization.engine_kind
     issues = engine.validate(defn, kind, answers, {**respondent, **ministry_fields(target)}, complete=True)
     return [i for i in issues if i.severity == "error"]
-
-
-# --- the data the page's script needs ----------------------------------------------------------
-
-
-def branching_data(defn: engine.Definition, org_kind: str) -> dict:
-    """The definition's branching rules as plain data for static/js/questionnaire.js.
-
-    The script evaluates applicability the way engine.branching does, from these rules only.
-    """
-    def condition(c):
-        return {"item": c.item, "any_of": list(c.any_of)} if c else None
-
-    return {
-        "org_kind": org_kind,
-        "branching": sorted(defn.branching_ids),
-        "items": [
-            {
-                "id": item.id, "label": item.label, "kind": item.kind, "name": item_name(item.id),
-                "org_kinds": list(item.org_kinds), "only_if": condition(item.only_if),
-                "options": [{"code": o.code, "goto": o.goto} for o in item.options],
-                "followups": [
-                    {"key": f.key, "label": f"{item.label} {f.label}", "when": list(f.when),
-                     "required": f.required, "name": followup_name(defn, f.key)}
-                    for f in item.followups
-                ],
-            }
-            for item in defn.items
-        ],
-        "respondent": [
-            respondent_name(defn, f.label) for f in defn.respondent_fields
-            if f.required and f.filled_by == "respondent"
-        ],
-        "cleared_notice": CLEARED_NOTICE,
-    }
-
-
-# --- read-only presentation ------------------------------------------------------------------
-
-
-@dataclass
-class AnswerRow:
-    item: engine.Item
-    state: str
-    options: list[engine.Option]
-    followups: list[tuple[engine.FollowUp, str]]
-
-    @property
-    def not_applicable(self) -> bool:
-        return self.state == engine.SKIPPED
-
-
-def answer_rows(defn: engine.Definition, org_kind: str, answers: dict) -> list[AnswerRow]:
-    """Every item with its answer, in survey order; skipped items are marked 対象外."""
-    status = engine.item_status(defn, org_kind, answers)
-    fstatus = engine.followup_status(defn, org_kind, answers, status)
-    rows = []
-    for item in defn.items:
-        value = answers.get(item.id)
-        codes = value if isinstance(value, list) else ([value] if value else [])
-        options = [item.option(c) for c in codes if item.option(c)]
-        followups = [(f, answers.get(f.key, "")) for f in item.followups if fstatus[f.key] != engine.SKIPPED]
-        rows.append(AnswerRow(item=item, state=status[item.id], options=options, followups=followups))
-    return rows
-
-
-def respondent_rows(defn: engine.Definition, respondent: dict) -> list[tuple[str, str]]:
-    return [(f.label, respondent.get(f.label, "")) for f in defn.respondent_fields]
 
 
 # --- small forms ---------------------------------------------------------------------------

@@ -6,7 +6,15 @@ from django.utils import timezone
 
 from survey import engine
 from survey.audit import Action, audit
-from survey.models import AnswerFact, Response, ResponseStatus, ResponseVersion, RoundTarget, User, VersionSource
+from survey.models import (
+    AnswerFact,
+    Response,
+    ResponseStatus,
+    ResponseVersion,
+    RoundTarget,
+    User,
+    VersionSource,
+)
 
 
 class ResponseInvalid(Exception):
@@ -19,21 +27,32 @@ class ResponseInvalid(Exception):
 
 @dataclass(frozen=True)
 class Change:
-    """One item whose saved value differs between two versions."""
+    """One answer that differs between two versions: its value `before` and `after`."""
 
     key: str
     label: str
-    theirs: str
-    yours: str
+    before: str
+    after: str
 
 
 class ResponseConflict(Exception):
-    """Someone saved the response after the form was opened; nothing was saved."""
+    """Someone saved the response after the form was opened; nothing was saved.
+
+    `changes` says what that save changed: `before` is the value the editor started from,
+    `after` the value saved meanwhile.
+    """
 
     def __init__(self, current: ResponseVersion, changes: list[Change]):
         super().__init__("回答は他の利用者によって更新されています。")
         self.current = current
         self.changes = changes
+
+
+class RoundClosed(Exception):
+    """The round is closed or past its deadline: officers can no longer change answers."""
+
+    def __init__(self):
+        super().__init__("回答期限を過ぎているため、回答を変更できません。")
 
 
 class DuplicateFile(Exception):
@@ -49,6 +68,9 @@ class SaveOutcome:
     version: ResponseVersion
     cleared: list[str] = field(default_factory=list)
     warnings: list[engine.Issue] = field(default_factory=list)
+
+
+OFFICER_SOURCES = (VersionSource.WEB, VersionSource.SHEET_UPLOAD)
 
 
 def ministry_fields(target: RoundTarget) -> dict[str, str]:
@@ -147,9 +169,13 @@ def response_save(
     Answers to items the branching now skips are cleared and reported in `cleared`.
     With `base_revision` (the version number the editor started from), a save made after
     someone else's is refused with ResponseConflict. Invalid answers raise ResponseInvalid.
+    Officers' saves (web, own upload) after the deadline raise RoundClosed; administrators'
+    imports of sheets returned on paper or by mail are still accepted.
     """
     defn = target.round.survey.engine
     kind = target.organization.engine_kind
+    if source in OFFICER_SOURCES and not target.round.is_open:
+        raise RoundClosed()
     response = _locked_response(target)
     if file_sha256:
         existing = response.versions.filter(file_sha256=file_sha256).first()
@@ -190,8 +216,9 @@ def response_save(
         response.risk_level = risk.level
         _write_facts(response, version, defn)
     response.save()
+    reopened = not submit and response.submitted_version_id is not None and current == response.submitted_version
     audit(
-        Action.SUBMIT if submit else Action.SAVE_DRAFT,
+        Action.SUBMIT if submit else (Action.REOPEN if reopened else Action.SAVE_DRAFT),
         actor=acting_user, request=request, organization=target.organization,
         target=f"round:{target.round_id}/org:{target.organization.code}/v{version.number}",
         source=source, cleared=cleared, proxy=version.is_proxy,

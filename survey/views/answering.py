@@ -17,12 +17,16 @@ from survey.forms.answering import (
     QuestionnaireForm,
     StatusFilterForm,
     SubmitForm,
-    answer_rows,
-    branching_data,
-    cleared_message,
     conflict_rows,
     form_data,
     full_issues,
+)
+from survey.forms.presenting import (
+    answer_rows,
+    branching_data,
+    cleared_message,
+    intro_guidance,
+    key_labels,
     respondent_rows,
 )
 from survey.services.responses import ResponseConflict, ResponseInvalid, response_save
@@ -111,6 +115,7 @@ def _response_page(request, target, response, version, *, history: bool):
         context["rows"] = answer_rows(defn, org.engine_kind, version.answers)
         context["respondent"] = respondent_rows(defn, version.respondent)
         context["risk_label"] = {lv.id: lv.label for lv in defn.risk_levels}.get(version.risk_level, "")
+        context["cleared_labels"] = key_labels(defn, version.cleared_items)
     return render(request, "survey/response_detail.html", context)
 
 
@@ -138,7 +143,7 @@ def _edit_page(request, target, form, *, status=200, conflict=None):
     defn = target.round.survey.engine
     return render(request, "survey/response_edit.html", {
         "round": target.round, "target": target, "org": target.organization, "form": form,
-        "guidance": [g for g in defn.guidance if g.place == "intro"],
+        "guidance": intro_guidance(defn, target.organization.engine_kind),
         "items": form.item_views(), "respondent_fields": form.respondent_views(),
         "indicators": form.indicators(), "rules": branching_data(defn, target.organization.engine_kind),
         "is_proxy": target.organization != request.user.organization,
