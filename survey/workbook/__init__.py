@@ -1,0 +1,19 @@
+"""The standard answer sheet: writer, reader and upload safety. Pure: no Django here.
+
+- `write_answer_sheet(defn, context=..., answers=..., respondent=...) -> bytes`
+- `read_answer_sheet(data, filename, defn, resolve_org=...) -> SheetResult` (in this process)
+- `read_answer_sheet_isolated(...)` / `SheetReaderPool`: the same, parsed in child processes
+- `open_upload(data, filename) -> list[UploadFile]`, `check_workbook_bytes(data, filename)`
+"""
+
+from .isolation import SheetReaderPool, read_answer_sheet_isolated
+from .model import CellIssue, Identity, SheetContext, SheetResult
+from .reader import read_answer_sheet
+from .safety import Limits, UploadFile, UploadRejected, check_workbook_bytes, open_upload
+from .writer import write_answer_sheet, write_answer_sheet_to
+
+__all__ = [
+    "CellIssue", "Identity", "Limits", "SheetContext", "SheetReaderPool", "SheetResult", "UploadFile",
+    "UploadRejected", "check_workbook_bytes", "open_upload", "read_answer_sheet", "read_answer_sheet_isolated",
+    "write_answer_sheet", "write_answer_sheet_to",
+]

@@ -1,0 +1,313 @@
+"""Stage 1 of reading a returned sheet: from bytes to raw cell values, located by labels.
+
+Runs where a hostile file can do the least harm (see `isolation.py`): the container is checked
+first (`safety.check_workbook_bytes`), then python-calamine reads at most MAX_ROWS x MAX_COLS of
+each sheet. The result holds only plain, picklable values; stage 2 (`reader.py`) normalises
+and validates them with the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import python_calamine as calamine
+
+from survey.engine import Definition, Item
+from survey.engine.text import answer_key, compact
+
+from . import messages as msg
+from .model import (
+    ANSWER_HEADER_PREFIX,
+    IDENTITY_PREFIX,
+    NO_HEADER,
+    QUESTION_HEADER,
+    SHEET_NAME,
+    CellIssue,
+    cell_name,
+)
+from .safety import DEFAULT_LIMITS, Limits, UploadRejected, check_workbook_bytes
+
+_SPACES = re.compile(r"\s+")
+MAX_ROWS = 400
+MAX_COLS = 40
+
+
+@dataclass(frozen=True)
+class RawCell:
+    """A value as found, with its address (e.g. "C23")."""
+
+    cell: str
+    value: Any
+
+
+@dataclass
+class Extraction:
+    """Raw values of one sheet, keyed as the engine expects, plus structural problems."""
+
+    sheet: str | None = None
+    identity: RawCell | None = None
+    answers: dict[str, RawCell] = field(default_factory=dict)
+    marks: dict[str, dict[str, RawCell]] = field(default_factory=dict)
+    item_cells: dict[str, str] = field(default_factory=dict)
+    respondent: dict[str, RawCell] = field(default_factory=dict)
+    respondent_cells: dict[str, str] = field(default_factory=dict)
+    followup_rows_missing: list[str] = field(default_factory=list)
+    issues: list[tuple[str, CellIssue]] = field(default_factory=list)  # (severity, issue)
+
+    def add(self, severity: str, cell: str | None, code: str, message: str, *, item=None, field_=None,
+            value=None) -> None:
+        self.issues.append((severity, CellIssue(self.sheet, cell, item, field_, value, code, message)))
+
+    @property
+    def fatal(self) -> bool:
+        return self.sheet is None or any(s == "fatal" for s, _ in self.issues)
+
+
+def text_key(value: Any) -> str:
+    """Comparison key of a label cell: NFKC, no spaces, no decoration."""
+    if value is None or isinstance(value, bool):
+        return ""
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
+    return text.strip("◆※*＊:：・")
+
+
+def extract_sheet(data: bytes, filename: str, defn: Definition, limits: Limits = DEFAULT_LIMITS) -> Extraction:
+    """Raw values of the answer sheet in `data`; UploadRejected for an unsafe or foreign file."""
+    check_workbook_bytes(data, filename, limits)
+    grids = _read_grids(data)
+    found = [(name, grid, table) for name, grid in grids if (table := _find_table(grid))]
+    if not found:
+        raise UploadRejected("no_answer_table", msg.NO_TABLE)
+    # A kept copy of the sheet may sit beside it: the one still named 回答シート wins, else the first.
+    name, grid, (header_row, no_col, answer_col, question_col) = next(
+        (f for f in found if f[0] == SHEET_NAME), found[0])
+    out = Extraction(sheet=name)
+    if len(found) > 1:
+        others = "、".join(f[0] for f in found if f[0] != name)
+        out.add("warning", None, "several_answer_tables", msg.SEVERAL_TABLES.format(sheet=name, others=others))
+    _Table(out, defn, grid, header_row, no_col, answer_col, question_col).read()
+    _read_respondent(out, defn, grid, header_row, answer_col)
+    out.identity = _find_identity(grid) or next(
+        (ident for other, g in grids if other != name and (ident := _find_identity(g))), None)
+    return out
+
+
+def _read_grids(data: bytes) -> list[tuple[str, list[list[Any]]]]:
+    """Every sheet's top-left MAX_ROWS x MAX_COLS values (absolute positions kept)."""
+    try:
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError:
+        raise UploadRejected("encrypted", msg.ENCRYPTED) from None
+    except Exception as exc:  # noqa: BLE001 - calamine raises many types for broken files
+        raise UploadRejected("unreadable", msg.UNREADABLE.format(detail=type(exc).__name__)) from None
+    grids = []
+    with book:
+        for index, name in enumerate(book.sheet_names):
+            try:
+                rows = book.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=MAX_ROWS)
+            except Exception:  # noqa: BLE001 - a chart sheet or a broken part: skip that sheet
+                continue
+            grids.append((name, [row[:MAX_COLS] for row in rows[:MAX_ROWS]]))
+    return grids
+
+
+def _find_table(grid) -> tuple[int, int, int, int | None] | None:
+    """(header row, 項番 column, 回答 column, 質問 column or None) of the first header row."""
+    for r, row in enumerate(grid):
+        keys = [text_key(v) if isinstance(v, str) and len(v) <= 60 else "" for v in row]
+        if NO_HEADER not in keys:
+            continue
+        no_col = keys.index(NO_HEADER)
+        answers = [c for c, k in enumerate(keys) if k.startswith(ANSWER_HEADER_PREFIX) and c != no_col]
+        if not answers:
+            continue
+        answer_col = next((c for c in answers if c > no_col), answers[0])
+        question_col = keys.index(QUESTION_HEADER) if QUESTION_HEADER in keys else None
+        return r, no_col, answer_col, question_col
+    return None
+
+
+def _cell(grid, r: int, c: int) -> Any:
+    row = grid[r] if r < len(grid) else []
+    return row[c] if c < len(row) else ""
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def item_id(value: Any, ids: set[str]) -> str | None:
+    """The item id written in a 項番 cell: "7-4", "７－４", "7ｰ4", "Q7-4", 2.0, or a date
+    that Excel made of a typed "7-4"."""
+    if isinstance(value, bool) or _empty(value):
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        text = f"{value.month}-{value.day}"
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value)
+    key = answer_key(text)
+    key = re.sub(r"^(問|設問|項番|No\.?)", "", key, flags=re.IGNORECASE).rstrip(".．。")
+    key = answer_key(key)
+    return key if key in ids else None
+
+
+class _Table:
+    """Walks the rows under the header: item rows, then their follow-up and mark rows."""
+
+    def __init__(self, out: Extraction, defn: Definition, grid, header_row, no_col, answer_col, question_col):
+        self.out, self.defn, self.grid = out, defn, grid
+        self.header_row, self.no_col, self.answer_col = header_row, no_col, answer_col
+        self.question_col = question_col
+        self.ids = {i.id for i in defn.items}
+        self.current: Item | None = None
+        self.open_followups: list = []
+        self.adjacent = False  # the row is right under the item (or its follow-up rows)
+
+    def read(self) -> None:
+        for r in range(self.header_row + 1, len(self.grid)):
+            self._row(r)
+        found = {f for f in self.out.answers if ":" in f}
+        self.out.followup_rows_missing = [k for k in self.defn.followups if k not in found
+                                          and k.split(":")[0] in self.out.item_cells]
+
+    def _question(self, r: int) -> str:
+        if self.question_col is not None and self.question_col != self.answer_col:
+            cols = [self.question_col]
+        else:
+            lo, hi = sorted((self.no_col, self.answer_col))
+            cols = range(lo + 1, hi)
+        return "".join(str(v) for c in cols if not _empty(v := _cell(self.grid, r, c)))
+
+    def _row(self, r: int) -> None:
+        no, answer = _cell(self.grid, r, self.no_col), _cell(self.grid, r, self.answer_col)
+        address = cell_name(r, self.answer_col)
+        key = item_id(no, self.ids)
+        if key is not None:
+            self._item_row(r, key, answer, address)
+            return
+        if not _empty(no):
+            self.current, self.adjacent = None, False
+        if self.current is None:
+            if not _empty(answer):
+                self.out.add("warning", address, "ignored_cell", msg.IGNORED_CELL, value=answer)
+            return
+        self._sub_row(r, answer, address)
+
+    def _item_row(self, r: int, key: str, answer, address: str) -> None:
+        if key in self.out.item_cells:
+            self.out.add("error", cell_name(r, self.no_col), "duplicate_item_row",
+                         msg.DUPLICATE_ROW.format(label=self.defn.item(key).label), item=key, value=key)
+            self.current, self.adjacent = None, False
+            return
+        item = self.defn.item(key)
+        self.current, self.adjacent = item, True
+        self.open_followups = list(item.followups)
+        self.out.item_cells[key] = address
+        if item.kind == "marks":
+            self.out.marks[key] = {}
+        if not _empty(answer) or item.kind == "one":
+            self.out.answers[key] = RawCell(address, answer)
+
+    def _sub_row(self, r: int, answer, address: str) -> None:
+        item, question = self.current, self._question(r)
+        if item.kind == "marks":
+            option = _option_of_row(item, question)
+            if option is not None:
+                self.out.marks[item.id].setdefault(option.code, RawCell(address, answer))
+                return
+        followup = _followup_of_row(self.open_followups, question)
+        by_position = not question.strip() or not _empty(answer)
+        if followup is None and self.adjacent and self.open_followups and by_position \
+                and not _is_option_row(item, question):
+            followup = self.open_followups[0]  # by position: right under its item
+        if followup is not None:
+            self.open_followups.remove(followup)
+            self.out.answers[followup.key] = RawCell(address, answer)
+            return
+        self.adjacent = False
+        if not _empty(answer):
+            self.out.add("warning", address, "ignored_cell", msg.IGNORED_CELL, item=item.id, value=answer)
+
+
+def _option_of_row(item: Item, question: str):
+    text = question.strip()
+    if not text:
+        return None
+    by_mark = {o.mark: o for o in item.options}
+    if text[:1] in by_mark:
+        return by_mark[text[:1]]
+    key = compact(text)
+    return next((o for o in item.options
+                 if key in {compact(o.text), compact(o.sheet_text or o.text), compact(o.display)}), None)
+
+
+def _is_option_row(item: Item, question: str) -> bool:
+    return item.kind == "marks" and _option_of_row(item, question) is not None
+
+
+def _followup_of_row(followups, question: str):
+    key = compact(question)
+    if not key:
+        return None
+    for f in followups:
+        prompt = compact(f.prompt)
+        if key == prompt or (len(key) >= 8 and (prompt.startswith(key) or key.startswith(prompt[:20]))):
+            return f
+    return None
+
+
+def _read_respondent(out: Extraction, defn: Definition, grid, header_row: int, answer_col: int) -> None:
+    """Respondent fields by their labels, anywhere in the sheet above the table (or below)."""
+    labels = {text_key(f.label): f.label for f in defn.respondent_fields}
+    initials = {k[:1] for k in labels}
+    rows = list(range(header_row)) + list(range(header_row + 1, len(grid)))
+    for r in rows:
+        for c, value in enumerate(grid[r]):
+            if not _maybe_label(value, initials):
+                continue
+            label = labels.get(text_key(value))
+            if label is None or label in out.respondent:
+                continue
+            address, found = _field_value(grid, r, c, answer_col)
+            out.respondent[label] = RawCell(address, found)
+            out.respondent_cells[label] = address
+
+
+def _maybe_label(value: Any, initials: set[str]) -> bool:
+    """Cheap test before normalising a cell: a short text whose first real character starts a label."""
+    if not isinstance(value, str) or len(value) > 30:
+        return False
+    head = value.lstrip(" 　\t◆※*＊")[:1]
+    return head in initials or unicodedata.normalize("NFKC", head) in initials
+
+
+def _field_value(grid, r: int, c: int, answer_col: int) -> tuple[str, Any]:
+    """The input cell of a label at (r, c): the 回答 column's cell when it lies to the right,
+    else the first non-guidance cell right of the label."""
+    if answer_col > c:
+        value = _cell(grid, r, answer_col)
+        if not _empty(value):
+            return cell_name(r, answer_col), value
+        between = range(c + 1, answer_col)
+    else:
+        between = range(c + 1, c + 3)
+    for col in between:
+        value = _cell(grid, r, col)
+        if not _empty(value) and not str(value).lstrip().startswith("◆"):
+            return cell_name(r, col), value
+    return cell_name(r, answer_col if answer_col > c else c + 1), ""
+
+
+def _find_identity(grid) -> RawCell | None:
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.startswith(IDENTITY_PREFIX):
+                return RawCell(cell_name(r, c), value)
+    return None

@@ -1,0 +1,189 @@
+"""Reading returned sheets in child processes with a memory limit and a time limit.
+
+A hostile workbook can make a native reader allocate without bound (calamine aborts the whole
+process when an allocation fails) or spin; so stage 1 of reading (`extract.extract_sheet`)
+runs in a worker process under RLIMIT_AS, and the parent gives up on it after a timeout. The
+parent then does stage 2 (`reader.interpret`), so `resolve_org` may use the database.
+
+Workers are plain subprocesses (`python -m survey.workbook.worker`, about 0.3 s to start) kept
+warm and recycled after a number of files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from survey.engine import Definition
+
+from . import messages as msg
+from .reader import OrgKindOf, ResolveOrg, interpret, rejected_result
+from .safety import DEFAULT_LIMITS, Limits
+
+DEFAULT_TIMEOUT = 20.0
+DEFAULT_MEMORY_MB = 768
+_ROOT = Path(__file__).resolve().parents[2]  # the directory holding the `survey` package
+_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TMPDIR", "HOME")
+
+
+class _Worker:
+    """One `python -m survey.workbook.worker` child, talking over two pipes.
+
+    A plain subprocess (not multiprocessing): it does not re-import the parent's __main__ and
+    gets none of the parent's secrets in its environment.
+    """
+
+    def __init__(self, memory_bytes: int):
+        task_r, task_w = os.pipe()
+        result_r, result_w = os.pipe()
+        env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
+        env["PYTHONPATH"] = str(_ROOT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "survey.workbook.worker", str(task_r), str(result_w), str(memory_bytes)],
+            pass_fds=(task_r, result_w), env=env, cwd=str(_ROOT), stdin=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, close_fds=True)
+        os.close(task_r)
+        os.close(result_w)
+        self.tasks = Connection(task_w, readable=False)
+        self.results = Connection(result_r, writable=False)
+        self.done = 0
+        self.task: int | None = None
+        self.deadline = 0.0
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, kill: bool = False) -> None:
+        """Stop this worker: the process we started, by its handle."""
+        if not kill and self.alive():
+            try:
+                self.tasks.send(None)
+                self.process.wait(2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.alive():
+            self.process.kill()
+        self.process.wait()
+        self.tasks.close()
+        self.results.close()
+
+
+class SheetReaderPool:
+    """N worker processes reading sheets; each recycled after `max_files_per_worker` files.
+
+    Use as a context manager. `read` for one file, `read_many` for a batch (results in input
+    order). A file that crashes its worker or exceeds `timeout` seconds gets a clean error
+    result; the worker is replaced and the batch goes on.
+    """
+
+    def __init__(self, processes: int = 2, *, max_files_per_worker: int = 500, timeout: float = DEFAULT_TIMEOUT,
+                 memory_mb: int = DEFAULT_MEMORY_MB, limits: Limits = DEFAULT_LIMITS):
+        self.size, self.recycle_after, self.timeout = max(1, processes), max_files_per_worker, timeout
+        self.memory_bytes, self.limits = memory_mb * 1024 * 1024, limits
+        self.workers: list[_Worker] = []
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> SheetReaderPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+
+    def read(self, data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
+             org_kind_of: OrgKindOf | None = None):
+        """Read one sheet in a worker; same result as `read_answer_sheet`."""
+        return next(self.read_many([(filename, data)], defn, resolve_org=resolve_org, org_kind_of=org_kind_of))[1]
+
+    def read_many(self, files: Iterable[tuple[str, bytes]], defn: Definition, *, resolve_org: ResolveOrg,
+                  org_kind_of: OrgKindOf | None = None) -> Iterator[tuple[str, object]]:
+        """Yield (filename, SheetResult) for every (filename, data), in input order, as the
+        workers finish them (so a job can report progress)."""
+        with self.lock:
+            files = list(files)
+            for index, outcome in self._extract_in_order(files, defn):
+                filename, data = files[index]
+                digest = hashlib.sha256(data).hexdigest()
+                if outcome[0] == "ok":
+                    yield filename, interpret(outcome[1], defn, digest, resolve_org=resolve_org,
+                                              org_kind_of=org_kind_of)
+                else:
+                    yield filename, rejected_result(digest, outcome[1], outcome[2])
+
+    def _extract_in_order(self, files: list[tuple[str, bytes]], defn: Definition) -> Iterator[tuple[int, tuple]]:
+        todo = deque(range(len(files)))
+        results: dict[int, tuple] = {}
+        while len(self.workers) < min(self.size, max(1, len(files))):
+            self.workers.append(_Worker(self.memory_bytes))
+        for index in range(len(files)):
+            while index not in results:
+                for worker in self.workers:
+                    if worker.task is None and todo:
+                        self._assign(worker, todo.popleft(), files, defn, results)
+                self._collect(results)
+            yield index, results.pop(index)
+
+    def _assign(self, worker: _Worker, index: int, files, defn, results) -> None:
+        filename, data = files[index]
+        try:
+            worker.tasks.send((data, filename, defn, self.limits))
+        except (OSError, BrokenPipeError):
+            results[index] = ("rejected", "reader_crashed", msg.REJECTED_CRASH)
+            self._replace(worker)
+            return
+        worker.task, worker.deadline = index, time.monotonic() + self.timeout
+
+    def _collect(self, results: dict[int, tuple]) -> None:
+        busy = [w for w in self.workers if w.task is not None]
+        if not busy:
+            return
+        timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+        ready = wait([w.results for w in busy], timeout)
+        for worker in busy:
+            if worker.results in ready:
+                try:
+                    results[worker.task] = worker.results.recv()
+                except (EOFError, OSError):
+                    results[worker.task] = ("rejected", "reader_crashed", msg.REJECTED_CRASH)
+                    self._replace(worker)
+                    continue
+                worker.task, worker.done = None, worker.done + 1
+                if worker.done >= self.recycle_after:
+                    self._replace(worker)
+            elif time.monotonic() >= worker.deadline:
+                results[worker.task] = ("rejected", "timeout", msg.REJECTED_TIMEOUT.format(seconds=self.timeout))
+                self._replace(worker, kill=True)
+
+    def _replace(self, worker: _Worker, kill: bool = False) -> None:
+        worker.stop(kill=kill)
+        self.workers[self.workers.index(worker)] = _Worker(self.memory_bytes)
+
+
+_shared: SheetReaderPool | None = None
+_shared_lock = threading.Lock()
+
+
+def read_answer_sheet_isolated(data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
+                               org_kind_of: OrgKindOf | None = None, timeout: float = DEFAULT_TIMEOUT):
+    """`read_answer_sheet` with the file parsed in a child process (memory and time limits).
+
+    Uses one warm worker kept per process, so a single upload does not pay a process start.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = SheetReaderPool(1, max_files_per_worker=200)
+        _shared.timeout = timeout
+        return _shared.read(data, filename, defn, resolve_org=resolve_org, org_kind_of=org_kind_of)

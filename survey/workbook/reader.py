@@ -1,0 +1,191 @@
+"""Stage 2 of reading a returned sheet: raw cells -> canonical values and a report by cell.
+
+Normalisation and validation are the engine's, as for the web form: an imported sheet becomes
+a submitted version, so the complete validation applies and an answer to an item the branching
+skips is an error. Identity: the hidden cell must agree with 組織名 (resolved by the caller's
+`resolve_org`); without it, 組織名 alone identifies the organisation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from survey import engine
+from survey.engine import Definition, Issue
+
+from . import messages as msg
+from .extract import Extraction, RawCell, extract_sheet
+from .model import CellIssue, SheetResult, parse_identity
+from .safety import DEFAULT_LIMITS, Limits, UploadRejected
+
+ResolveOrg = Callable[[str], "str | None"]
+OrgKindOf = Callable[[str], "str | None"]
+
+
+def read_answer_sheet(data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
+                      org_kind_of: OrgKindOf | None = None, limits: Limits = DEFAULT_LIMITS) -> SheetResult:
+    """Read one returned answer sheet (in this process; see `read_answer_sheet_isolated`).
+
+    `resolve_org(display_name)` -> organisation code, None (unknown) or "ambiguous";
+    `org_kind_of(code)` -> "prefecture" | "municipality" (the master's kind; without it the
+    sheet's 組織区分 decides the branching).
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        extraction = extract_sheet(data, filename, defn, limits)
+    except UploadRejected as exc:
+        return rejected_result(digest, exc.code, exc.message)
+    return interpret(extraction, defn, digest, resolve_org=resolve_org, org_kind_of=org_kind_of)
+
+
+def rejected_result(digest: str, code: str, message: str, sheet: str | None = None) -> SheetResult:
+    """A result for a file that could not be read at all."""
+    issue = CellIssue(sheet, None, None, None, None, code, message)
+    return SheetResult(False, None, None, None, {}, {}, [issue], [], digest)
+
+
+class _Report:
+    def __init__(self, sheet: str | None):
+        self.sheet = sheet
+        self.errors: list[CellIssue] = []
+        self.warnings: list[CellIssue] = []
+
+    def add(self, issue: CellIssue, severity: str) -> None:
+        (self.warnings if severity == engine.WARNING else self.errors).append(issue)
+
+    def engine_issue(self, issue: Issue, cell: str | None, value=None) -> None:
+        shown = issue.value if value is None else value
+        self.add(CellIssue(self.sheet, cell, issue.item, issue.field, shown, issue.code, issue.message),
+                 issue.severity)
+
+    def new(self, cell, code, message, *, item=None, field=None, value=None, severity="error") -> None:
+        self.add(CellIssue(self.sheet, cell, item, field, value, code, message), severity)
+
+
+def interpret(ex: Extraction, defn: Definition, digest: str, *, resolve_org: ResolveOrg,
+              org_kind_of: OrgKindOf | None = None) -> SheetResult:
+    """Canonical values, identity and the report for an extraction."""
+    report = _Report(ex.sheet)
+    for severity, issue in ex.issues:
+        report.add(issue, "error" if severity == "fatal" else severity)
+    respondent = _respondent(ex, defn, report)
+    answers, cells = _answers(ex, defn, report)
+    round_id, template, org_code = _identity(ex, respondent, report, resolve_org)
+    org_kind = _org_kind(defn, respondent, org_code, org_kind_of, ex, report)
+    attached = _followups_without_rows(ex, defn)
+    if org_kind is not None:
+        _warn_missing_followup_rows(defn, org_kind, answers, attached, cells, report)
+        issues = engine.validate(defn, org_kind, answers, respondent, complete=True, attached=attached)
+        for issue in issues:
+            cell = ex.respondent_cells.get(issue.field) if issue.field else cells.get(issue.item)
+            report.engine_issue(issue, cell)
+    return SheetResult(
+        ok=not report.errors, round_id=round_id, org_code=org_code, org_display_name=respondent.get("組織名"),
+        answers=answers, respondent=respondent, errors=report.errors, warnings=report.warnings,
+        sha256=digest, template_version=template, org_kind=org_kind, sheet=ex.sheet,
+        followup_rows_missing=list(ex.followup_rows_missing),
+    )
+
+
+def _respondent(ex: Extraction, defn: Definition, report: _Report) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for label, raw in ex.respondent.items():
+        values, issues = engine.normalise_respondent(defn, {label: raw.value})
+        found.update(values)
+        for issue in issues:
+            report.engine_issue(issue, raw.cell, raw.value)
+    return {f.label: found[f.label] for f in defn.respondent_fields if f.label in found}
+
+
+def _answers(ex: Extraction, defn: Definition, report: _Report) -> tuple[dict, dict[str, str]]:
+    """Canonical answers, and the cell that stands for each answers key in the report."""
+    answers: dict = {}
+    cells: dict[str, str] = dict(ex.item_cells)
+    for key, raw in ex.answers.items():
+        cells[key] = raw.cell
+        item = defn.item(key) if key in {i.id for i in defn.items} else None
+        if item is not None and item.kind == "marks":
+            if ex.marks.get(key):
+                report.new(raw.cell, "ignored_cell", msg.MARKS_ITEM_ROW_IGNORED.format(label=item.label),
+                           item=key, value=raw.value, severity="warning")
+                continue
+        _normalise_cell(defn, key, raw, raw.value, answers, report)
+    for key, options in ex.marks.items():
+        codes: set[str] = set()
+        first_marked = None
+        for code, raw in options.items():
+            found: dict = {}
+            _normalise_cell(defn, key, raw, {code: raw.value}, found, report)
+            if found.get(key):
+                codes.update(found[key])
+                first_marked = first_marked or raw.cell
+        if options:
+            cells[key] = first_marked or next(iter(options.values())).cell
+        if codes:
+            answers[key] = sorted(codes, key=int)
+    order = [i.id for i in defn.items] + list(defn.followups)
+    return {k: answers[k] for k in order if k in answers}, cells
+
+
+def _normalise_cell(defn, key: str, raw: RawCell, value, into: dict, report: _Report) -> None:
+    values, issues = engine.normalise_answers(defn, {key: value})
+    into.update(values)
+    for issue in issues:
+        report.engine_issue(issue, raw.cell, raw.value)
+
+
+def _identity(ex: Extraction, respondent: dict, report: _Report, resolve_org: ResolveOrg):
+    """(round id, template version, organisation code) from the hidden cell and 組織名."""
+    name = respondent.get("組織名")
+    name_cell = ex.respondent_cells.get("組織名")
+    resolved = resolve_org(name) if name else None
+    if ex.identity is not None:
+        ident = parse_identity(str(ex.identity.value))
+        if ident is None:
+            report.new(ex.identity.cell, "bad_identity", msg.IDENTITY_BAD, value=ex.identity.value)
+            return None, None, None
+        if name and resolved != ident.org_code:
+            report.new(name_cell, "org_mismatch", msg.ORG_MISMATCH.format(name=name, code=ident.org_code),
+                       field="組織名", value=name)
+        return ident.round_id, ident.template_version, ident.org_code
+    if not name:
+        report.new(name_cell, "org_unknown", msg.ORG_NAME_MISSING, field="組織名")
+        return None, None, None
+    if resolved is None or resolved == "ambiguous":
+        code, text = ("org_ambiguous", msg.ORG_AMBIGUOUS) if resolved else ("org_unknown", msg.ORG_UNKNOWN)
+        report.new(name_cell, code, text.format(name=name), field="組織名", value=name)
+        return None, None, None
+    report.new(name_cell, "identity_missing", msg.IDENTITY_MISSING.format(name=name), field="組織名",
+               value=name, severity="warning")
+    return None, None, resolved
+
+
+def _org_kind(defn: Definition, respondent: dict, org_code, org_kind_of, ex: Extraction, report: _Report):
+    """The organisation kind for the branching: the master's, checked against 組織区分."""
+    section = respondent.get("組織区分")
+    by_section = next((k.id for k in defn.org_kinds if k.label == section), None)
+    master = org_kind_of(org_code) if (org_kind_of and org_code) else None
+    if master and by_section and master != by_section:
+        report.new(ex.respondent_cells.get("組織区分"), "org_kind_mismatch",
+                   msg.ORG_KIND_MISMATCH.format(value=section, expected=defn.org_kind_label(master)),
+                   field="組織区分", value=section)
+    kind = master or by_section
+    if kind is None and not any(i.field == "組織区分" for i in report.errors):
+        report.new(ex.respondent_cells.get("組織区分"), "org_kind_unknown", msg.ORG_KIND_UNKNOWN, field="組織区分")
+    return kind
+
+
+def _followups_without_rows(ex: Extraction, defn: Definition) -> frozenset[str]:
+    """Follow-ups that take files and have no row in this sheet (the ministry's own form):
+    a file sent with the sheet stands in for them."""
+    return frozenset(k for k in ex.followup_rows_missing if defn.followups[k].attachments)
+
+
+def _warn_missing_followup_rows(defn, org_kind: str, answers: dict, keys, cells, report: _Report) -> None:
+    status = engine.followup_status(defn, org_kind, answers)
+    for key in keys:
+        if status[key] == engine.APPLICABLE:
+            f = defn.followups[key]
+            text = msg.FOLLOWUP_ROW_MISSING.format(label=defn.item(f.item).label, followup=f.label)
+            report.new(cells.get(f.item), "followup_row_missing", text, item=key, severity="warning")

@@ -1,0 +1,45 @@
+"""Child process of the isolated reader: `python -m survey.workbook.worker IN_FD OUT_FD MEMORY_BYTES`.
+
+Reads tasks (data, filename, definition, limits) from IN_FD and answers with
+("ok", Extraction) or ("rejected", code, message) on OUT_FD, under RLIMIT_AS, until it
+receives None. Only stage 1 (extraction) runs here; nothing of the parent's state is needed.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+from multiprocessing.connection import Connection
+
+from . import messages as msg
+from .extract import extract_sheet
+from .safety import UploadRejected
+
+
+def handle(task) -> tuple:
+    """The answer to one task; every failure of a file is that file's rejection."""
+    data, filename, defn, limits = task
+    try:
+        return ("ok", extract_sheet(data, filename, defn, limits))
+    except UploadRejected as exc:
+        return ("rejected", exc.code, exc.message)
+    except MemoryError:
+        return ("rejected", "too_much_memory", msg.REJECTED_CRASH)
+    except Exception as exc:  # noqa: BLE001
+        return ("rejected", "unreadable", msg.UNREADABLE.format(detail=type(exc).__name__))
+
+
+def main(argv: list[str]) -> None:
+    in_fd, out_fd, memory = (int(a) for a in argv[:3])
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    source, sink = Connection(in_fd, writable=False), Connection(out_fd, readable=False)
+    try:
+        while (task := source.recv()) is not None:
+            sink.send(handle(task))
+    except (EOFError, BrokenPipeError):
+        pass  # the parent went away: nothing left to do
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
