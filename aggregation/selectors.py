@@ -1,0 +1,393 @@
+"""Roll-ups behind the dashboards, grouped in the database (values().annotate(Count)).
+
+Every selector takes querysets rather than a round, so that the same code counts live figures
+(`AnswerFact.objects.filter(round=r)`, `Response.objects.filter(round=r)`) and frozen ones
+(`SnapshotFact.objects.filter(snapshot=s)`). The caller narrows those querysets to what the user
+may see and to the dashboard's filters first, with a `Scope` (see `dashboard_scope`).
+
+Only submitted responses count: facts exist only for submitted responses, and the response
+selectors filter on `status=submitted`. Results are small lists of dataclasses, one row per
+group (prefecture, type, item, option), never one per answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.http import Http404
+
+from survey.models import OrgKind, Response, ResponseStatus, Role, RoundTarget, User
+
+SUBMITTED = ResponseStatus.SUBMITTED
+PREFECTURE_CODES = frozenset(f"{n:02d}" for n in range(1, 48))
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a dashboard counts: one prefecture or the country ('') and optionally one org type.
+
+    `locked` is True for a prefecture officer, whose prefecture cannot be widened by a filter.
+    """
+
+    prefecture: str = ""
+    kind: str = ""
+    locked: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.prefecture or 'all'}:{self.kind or 'all'}"
+
+    def facts(self, qs: QuerySet) -> QuerySet:
+        """Facts (live or snapshot) of this scope; both carry prefecture_code and org_kind."""
+        return qs.filter(**self._filters("prefecture_code", "org_kind"))
+
+    def responses(self, qs: QuerySet) -> QuerySet:
+        return qs.filter(**self._filters("prefecture_code", "org_kind"))
+
+    def targets(self, qs: QuerySet) -> QuerySet:
+        return qs.filter(**self._filters("organization__prefecture_code", "organization__kind"))
+
+    def widened(self) -> Scope:
+        """The same scope without the prefecture filter (for the country map), unless locked."""
+        return self if self.locked else Scope(kind=self.kind)
+
+    def _filters(self, pref_field: str, kind_field: str) -> dict[str, str]:
+        filters = {}
+        if self.prefecture:
+            filters[pref_field] = self.prefecture
+        if self.kind:
+            filters[kind_field] = self.kind
+        return filters
+
+
+def dashboard_scope(user: User, *, prefecture: str = "", kind: str = "") -> Scope:
+    """The scope `user` may see, narrowed by the requested filters.
+
+    The same rule as survey.access.organizations_visible_to, seen from a dashboard: ministry
+    staff and administrators see the country, a prefecture officer their prefecture, and a
+    municipal officer no dashboard at all (403). Asking for another prefecture, or for a code
+    that is no prefecture, answers 404; an unknown type is ignored.
+    """
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied
+    if user.role in (Role.MINISTRY, Role.ADMIN):
+        own = ""
+    elif user.is_prefecture_officer:
+        own = user.organization.prefecture_code
+    else:
+        raise PermissionDenied("集計画面は省庁職員と都道府県の担当者のみ利用できます。")
+    if prefecture and (prefecture not in PREFECTURE_CODES or (own and prefecture != own)):
+        raise Http404
+    kind = kind if kind in OrgKind.values else ""
+    return Scope(prefecture=prefecture or own, kind=kind, locked=bool(own))
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+@dataclass
+class StatusRow:
+    """Targets and their states for one group (a prefecture, a type, or everything)."""
+
+    key: str
+    label: str
+    targets: int = 0
+    submitted: int = 0
+    draft: int = 0
+
+    @property
+    def not_started(self) -> int:
+        return self.targets - self.submitted - self.draft
+
+    @property
+    def rate(self) -> float:
+        """Share of targets that submitted (0.0–1.0)."""
+        return self.submitted / self.targets if self.targets else 0.0
+
+
+@dataclass
+class StatusFigures:
+    """Status rows by prefecture and by type, and their total."""
+
+    by_prefecture: list[StatusRow]
+    by_kind: list[StatusRow]
+    total: StatusRow
+
+
+def status_figures(*, targets: QuerySet[RoundTarget], responses: QuerySet[Response]) -> StatusFigures:
+    """Targets, submitted, draft and not started per prefecture, per type and in total.
+
+    Two grouped queries (targets by prefecture x type, responses by prefecture x type x status,
+    on their denormalised columns); the three views are sums over those few groups.
+    """
+    cells: dict[tuple[str, str], StatusRow] = {}
+    names: dict[str, str] = {}
+    for group in (targets.values("organization__prefecture_code", "organization__prefecture_name",
+                                 "organization__kind").annotate(n=Count("id")).order_by()):
+        key = (group["organization__prefecture_code"], group["organization__kind"])
+        names[key[0]] = group["organization__prefecture_name"]
+        cells[key] = StatusRow(key="", label="", targets=group["n"])
+    for group in responses.values("prefecture_code", "org_kind", "status").annotate(n=Count("id")).order_by():
+        cell = cells.get((group["prefecture_code"], group["org_kind"]))
+        if cell is None:
+            continue  # a response whose organisation is no longer a target
+        if group["status"] == SUBMITTED:
+            cell.submitted += group["n"]
+        else:
+            cell.draft += group["n"]
+    by_prefecture = _sum_by(cells, 0, lambda code: names[code])
+    by_kind = _sum_by(cells, 1, lambda kind: OrgKind(kind).label, order=OrgKind.values)
+    return StatusFigures(by_prefecture, by_kind, status_total(by_prefecture))
+
+
+def _sum_by(cells, index: int, label, order=None) -> list[StatusRow]:
+    rows: dict[str, StatusRow] = {}
+    for key, cell in cells.items():
+        row = rows.setdefault(key[index], StatusRow(key=key[index], label=label(key[index])))
+        row.targets += cell.targets
+        row.submitted += cell.submitted
+        row.draft += cell.draft
+    rank = {k: i for i, k in enumerate(order)} if order else {}
+    return sorted(rows.values(), key=lambda r: (rank.get(r.key, 99), r.key))
+
+
+def status_by(*, targets: QuerySet[RoundTarget], responses: QuerySet[Response], by: str) -> list[StatusRow]:
+    """Status rows per prefecture (`by="prefecture"`) or per type (`by="kind"`)."""
+    figures = status_figures(targets=targets, responses=responses)
+    return figures.by_prefecture if by == "prefecture" else figures.by_kind
+
+
+def status_total(rows: list[StatusRow]) -> StatusRow:
+    """The sum of grouped rows (no query)."""
+    total = StatusRow(key="", label="合計")
+    for row in rows:
+        total.targets += row.targets
+        total.submitted += row.submitted
+        total.draft += row.draft
+    return total
+
+
+def latest_submission(responses: QuerySet[Response]):
+    """When the newest counted submission arrived (None if none): the figures' 'as of'."""
+    return responses.filter(status=SUBMITTED).aggregate(latest=Max("submitted_at"))["latest"]
+
+
+def non_submitters(*, targets: QuerySet[RoundTarget], responses: QuerySet[Response]) -> QuerySet[RoundTarget]:
+    """Targets without a submitted response, with their state and active officers (`contacts`).
+
+    `resp_status` is 'draft' or None (not started). Officers come in one prefetch query per page.
+    """
+    submitted = responses.filter(status=SUBMITTED).values("organization_id")
+    state = responses.filter(organization_id=OuterRef("organization_id")).values("status")[:1]
+    officers = User.objects.filter(role=Role.OFFICER, is_active=True).order_by("email")
+    return (
+        targets.exclude(organization_id__in=submitted)
+        .select_related("organization")
+        .annotate(resp_status=Subquery(state))
+        .prefetch_related(Prefetch("organization__officers", queryset=officers, to_attr="contacts"))
+        .order_by("organization__code")
+    )
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class OptionCount:
+    code: str
+    mark: str
+    label: str
+    count: int
+    share: float  # count / base of the item (0.0–1.0)
+
+
+@dataclass
+class ItemSummary:
+    """How one item was answered among the counted responses for which it applies.
+
+    base: responses where the item applies (its facts rows; one per response, or per mark);
+    unanswered: applicable but left empty; not_applicable: counted responses minus base.
+    For a marks item one response may count under several options, so shares can sum past 1.
+    """
+
+    item: object  # survey.engine.Item
+    base: int
+    not_applicable: int
+    unanswered: int
+    options: list[OptionCount] = field(default_factory=list)
+
+    @property
+    def unanswered_share(self) -> float:
+        return self.unanswered / self.base if self.base else 0.0
+
+
+def submitted_count(responses: QuerySet[Response]) -> int:
+    """Number of counted (submitted) responses."""
+    return responses.filter(status=SUBMITTED).count()
+
+
+def item_summaries(defn, facts: QuerySet, *, submitted: int) -> list[ItemSummary]:
+    """Counts and shares per option of every item of `defn`, from `facts` (two grouped queries).
+
+    `submitted` is the number of counted responses in the same scope (for 'not applicable').
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for row in facts.values("item", "option").annotate(n=Count("id")).order_by():
+        counts.setdefault(row["item"], {})[row["option"]] = row["n"]
+    marks = [i.id for i in defn.items if i.kind == "marks"]
+    mark_bases = dict(
+        facts.filter(item__in=marks).values("item").annotate(n=Count("response_id", distinct=True))
+        .order_by().values_list("item", "n")
+    ) if marks else {}
+    return [item_summary(item, counts.get(item.id, {}), mark_bases.get(item.id), submitted) for item in defn.items]
+
+
+def item_summary(item, counts: dict[str, int], mark_base: int | None, submitted: int) -> ItemSummary:
+    """One item's summary from its grouped counts ({option: n}; '' = unanswered).
+
+    `mark_base` (marks items only) is the number of responses with a row for the item.
+    Shared with the aggregate workbook, so base / unanswered / share mean the same everywhere.
+    """
+    base = mark_base if item.kind == "marks" else sum(counts.values())
+    base = base or 0
+    options = [
+        OptionCount(o.code, o.mark, o.display, counts.get(o.code, 0), counts.get(o.code, 0) / base if base else 0.0)
+        for o in item.options
+    ]
+    return ItemSummary(item=item, base=base, not_applicable=submitted - base,
+                       unanswered=counts.get("", 0), options=options)
+
+
+_summary = item_summary  # the name aggregation.exportdata first used
+
+
+@dataclass
+class CrossTab:
+    """Item `a` (rows) by item `b` (columns) over responses where `a` applies.
+
+    cells[a_code][b_code] counts responses (or marks) with both; b_code '' is 'b unanswered';
+    `b_not_applicable[a_code]` counts those where b does not apply.
+    """
+
+    a: object
+    b: object
+    row_codes: list[str]
+    col_codes: list[str]
+    cells: dict[str, dict[str, int]]
+    row_totals: dict[str, int]
+    b_not_applicable: dict[str, int]
+
+
+def crosstab(defn, facts: QuerySet, *, a: str, b: str) -> CrossTab:
+    """Cross-tabulation of two items: facts of `a` left-joined to facts of `b` on the response.
+
+    Two queries: the pairs grouped by (a option, b option) (b option NULL = b does not apply),
+    and the a-rows per option. Built from the facts queryset's own SQL, so it works for live
+    and snapshot facts alike, and for one-choice and marks items on either side.
+    """
+    item_a, item_b = defn.item(a), defn.item(b)
+    a_sql, a_params = facts.filter(item=a).values("response_id", "option").order_by().query.sql_with_params()
+    b_sql, b_params = facts.filter(item=b).values("response_id", "option").order_by().query.sql_with_params()
+    sql = (f'SELECT fa."option", fb."option", COUNT(*) FROM ({a_sql}) fa LEFT JOIN ({b_sql}) fb '
+           'ON fa.response_id = fb.response_id GROUP BY fa."option", fb."option"')
+    with connections[facts.db].cursor() as cursor:
+        cursor.execute(sql, [*a_params, *b_params])
+        pairs = cursor.fetchall()
+    totals_found = dict(facts.filter(item=a).values("option").annotate(n=Count("id")).order_by()
+                        .values_list("option", "n"))
+    row_codes, col_codes = [*item_a.codes, ""], [*item_b.codes, ""]
+    cells = {r: dict.fromkeys(col_codes, 0) for r in row_codes}
+    not_applicable = dict.fromkeys(row_codes, 0)
+    for a_option, b_option, n in pairs:
+        if b_option is None:
+            not_applicable[a_option] = n
+        else:
+            cells.setdefault(a_option, {})[b_option] = n
+    totals = {r: totals_found.get(r, 0) for r in row_codes}
+    return CrossTab(item_a, item_b, row_codes, col_codes, cells, totals, not_applicable)
+
+
+def followup_texts(defn, responses: QuerySet[Response], *, facts: QuerySet, key: str = "") -> QuerySet[Response]:
+    """Submitted responses with a follow-up (free text, month), one row per organisation.
+
+    The responses are found through the facts of the options that ask for a follow-up
+    (indexed, no JSON scanned); only the follow-up values are then read from the submitted
+    versions' answers (KeyTextTransform per key: `t0`, `t1`, ... in `defn.followups` order,
+    or just `t0` with `key`). Paginate the result.
+    """
+    chosen = [defn.followups[key]] if key else list(defn.followups.values())
+    trigger = Q()
+    for f in chosen:
+        trigger |= Q(item=f.item, option__in=f.when)
+    texts = {f"t{i}": KeyTextTransform(f.key, "submitted_version__answers") for i, f in enumerate(chosen)}
+    qs = responses.filter(status=SUBMITTED, id__in=facts.filter(trigger).values("response_id")).annotate(**texts)
+    optional = [f"t{i}" for i, f in enumerate(chosen) if not f.required]
+    if optional:  # an optional follow-up may be empty although its option was chosen
+        present = Q()
+        for name in texts:
+            present |= Q(**{f"{name}__isnull": False})
+        qs = qs.filter(present)
+    return qs.values("organization__code", "organization__prefecture_name", "organization__name",
+                     "organization__kind", "submitted_at", *texts).order_by("organization__code")
+
+
+# --- risk ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RiskCount:
+    level: str
+    label: str
+    rank: int
+    count: int
+
+
+def risk_counts(defn, responses: QuerySet[Response]) -> list[RiskCount]:
+    """Counted responses per risk level, highest level first (one grouped query)."""
+    found = dict(responses.filter(status=SUBMITTED).values("risk_level").annotate(n=Count("id"))
+                 .order_by().values_list("risk_level", "n"))
+    levels = sorted(defn.risk_levels, key=lambda lv: -lv.rank)
+    return [RiskCount(lv.id, lv.label, lv.rank, found.get(lv.id, 0)) for lv in levels]
+
+
+def risk_rows(defn, responses: QuerySet[Response], *, level: str = "") -> QuerySet[Response]:
+    """Counted responses with their risk level, highest level first, then by organisation code.
+
+    Narrow rows (no JSON) so that sorting every response stays cheap; fetch the fired rules of
+    the rows actually shown with `risk_rules_of`.
+    """
+    rank = Case(*[When(risk_level=lv.id, then=Value(lv.rank)) for lv in defn.risk_levels],
+                default=Value(-1), output_field=IntegerField())
+    qs = responses.filter(status=SUBMITTED)
+    if level:
+        qs = qs.filter(risk_level=level)
+    return (
+        qs.annotate(rank=rank)
+        .values("id", "organization__code", "organization__prefecture_name", "organization__name",
+                "organization__kind", "prefecture_code", "risk_level", "submitted_at", "round_id")
+        .order_by("-rank", "organization__code")
+    )
+
+
+def risk_rules_of(response_ids) -> dict[int, list[dict]]:
+    """The fired rules ({id, level, label}) of the submitted versions of these responses."""
+    return dict(Response.objects.filter(id__in=list(response_ids))
+                .values_list("id", "submitted_version__risk_rules"))

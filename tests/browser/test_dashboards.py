@@ -1,0 +1,86 @@
+"""Dashboards in a real browser: ministry staff and the 神奈川県 officer. axe on every page."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.aggregation.conftest import build_round
+from tests.cast import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def dash_round(orgs, survey_version):
+    return build_round(survey_version)
+
+
+def log_in(page, user):
+    page.goto("/accounts/login/")
+    page.get_by_label("メールアドレス").fill(user.email)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def test_ministry_opens_the_dashboards_and_clicks_a_prefecture(page, dash_round, ministry, assert_accessible):
+    log_in(page, ministry)
+    page.goto(f"/aggregation/rounds/{dash_round.pk}/status/")
+    expect(page.get_by_role("heading", name="回答状況ダッシュボード")).to_be_visible()
+    expect(page.get_by_test_id("scope")).to_have_text("全国")
+    expect(page.get_by_test_id("total-targets")).to_have_text("9")
+    assert_accessible(page)
+
+    page.get_by_test_id("prefecture-map").locator("a[data-prefecture='14']").click()
+    expect(page).to_have_url(re.compile(r"prefecture=14"))
+    expect(page.get_by_test_id("scope")).to_have_text("神奈川県")
+    expect(page.get_by_test_id("total-targets")).to_have_text("5")
+    expect(page.get_by_test_id("non-submitters")).to_contain_text("鎌倉市")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="集計結果").click()
+    expect(page.get_by_role("heading", name="集計結果（設問別）")).to_be_visible()
+    expect(page.get_by_test_id("submitted")).to_have_text("4")  # still filtered to 神奈川県
+    assert_accessible(page)
+
+    page.get_by_role("link", name="クロス集計").click()
+    page.get_by_label("行の設問").select_option("3")
+    page.get_by_label("列の設問").select_option("6")
+    page.get_by_role("button", name="絞り込む").click()
+    expect(page.get_by_test_id("crosstab")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="自由記述").click()
+    expect(page.get_by_test_id("texts")).to_contain_text("照会文書を住所地に送付して確認")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="リスク").click()
+    page.get_by_label("都道府県").select_option("")
+    page.get_by_label("リスク区分").select_option("critical")
+    page.get_by_role("button", name="絞り込む").click()
+    rows = page.get_by_test_id("risk-rows")
+    expect(rows).to_contain_text("藤沢市")
+    expect(rows).to_contain_text("東京都")
+    assert_accessible(page)
+    rows.get_by_role("link", name=re.compile("回答を見る")).first.click()
+    expect(page).to_have_url(re.compile(rf"/rounds/{dash_round.pk}/orgs/\d{{6}}/$"))
+
+
+def test_kanagawa_officer_sees_only_kanagawa(page, dash_round, kanagawa, assert_accessible):
+    log_in(page, kanagawa)
+    for path in ("status", "results", "texts", "risk"):
+        page.goto(f"/aggregation/rounds/{dash_round.pk}/{path}/")
+        expect(page.get_by_test_id("scope")).to_have_text("神奈川県")
+        content = page.locator("main").inner_text()
+        for other in ("東京都", "千代田区", "八王子市", "大阪府"):
+            assert other not in content, (path, other)
+        assert_accessible(page)
+    expect(page.get_by_label("都道府県").locator("option")).to_have_count(1)
+    response = page.goto(f"/aggregation/rounds/{dash_round.pk}/status/?prefecture=13")
+    assert response.status == 404
+
+
+def test_ministry_downloads_the_aggregate_workbook(page, dash_round, ministry, assert_accessible):
+    """Placeholder for the workbook helper: from the dashboards' 'aggregation:exports' link, build
+    and download the aggregate workbook (their pages, their job)."""
+    pytest.skip("filled in by the aggregate-workbook helper (aggregation:exports)")
