@@ -66,8 +66,8 @@ def job_runner(kind: str) -> Callable[[Runner], Runner]:
 
 
 def _load_runner(kind: str) -> Runner:
-    for module in RUNNER_MODULES:
-        if module not in _RUNNERS and importlib.util.find_spec(module.split(".")[0]) is not None:
+    for module in RUNNER_MODULES if kind not in _RUNNERS else ():
+        if importlib.util.find_spec(module.split(".")[0]) is not None:
             try:
                 importlib.import_module(module)
             except ModuleNotFoundError as exc:
@@ -222,7 +222,9 @@ class JobContext:
 
     def finish(self, status: str, text: str) -> None:
         job = self.job
-        job.refresh_from_db(fields=["result", "progress", "messages"]) if status == Job.Status.FAILED else None
+        if status == Job.Status.FAILED:
+            # Keep what was committed: the failing unit's transaction was rolled back.
+            job.refresh_from_db(fields=["result", "progress", "messages"])
         job.result.pop(LEASE_KEY, None)
         if text:
             job.messages = [*job.messages, {"level": "error" if status == Job.Status.FAILED else "info", "text": text}]

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("survey.urls_answering")),
+    path("", include("survey.urls_sheets")),
     path("accounts/", include("survey.urls_accounts")),
     path("manage/", include("survey.urls_manage")),
     path("publish/", include("survey.urls_publish")),

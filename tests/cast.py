@@ -62,12 +62,26 @@ def round_(db, orgs, survey_version):
     )
 
 
+_HASHES = {}
+
+
+def _password_hash():
+    """Argon2 is slow on purpose: hash the cast's password once per hasher, not once per user."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+
+    key = settings.PASSWORD_HASHERS[0]
+    if key not in _HASHES:
+        _HASHES[key] = make_password(PASSWORD)
+    return _HASHES[key]
+
+
 def _user(email, name, role, org=None):
     from survey.models import User
 
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email, PASSWORD, name=name, role=role, organization=org)
+        user = User.objects.create(email=email, password=_password_hash(), name=name, role=role, organization=org)
     return user
 
 

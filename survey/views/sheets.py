@@ -1,0 +1,226 @@
+"""Answer sheets on the web: download, officer upload, bulk import and export jobs.
+
+Organisation-scoped fetches go through survey.access, jobs through survey.jobs.job_get_for_user;
+the work is in survey.services.sheets.
+"""
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from survey import access, storage
+from survey.audit import Action, audit
+from survey.jobs import job_get_for_user
+from survey.models import Job
+from survey.services import sheets
+from survey.services.responses import DuplicateFile
+
+ACCEPT = ".xlsx,.xlsm,.xls,.ods"
+MAX_FILES = 500
+
+
+class BoundedUploadHandler(FileUploadHandler):
+    """Counts the bytes of an upload as they arrive and drops every file past the limit.
+
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count files; this bounds what is read.
+    """
+
+    def __init__(self, limit: int, request=None):
+        super().__init__(request)
+        self.limit, self.total, self.exceeded = limit, 0, False
+
+    def receive_data_chunk(self, raw_data, start):
+        self.total += len(raw_data)
+        if self.total > self.limit:
+            self.exceeded = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _bounded(request, limit: int) -> BoundedUploadHandler:
+    """Put the bound in front of Django's handlers; must run before request.POST is read."""
+    handler = BoundedUploadHandler(limit, request)
+    request.upload_handlers.insert(0, handler)
+    return handler
+
+
+def _too_large(request, handler: BoundedUploadHandler, limit: int) -> bool:
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    return handler.exceeded or length > limit + 64 * 1024
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB"
+
+
+# --- officer: download and upload ---------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def sheet_download(request, round_id: int, org_code: str):
+    """The organisation's answer sheet, blank or (?with=answers) with its current answers."""
+    target = access.target_get_for_user(request.user, round_id, org_code)
+    with_answers = request.GET.get("with") == "answers"
+    data = sheets.answer_sheet_download(target=target, with_answers=with_answers, acting_user=request.user,
+                                        request=request)
+    response = HttpResponse(data, content_type=storage.XLSX_TYPE)
+    response["Content-Disposition"] = _attachment(sheets.sheet_filename(target))
+    return response
+
+
+def _attachment(filename: str) -> str:
+    from django.utils.http import content_disposition_header
+
+    return content_disposition_header(True, filename)
+
+
+@csrf_exempt
+def sheet_upload(request, round_id: int, org_code: str):
+    """Upload the organisation's filled sheet; it becomes a new draft to review and submit."""
+    handler = _bounded(request, settings.UPLOAD_MAX_BYTES)
+    return _sheet_upload(request, handler, round_id, org_code)
+
+
+@login_required
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _sheet_upload(request, handler, round_id: int, org_code: str):
+    target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
+    context = {"round": target.round, "target": target, "org": target.organization, "accept": ACCEPT,
+               "max_size": _megabytes(settings.UPLOAD_MAX_BYTES), "errors": []}
+    if request.method == "GET":
+        return render(request, "sheets/upload.html", context)
+    if not target.round.is_open:
+        context["errors"] = [sheets._problem("round_closed", "回答期限を過ぎているため、アップロードできません。")]
+        return render(request, "sheets/upload.html", context, status=400)
+    upload = request.FILES.get("file")  # parses the body through the bounded handler
+    if _too_large(request, handler, settings.UPLOAD_MAX_BYTES):
+        context["errors"] = [sheets._problem("too_large", f"ファイルが大きすぎます（上限 {context['max_size']}）。")]
+        return render(request, "sheets/upload.html", context, status=413)
+    if upload is None:
+        context["errors"] = [sheets._problem("no_file", "アップロードするファイルを選んでください。")]
+        return render(request, "sheets/upload.html", context, status=400)
+    try:
+        outcome = sheets.sheet_upload(target=target, data=upload.read(), filename=upload.name,
+                                      acting_user=request.user, request=request)
+    except sheets.SheetRejected as exc:
+        context["errors"], context["file_name"] = exc.errors, upload.name
+        return render(request, "sheets/upload.html", context, status=400)
+    except DuplicateFile as exc:
+        messages.info(request, f"このファイルは既に版{exc.version.number}として取り込まれています。新しい版は作成していません。")
+        return redirect("sheet_upload", round_id=round_id, org_code=org_code)
+    messages.success(request, f"回答シートを読み込み、下書き（版{outcome.saved.version.number}）として保存しました。"
+                              "内容を確認して提出してください。")
+    for warning in outcome.warnings:
+        where = f"{warning['cell']}: " if warning.get("cell") else ""
+        messages.warning(request, f"{where}{warning['message']}")
+    return redirect("response_confirm", round_id=round_id, org_code=org_code)
+
+
+# --- ministry / administrators: the zip of every sheet -------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sheets_export(request, round_id: int):
+    """Start building the zip of every target's sheet (ministry staff and administrators)."""
+    if not request.user.sees_whole_country:
+        raise PermissionDenied
+    rnd = access.round_get_for_user(request.user, round_id)
+    if request.method == "POST":
+        job = sheets.sheets_export_job_create(round=rnd, acting_user=request.user, request=request,
+                                              with_answers=request.POST.get("with_answers") == "1")
+        return redirect("job_detail", job_id=job.pk)
+    return render(request, "sheets/export.html", {"round": rnd, "target_count": rnd.targets.count()})
+
+
+# --- administrators: bulk import ------------------------------------------------------------------
+
+
+def _admin_only(user) -> None:
+    if not user.is_portal_admin:
+        raise PermissionDenied
+
+
+@csrf_exempt
+def imports(request):
+    """Bulk upload of returned sheets (files or zips), imported as a background job."""
+    handler = _bounded(request, settings.BULK_UPLOAD_MAX_BYTES)
+    return _imports(request, handler)
+
+
+@login_required
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _imports(request, handler):
+    _admin_only(request.user)
+    jobs = Job.objects.filter(kind=sheets.IMPORT_KIND).select_related("created_by")[:20]
+    context = {"jobs": jobs, "accept": ACCEPT + ",.zip", "max_size": _megabytes(settings.BULK_UPLOAD_MAX_BYTES),
+               "errors": []}
+    if request.method == "GET":
+        return render(request, "sheets/imports.html", context)
+    files = request.FILES.getlist("files")
+    if _too_large(request, handler, settings.BULK_UPLOAD_MAX_BYTES):
+        context["errors"] = [f"アップロードが大きすぎます（合計の上限 {context['max_size']}）。zip を分けてください。"]
+    elif not files:
+        context["errors"] = ["取り込むファイル（回答シートまたは zip）を選んでください。"]
+    elif len(files) > MAX_FILES:
+        context["errors"] = [f"一度に選べるファイルは {MAX_FILES} 件までです。zip にまとめてください。"]
+    if context["errors"]:
+        return render(request, "sheets/imports.html", context, status=400)
+    job = sheets.sheets_import_job_create(uploads=[(f.name, f.read()) for f in files], acting_user=request.user,
+                                          request=request)
+    return redirect("job_detail", job_id=job.pk)
+
+
+# --- jobs -----------------------------------------------------------------------------------------
+
+
+def _job_status(job: Job) -> dict:
+    data = {"id": job.pk, "status": job.status, "status_label": job.get_status_display(), "progress": job.progress,
+            "total": job.total, "percent": job.percent, "finished": job.is_finished,
+            "messages": [m.get("text", "") for m in job.messages]}
+    if job.status == Job.Status.DONE and job.result_path:
+        data["download_url"] = reverse("job_download", kwargs={"job_id": job.pk})
+    return data
+
+
+@login_required
+@require_GET
+def job_detail(request, job_id: int):
+    """A job's progress (polled by a small script) and, when done, its result or report."""
+    job = job_get_for_user(request.user, job_id)
+    entries = job.result.get("files", []) if job.kind == sheets.IMPORT_KIND else []
+    return render(request, "sheets/job.html", {
+        "job": job, "status": _job_status(job), "entries": entries, "summary": job.result.get("summary"),
+        "is_import": job.kind == sheets.IMPORT_KIND, "status_labels": sheets.STATUS_LABELS,
+    })
+
+
+@login_required
+@require_GET
+def job_status(request, job_id: int):
+    """The job's progress as JSON."""
+    return JsonResponse(_job_status(job_get_for_user(request.user, job_id)))
+
+
+@login_required
+@require_GET
+def job_download(request, job_id: int):
+    """The job's result file (zip of sheets, or the import report), for its creator or an administrator."""
+    job = job_get_for_user(request.user, job_id)
+    if job.status != Job.Status.DONE or not job.result_path:
+        return redirect("job_detail", job_id=job.pk)
+    audit(Action.DOWNLOAD, actor=request.user, request=request, target=f"job:{job.pk}", file_name=job.result_name)
+    content_type = storage.ZIP_TYPE if job.result_name.endswith(".zip") else storage.XLSX_TYPE
+    return storage.private_download(job.result_path, filename=job.result_name, content_type=content_type)

@@ -1,0 +1,184 @@
+"""Bulk import and zip export as jobs: the web pages, the report, permissions and resuming."""
+import io
+import socket
+import zipfile
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from survey.models import AuditLog, Job, ResponseStatus, ResponseVersion, VersionSource
+
+from .conftest import VALID_ANSWERS, edit_cell, login, sheet_for, stored_files
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.fixture
+def batch(round_, orgs):
+    """A zip as administrators get it: two good sheets, one with an error, one that is no workbook."""
+    return _zip({
+        "相模原市.xlsx": sheet_for(round_, orgs["141500"], VALID_ANSWERS, 担当部署名="=HYPERLINK(\"http://x\")"),
+        "横浜市.xlsx": sheet_for(round_, orgs["141003"], VALID_ANSWERS),
+        "鎌倉市.xlsx": edit_cell(sheet_for(round_, orgs["142042"], VALID_ANSWERS), "3", "=1+1", as_text=True),
+        "メモ.xlsx": b"not a workbook",
+    })
+
+
+def _upload(client, files, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("sheet_imports"), {"files": files})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Job.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+
+
+@pytest.mark.django_db
+def test_bulk_import_job_imports_reports_and_records_who(client, cast, round_, orgs, batch,
+                                                         django_capture_on_commit_callbacks):
+    login(client, cast["admin"])
+    job = _upload(client, [SimpleUploadedFile("返送分.zip", batch)], django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and (job.progress, job.total) == (4, 4)
+    statuses = {e["file"].rsplit("/", 1)[-1]: e["status"] for e in job.result["files"]}
+    assert statuses == {"相模原市.xlsx": "imported", "横浜市.xlsx": "imported", "鎌倉市.xlsx": "rejected",
+                        "メモ.xlsx": "rejected"}
+    version = ResponseVersion.objects.get(response__organization=orgs["141500"])
+    assert version.status == ResponseStatus.SUBMITTED and version.source == VersionSource.BULK_IMPORT
+    assert version.created_by == cast["admin"] and version.file_name == "相模原市.xlsx"
+    assert not ResponseVersion.objects.filter(response__organization=orgs["142042"]).exists()
+
+    page = client.get(reverse("job_detail", kwargs={"job_id": job.pk})).content.decode()
+    assert "取込 2 件、取込不可 2 件、重複 0 件" in page and "鎌倉市.xlsx" in page and "=1+1" in page
+
+    report = client.get(reverse("job_download", kwargs={"job_id": job.pk}))
+    assert report.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value]
+    assert all(c.data_type == "s" for c in cells)  # user text never becomes a formula
+    assert any(c.value == "=1+1" for c in cells)
+    assert AuditLog.objects.filter(action=AuditLog.Action.IMPORT, actor=cast["admin"]).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_same_batch_twice_gives_duplicates(client, cast, round_, orgs, batch, django_capture_on_commit_callbacks):
+    login(client, cast["admin"])
+    _upload(client, [SimpleUploadedFile("a.zip", batch)], django_capture_on_commit_callbacks)
+    job = _upload(client, [SimpleUploadedFile("b.zip", batch)], django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.result["summary"] == {"imported": 0, "rejected": 2, "duplicate": 2}
+    assert ResponseVersion.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_rejected_sheet_stores_nothing_but_the_report(client, cast, round_, orgs, private_root,
+                                                      django_capture_on_commit_callbacks):
+    bad = edit_cell(sheet_for(round_, orgs["142042"], VALID_ANSWERS), "3", "たぶん")
+    login(client, cast["admin"])
+    job = _upload(client, [SimpleUploadedFile("鎌倉市.xlsx", bad)], django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert not ResponseVersion.objects.exists()
+    kept = set(stored_files(private_root))
+    assert job.result_path in kept  # the report
+    assert kept == {job.result_path, job.params["uploads"][0]["path"]}  # and the upload as received
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["ministry", "sagamihara", "kanagawa"])
+def test_only_administrators_may_bulk_import(client, cast, name):
+    login(client, cast[name])
+    assert client.get(reverse("sheet_imports")).status_code == 403
+    assert client.post(reverse("sheet_imports"), {}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_job_is_seen_only_by_its_creator_and_administrators(client, cast, round_):
+    job = Job.objects.create(kind="sheet_export", round=round_, created_by=cast["ministry"])
+    for name, expected in [("ministry", 200), ("admin", 200), ("kanagawa", 404), ("sagamihara", 404)]:
+        login(client, cast[name])
+        for url_name in ("job_detail", "job_status"):
+            assert client.get(reverse(url_name, kwargs={"job_id": job.pk})).status_code == expected, (name, url_name)
+
+
+@pytest.mark.django_db
+def test_ministry_builds_the_zip_of_every_sheet(client, cast, round_, django_capture_on_commit_callbacks):
+    login(client, cast["ministry"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("sheets_export", kwargs={"round_id": round_.pk}))
+    job = Job.objects.get(kind="sheet_export")
+    assert response["Location"] == reverse("job_detail", kwargs={"job_id": job.pk})
+    status = client.get(reverse("job_status", kwargs={"job_id": job.pk})).json()
+    assert status["status"] == "done" and status["percent"] == 100 and status["download_url"]
+    download = client.get(status["download_url"])
+    names = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
+    assert len(names) == round_.targets.count() and any("141500" in n for n in names)
+    assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT, actor=cast["ministry"]).exists()
+    login(client, cast["admin"])
+    assert client.get(status["download_url"]).status_code == 200
+    login(client, cast["kanagawa"])
+    assert client.get(status["download_url"]).status_code == 404
+
+
+@pytest.mark.django_db
+def test_officers_cannot_start_the_zip(client, cast, round_):
+    login(client, cast["sagamihara"])
+    assert client.post(reverse("sheets_export", kwargs={"round_id": round_.pk})).status_code == 403
+    assert not Job.objects.exists()
+
+
+class Crash(BaseException):
+    """Stands for the worker process dying (not an Exception: the job must not be marked failed)."""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resume_after_a_crash_in_the_middle_of_a_batch(cast, round_, orgs, monkeypatch, settings):
+    from survey import jobs
+    from survey.services import sheets
+
+    monkeypatch.setattr(sheets, "IMPORT_CHUNK", 2)
+    monkeypatch.setattr(jobs, "job_enqueue", lambda job_id: None)  # the test runs the job itself
+    municipalities = ["131016", "141003", "141500", "142042"]
+    uploads = [(f"{code}.xlsx", sheet_for(round_, orgs[code], VALID_ANSWERS)) for code in municipalities]
+    job = sheets.sheets_import_job_create(uploads=uploads, acting_user=cast["admin"])
+
+    real_check, calls = sheets._Importer.check, []
+
+    def crash_on_the_fourth(self, *args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise Crash
+        return real_check(self, *args)
+
+    monkeypatch.setattr(sheets._Importer, "check", crash_on_the_fourth)
+    dead_worker = f"{socket.gethostname()}:999999999"  # a process of this host that no longer exists
+    monkeypatch.setattr(jobs, "_owner", lambda: dead_worker)
+    with pytest.raises(Crash):
+        jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING and job.progress == 2  # the first chunk was committed
+    assert ResponseVersion.objects.count() == 2  # the crashed chunk left nothing
+
+    monkeypatch.undo()  # a new worker process, the lease holder being dead, takes the job over
+    assert jobs.run_job(job.pk) is not None
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.attempts == 2
+    assert [e["status"] for e in job.result["files"]] == ["imported"] * len(uploads)
+    assert len({e["key"] for e in job.result["files"]}) == len(uploads)
+    assert ResponseVersion.objects.count() == len(uploads)  # each sheet imported exactly once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_job_held_by_a_live_worker_is_not_taken(cast, round_, monkeypatch):
+    from survey import jobs
+
+    job = Job.objects.create(kind="sheet_export", round=round_, created_by=cast["ministry"],
+                             status=Job.Status.RUNNING, result={jobs.LEASE_KEY: jobs._lease()})
+    assert jobs.run_job(job.pk) is None
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING and job.attempts == 0
