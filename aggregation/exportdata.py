@@ -1,0 +1,218 @@
+"""What an aggregate export reads: a round's live figures or a snapshot's, optionally one prefecture.
+
+`ExportSource` hides the difference between the two: the counted versions are the submitted
+versions of submitted responses (live) or the versions a snapshot kept (frozen). Rows are
+streamed with values() + iterator(), never loaded all at once; roll-ups group in the database
+(the per-item figures come from aggregation.selectors.item_summaries).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    JSONField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from aggregation import selectors
+from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
+from survey.models import AnswerFact, Organization, OrgKind, Response, ResponseStatus, Round
+
+CHUNK = 2000
+ORG_FIELDS = ("code", "prefecture_code", "prefecture_name", "kind", "name")
+
+
+def version_line(version_id: int, answers: dict) -> bytes:
+    """One counted version as hashed: its id and its answers, canonical JSON, one line."""
+    text = json.dumps([version_id, answers], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode()
+
+
+def content_hash(pairs: Iterable[tuple[int, dict]]) -> str:
+    """SHA-256 over (version id, answers) pairs given in organisation-code order."""
+    digest = hashlib.sha256()
+    for version_id, answers in pairs:
+        digest.update(version_line(version_id, answers))
+    return digest.hexdigest()
+
+
+@dataclass
+class GroupFigures:
+    """One row of a summary sheet: a group's targets, counted responses and per-item figures."""
+
+    key: str
+    label: str
+    targets: int
+    responses: int
+    items: list  # aggregation.selectors.ItemSummary, in survey order
+
+    @property
+    def rate(self) -> float:
+        return self.responses / self.targets if self.targets else 0.0
+
+
+def grouped_item_summaries(defn, facts: QuerySet, *, field: str, submitted: dict[str, int]):
+    """selectors.item_summaries for every group of `field` at once: two grouped queries in all.
+
+    Same figures as calling item_summaries once per group (base, unanswered, not applicable,
+    shares), without one query pair per prefecture. (A candidate for aggregation.selectors.)
+    """
+    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for row in facts.values(field, "item", "option").annotate(n=Count("id")).order_by():
+        counts[row[field]][row["item"]][row["option"]] = row["n"]
+    marks = [i.id for i in defn.items if i.kind == "marks"]
+    mark_bases: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = (facts.filter(item__in=marks).values(field, "item")
+            .annotate(n=Count("response_id", distinct=True)).order_by())
+    for row in rows:
+        mark_bases[row[field]][row["item"]] = row["n"]
+    return defaultdict(lambda: [_summary(i, {}, 0, 0) for i in defn.items], {
+        key: [_summary(i, counts[key].get(i.id, {}), mark_bases[key].get(i.id), submitted.get(key, 0))
+              for i in defn.items]
+        for key in set(counts) | set(submitted)
+    })
+
+
+# The per-item arithmetic is the dashboards' own (one definition of base / unanswered / share).
+_summary = selectors._summary
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """A round, live (snapshot=None) or frozen, for the whole country or one prefecture."""
+
+    round: Round
+    snapshot: Snapshot | None = None
+    prefecture: str = ""
+
+    @cached_property
+    def defn(self):
+        return self.round.survey.engine
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.snapshot is not None
+
+    # --- querysets ---------------------------------------------------------------------------
+
+    def _scoped(self, qs: QuerySet, field: str = "prefecture_code") -> QuerySet:
+        return qs.filter(**{field: self.prefecture}) if self.prefecture else qs
+
+    def facts(self) -> QuerySet:
+        """The counted facts (live AnswerFact or the snapshot's SnapshotFact) in scope."""
+        if self.is_frozen:
+            return self._scoped(SnapshotFact.objects.filter(snapshot=self.snapshot))
+        return self._scoped(AnswerFact.objects.filter(round=self.round))
+
+    def counted(self) -> QuerySet:
+        """One row per counted response: Response (live) or SnapshotVersion (frozen)."""
+        if self.is_frozen:
+            return self._scoped(SnapshotVersion.objects.filter(snapshot=self.snapshot))
+        return self._scoped(Response.objects.filter(round=self.round, status=ResponseStatus.SUBMITTED))
+
+    def targets(self) -> QuerySet[Organization]:
+        """The round's target organisations in scope."""
+        return self._scoped(Organization.objects.filter(targets__round=self.round))
+
+    # --- streamed rows -----------------------------------------------------------------------
+
+    def _with_versions(self) -> QuerySet[Organization]:
+        """Targets joined (left) to their response and counted version, ordered by code."""
+        qs = self.targets().alias(resp=FilteredRelation("responses", condition=Q(responses__round=self.round)))
+        if self.is_frozen:
+            qs = qs.alias(cv=FilteredRelation(
+                "resp__snapshot_entries", condition=Q(resp__snapshot_entries__snapshot=self.snapshot)))
+            prefix = "cv__version"
+        else:
+            prefix = "resp__submitted_version"
+        return qs.annotate(
+            v_id=F(f"{prefix}__id"), v_answers=F(f"{prefix}__answers"), v_respondent=F(f"{prefix}__respondent"),
+            v_risk=F(f"{prefix}__risk_level"), v_rules=F(f"{prefix}__risk_rules"), v_at=F(f"{prefix}__created_at"),
+            live_status=F("resp__status"),
+            # Contacts of those who have not submitted: their latest draft's respondent fields.
+            draft_respondent=Case(When(resp__status=ResponseStatus.DRAFT,
+                                       then=F("resp__current_version__respondent")),
+                                  default=Value(None), output_field=JSONField()),
+        ).order_by("code")
+
+    def org_rows(self) -> Iterator[dict]:
+        """Every target in code order, with its counted version (v_* are None when not counted)."""
+        rows = self._with_versions().values(*ORG_FIELDS, "v_id", "v_answers", "v_respondent", "v_risk",
+                                            "v_rules", "v_at", "live_status", "draft_respondent")
+        for row in rows.iterator(chunk_size=CHUNK):
+            if not self.is_frozen and row["live_status"] != ResponseStatus.SUBMITTED:
+                row.update(v_id=None, v_answers=None, v_respondent=None, v_risk=None, v_rules=None, v_at=None)
+            yield row
+
+    def risk_rows(self) -> Iterator[dict]:
+        """Counted responses above the lowest risk level, highest level first, then by code."""
+        levels = self.defn.risk_levels
+        lowest = min(levels, key=lambda lv: lv.rank).id
+        rank = Case(*[When(v_risk=lv.id, then=Value(lv.rank)) for lv in levels],
+                    default=Value(-1), output_field=IntegerField())
+        rows = (self._with_versions().filter(v_id__isnull=False).exclude(v_risk=lowest)
+                .annotate(rank=rank).order_by("-rank", "code")
+                .values(*ORG_FIELDS, "v_risk", "v_rules"))
+        return rows.iterator(chunk_size=CHUNK)
+
+    def version_pairs(self) -> Iterator[tuple[int, dict]]:
+        """(version id, answers) of every counted version, in organisation-code order (for hashing)."""
+        for row in self.org_rows():
+            if row["v_id"] is not None:
+                yield row["v_id"], row["v_answers"]
+
+    # --- roll-ups ----------------------------------------------------------------------------
+
+    def _count_by(self, qs: QuerySet, field: str) -> dict[str, int]:
+        return dict(qs.values(field).annotate(n=Count("id")).order_by().values_list(field, "n"))
+
+    def overall(self) -> GroupFigures:
+        """Figures over the whole scope."""
+        targets, responses = self.targets().count(), self.counted().count()
+        items = selectors.item_summaries(self.defn, self.facts(), submitted=responses)
+        label = self.prefecture_label() if self.prefecture else "全国"
+        return GroupFigures("", label, targets, responses, items)
+
+    def by_prefecture(self) -> list[GroupFigures]:
+        """Figures per prefecture (only the scope's prefecture for a scoped export)."""
+        names = dict(self.targets().values_list("prefecture_code", "prefecture_name").distinct())
+        return self._groups("prefecture_code", self._count_by(self.targets(), "prefecture_code"),
+                            lambda code: names[code], sorted)
+
+    def by_kind(self) -> list[GroupFigures]:
+        """Figures per organisation type of the master (都道府県, 政令指定都市, 市, 特別区, 町, 村)."""
+        order = lambda keys: [k for k in OrgKind.values if k in keys]  # noqa: E731
+        return self._groups("org_kind", self._count_by(self.targets(), "kind"), lambda k: OrgKind(k).label, order)
+
+    def _groups(self, field: str, targets: dict[str, int], label, order) -> list[GroupFigures]:
+        counted = self._count_by(self.counted(), field)
+        summaries = grouped_item_summaries(self.defn, self.facts(), field=field, submitted=counted)
+        return [
+            GroupFigures(key, label(key), targets[key], counted.get(key, 0), summaries[key])
+            for key in order(targets)
+        ]
+
+    def prefecture_label(self) -> str:
+        name = self.targets().values_list("prefecture_name", flat=True).first()
+        return name or self.prefecture
+
+    def describe(self) -> str:
+        """What the figures rest on, in Japanese (for the workbook and the job page)."""
+        if self.is_frozen:
+            at = timezone.localtime(self.snapshot.created_at)
+            return f"確定集計「{self.snapshot.label}」（{at:%Y-%m-%d %H:%M} 確定、ID {self.snapshot.pk}）"
+        return "現時点の提出済み回答（最新の提出版）"

@@ -1,0 +1,139 @@
+"""The aggregate workbook (集計表) as a job, its download, and snapshots (集計の確定).
+
+Who may do what:
+- ministry staff and administrators: export the whole country (live or from a snapshot),
+  create and list snapshots;
+- a prefecture officer: export their own prefecture only (never another prefecture's rows);
+- a municipal officer: nothing here (403).
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from aggregation import selectors, services
+from aggregation.models import Snapshot
+from survey.access import round_get_for_user
+from survey.models import Job, Response, ResponseStatus, RoundTarget
+from survey.storage import XLSX_TYPE, private_download
+
+CONTENT_TYPES = {"xlsx": XLSX_TYPE, "csv": "text/csv; charset=utf-8"}
+SNAPSHOT_CONFIRM_WORD = "確定する"
+
+
+def _export_scope(request, round_id: int):
+    """(round, prefecture) the user may export: '' for the country, else their prefecture."""
+    rnd = round_get_for_user(request.user, round_id)
+    return rnd, selectors.dashboard_scope(request.user).prefecture
+
+
+def _whole_country_only(user) -> None:
+    if not user.sees_whole_country:
+        raise PermissionDenied("集計の確定は省庁職員と管理者のみ行えます。")
+
+
+def _snapshot_of(rnd, value) -> Snapshot | None:
+    if not value:
+        return None
+    snapshot = Snapshot.objects.filter(pk=value, round=rnd).first() if str(value).isdigit() else None
+    if snapshot is None:
+        raise Http404
+    return snapshot
+
+
+@login_required
+def exports(request, round_id: int):
+    """The export page: start a workbook or CSV, and the user's earlier exports of the round."""
+    rnd, prefecture = _export_scope(request, round_id)
+    if request.method == "POST":
+        snapshot = _snapshot_of(rnd, request.POST.get("snapshot"))
+        job = services.export_start(round=rnd, acting_user=request.user, prefecture=prefecture,
+                                    snapshot=snapshot, fmt=request.POST.get("format", "xlsx"), request=request)
+        return redirect("aggregation:export_job", job.pk)
+    jobs = Job.objects.filter(kind=services.EXPORT_KIND, round=rnd).select_related("created_by")
+    if not request.user.sees_whole_country:
+        jobs = jobs.filter(created_by=request.user)
+    return render(request, "aggregation/exports/exports.html", {
+        "round": rnd, "prefecture": prefecture, "jobs": jobs[:30], "formats": services.FORMATS,
+        "snapshots": Snapshot.objects.filter(round=rnd),
+    })
+
+
+@login_required
+def export_job(request, job_id: int):
+    """Progress of one export, refreshed until it is done; then the download link."""
+    job = services.export_get_for_user(request.user, job_id)
+    return render(request, "aggregation/exports/job.html", {"job": job, "round": job.round,
+                                                             "figures": job.result.get("figures", {})})
+
+
+@login_required
+def export_job_status(request, job_id: int):
+    """The job's state as JSON (polled by the progress page)."""
+    job = services.export_get_for_user(request.user, job_id)
+    done = job.status == Job.Status.DONE and bool(job.result_path)
+    return JsonResponse({
+        "status": job.status, "status_label": job.get_status_display(), "progress": job.progress,
+        "total": job.total, "percent": job.percent, "messages": job.messages,
+        "download_url": reverse("aggregation:export_download", args=[job.pk]) if done else None,
+    })
+
+
+@login_required
+def export_download(request, job_id: int):
+    """The built file, after the permission check; audited (DOWNLOAD)."""
+    job = services.export_get_for_user(request.user, job_id)
+    if job.status != Job.Status.DONE or not job.result_path:
+        raise Http404
+    services.export_download_audit(job=job, acting_user=request.user, request=request)
+    fmt = job.params.get("format", "xlsx")
+    return private_download(job.result_path, filename=job.result_name, content_type=CONTENT_TYPES[fmt])
+
+
+@login_required
+def snapshots(request, round_id: int):
+    """The round's snapshots (ministry staff and administrators)."""
+    _whole_country_only(request.user)
+    rnd = round_get_for_user(request.user, round_id)
+    return render(request, "aggregation/exports/snapshots.html", {
+        "round": rnd, "snapshots": Snapshot.objects.filter(round=rnd).select_related("created_by"),
+    })
+
+
+@login_required
+def snapshot_new(request, round_id: int):
+    """Confirm, then freeze the round's figures as they stand (irreversible)."""
+    _whole_country_only(request.user)
+    rnd = round_get_for_user(request.user, round_id)
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") == SNAPSHOT_CONFIRM_WORD:
+            snapshot = services.snapshot_create(round=rnd, acting_user=request.user,
+                                                label=request.POST.get("label", "")[:200], request=request)
+            messages.success(request, f"集計を確定しました（提出 {snapshot.response_count} 件）。")
+            return redirect("aggregation:snapshots", rnd.pk)
+        error = f"確定するには「{SNAPSHOT_CONFIRM_WORD}」と入力してください。"
+    counted = Response.objects.filter(round=rnd, status=ResponseStatus.SUBMITTED).count()
+    return render(request, "aggregation/exports/snapshot_new.html", {
+        "round": rnd, "counted": counted, "targets": RoundTarget.objects.filter(round=rnd).count(),
+        "confirm_word": SNAPSHOT_CONFIRM_WORD, "error": error, "label": request.POST.get("label", ""),
+    }, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def snapshot_check(request, snapshot_id: int):
+    """Recompute a snapshot's content hash and report whether it still matches."""
+    _whole_country_only(request.user)
+    snapshot = Snapshot.objects.filter(pk=snapshot_id).first()
+    if snapshot is None:
+        raise Http404
+    check = services.snapshot_verify(snapshot)
+    if check.ok:
+        messages.success(request, f"確定集計 {snapshot.pk} の内容ハッシュは一致しました。")
+    else:
+        messages.error(request, f"確定集計 {snapshot.pk} の内容が確定時と一致しません（{check.recomputed_sha256}）。")
+    return redirect("aggregation:snapshots", snapshot.round_id)
