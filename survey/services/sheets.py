@@ -36,6 +36,7 @@ from survey.services.responses import DuplicateFile, ResponseInvalid, SaveOutcom
 from survey.services.sheets_batch import DUPLICATE, IMPORTED, REJECTED, submit_many
 from survey.services.sheets_batch import Pending as _Pending
 from survey.workbook.safety import Limits, UploadRejected
+from survey.workbook.textcell import write_text
 
 TEMPLATE_VERSION = "1"
 STATUS_LABELS = {IMPORTED: "取込", REJECTED: "不可", DUPLICATE: "重複"}
@@ -431,7 +432,7 @@ def import_report_workbook(entries: list[dict]) -> bytes:
     for entry in entries:
         for values in _report_rows(entry):
             for col, value in enumerate(values):
-                sheet.write_string(row, col, "" if value is None else str(value))
+                write_text(sheet, row, col, "" if value is None else str(value))
             row += 1
     sheet.autofilter(0, 0, max(row - 1, 1), len(REPORT_HEADER) - 1)
     sheet.set_column(0, 0, 36)

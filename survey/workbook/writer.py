@@ -23,6 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from survey import engine
 from survey.engine import Definition, Item
 
+from .textcell import write_text
 from . import formulas as fx
 from .model import (
     ANSWER_HEADER,
@@ -206,7 +207,7 @@ class _SheetWriter:
             r, value = self.row, self.respondent.get(field_.label, "")
             ws.write_string(r, COL_Q, field_.label, f.get("label"))
             style = "input" if field_.filled_by == "respondent" else "fixed"
-            ws.write_string(r, COL_A, value, f.get(style))
+            write_text(ws, r, COL_A, value, f.get(style))
             ws.write_string(r, COL_GUIDE, field_.guidance, f.get("hint"))
             if field_.kind == "choice" and field_.filled_by == "respondent":
                 self._list_validation(r, self.lists[field_.label], field_.label)
@@ -285,7 +286,7 @@ class _SheetWriter:
         r, value = self.row, str(self.answers.get(followup.key) or "")
         self.ws.write_string(r, COL_NO, "", self.fmt.get("no"))
         self.ws.write_string(r, COL_Q, followup.prompt, self.fmt.get("text"))
-        self.ws.write_string(r, COL_A, value, self.fmt.get("input"))
+        write_text(self.ws, r, COL_A, value, self.fmt.get("input"))
         self.values[cell_name(r, COL_A)] = value
         if followup.kind == "month":
             self.ws.data_validation(r, COL_A, r, COL_A, {
@@ -296,7 +297,7 @@ class _SheetWriter:
         self.row += 1
 
     def _input(self, r: int, value: str, source: str, title: str) -> None:
-        self.ws.write_string(r, COL_A, value, self.fmt.get("input"))
+        write_text(self.ws, r, COL_A, value, self.fmt.get("input"))
         self.values[cell_name(r, COL_A)] = value
         self._list_validation(r, source, title)
 
