@@ -5,7 +5,8 @@ never pay for, or break on, the Django models.
 
 - `celery_worker_process`, `real_celery`: a real `celery -A config worker` on the test database.
 - `live_browser`, `page`: headless Debian Chromium through Playwright, one context per test,
-  locale ja-JP, base URL = pytest-django's `live_server`; screenshot on failure.
+  locale ja-JP, base URL = pytest-django's `live_server`; screenshot on failure. Tests using
+  them are marked `browser` and run last.
 - `assert_accessible` (fixture and function): axe-core, failing on serious/critical violations.
 """
 from __future__ import annotations
@@ -21,10 +22,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-
-# Playwright's sync API keeps an event loop in the main thread, and Django then refuses ORM
-# calls from test code ("cannot be called from an async context"); the tests are synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = Path(os.environ.get("TEST_ARTIFACTS_DIR", "/tmp/test-artifacts"))
@@ -43,6 +40,20 @@ CHROMIUM_ARGS = [
 WORKER_START_TIMEOUT = 60  # seconds; a cold start imports Django and the project once
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run browser tests last (after pytest-django's own ordering), marked `browser`.
+
+    While Playwright is started its event loop stays running in the main thread, so every later
+    test would look async to Django: keeping the browser tests at the end confines that (and
+    DJANGO_ALLOW_ASYNC_UNSAFE, see `live_browser`) to them.
+    """
+    browser = [item for item in items if "live_browser" in item.fixturenames]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    items[:] = [item for item in items if "live_browser" not in item.fixturenames] + browser
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item, so fixtures can tell whether the test failed."""
@@ -52,14 +63,19 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _plain_static_storage():
-    """Serve static files without the collectstatic manifest (tests run with DEBUG=False)."""
+def _test_settings():
+    """Settings every test wants; a test can still override them with pytest-django's `settings`.
+
+    - static files without the collectstatic manifest (tests run with DEBUG=False);
+    - a fast password hasher: Argon2 costs ~0.1 s and 100 MB per hash, seconds per cast.
+    """
     from django.conf import settings
     from django.test import override_settings
 
     storages = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    with override_settings(STORAGES=storages):
+    with override_settings(STORAGES=storages,
+                           PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
 
 
@@ -96,6 +112,7 @@ def celery_worker_process(django_db_setup) -> Iterator[str]:
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the worker has no event loop to excuse
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
                "--concurrency=1", "-Q", "celery", "-n", node, "--without-gossip",
                "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
@@ -161,7 +178,13 @@ def real_celery(celery_worker_process, transactional_db) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def live_browser():
-    """Headless Debian Chromium (Playwright's own browser downloads are not reachable here)."""
+    """Headless Debian Chromium (Playwright's own browser downloads are not reachable here).
+
+    Sets DJANGO_ALLOW_ASYNC_UNSAFE while it lives: Playwright's sync API keeps an event loop
+    running in the main thread, and Django would otherwise refuse the (synchronous) tests' ORM
+    calls. Only browser tests run after it starts (pytest_collection_modifyitems); the variable
+    is never set for the rest, because `check --deploy` rejects it in a subprocess's env.
+    """
     if not Path(CHROMIUM_PATH).exists():
         message = f"{CHROMIUM_PATH} is missing (scripts/test installs Debian's chromium)"
         if os.environ.get("CI", "").lower() == "true":
@@ -169,7 +192,8 @@ def live_browser():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
                                              args=CHROMIUM_ARGS)
         yield browser

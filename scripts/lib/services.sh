@@ -49,11 +49,12 @@ start_postgres() {
     --encoding=UTF8 --locale=C.UTF-8 --no-sync >"$SERVICES_PG_DIR/initdb.log" 2>&1 \
     || { cat "$SERVICES_PG_DIR/initdb.log" >&2; return 1; }
   local opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$SERVICES_PG_DIR"
-  opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
   _as_pg_user "$bin/pg_ctl" start --wait --timeout=60 --pgdata="$SERVICES_PG_DIR/data" \
     --log="$SERVICES_PG_DIR/postgres.log" --options="$opts" >/dev/null \
     || { cat "$SERVICES_PG_DIR/postgres.log" >&2; return 1; }
   _as_pg_user "$bin/createdb" --host="$SERVICES_PG_DIR" --port="$port" --username=chosa chosa
+  # shellcheck disable=SC2034 # read by the caller
   DATABASE_URL="postgres://chosa@127.0.0.1:$port/chosa"
 }
 
@@ -72,6 +73,7 @@ start_redis() {
   done
   [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ] \
     || { cat "$SERVICES_REDIS_DIR/redis.log" >&2; return 1; }
+  # shellcheck disable=SC2034 # read by the caller
   REDIS_URL="redis://127.0.0.1:$port/0"
 }
 
@@ -97,3 +99,14 @@ stop_services() {
     SERVICES_REDIS_DIR=""
   fi
 }
+
+# `bash scripts/lib/services.sh watch PID PG_DIR PG_USER REDIS_DIR`: waits until process PID is
+# gone, then stops and removes those servers. scripts/test starts it in its own session so that
+# the servers go even when scripts/test is killed outright (SIGKILL runs no trap).
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = watch ]; then
+  # shellcheck source=scripts/lib/system-packages.sh
+  . "$(dirname "$0")/system-packages.sh"
+  while kill -0 "$2" 2>/dev/null; do sleep 1; done
+  SERVICES_PG_DIR=$3 SERVICES_PG_USER=$4 SERVICES_REDIS_DIR=$5
+  stop_services
+fi
