@@ -2,7 +2,16 @@
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from survey.access import organizations_visible_to
-from survey.models import OrgKind, Response, ResponseStatus, ResponseVersion, Round, RoundStatus, RoundTarget, User
+from survey.models import (
+    OrgKind,
+    Response,
+    ResponseStatus,
+    ResponseVersion,
+    Round,
+    RoundStatus,
+    RoundTarget,
+    User,
+)
 
 
 def rounds_for_user(user: User) -> QuerySet[Round]:

@@ -100,3 +100,6 @@ class LoginFailure(models.Model):
     email = models.CharField(max_length=254, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.at:%Y-%m-%d %H:%M}"

@@ -106,3 +106,6 @@ class AnswerFact(models.Model):
             models.Index(fields=["round", "item", "option"]),
             models.Index(fields=["round", "prefecture_code", "item", "option"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} {self.item}={self.option or '（未回答）'}"

@@ -4,7 +4,6 @@ from django.db import models
 from django.utils import timezone
 
 
-
 class SurveyVersion(models.Model):
     """One version of a survey definition file, loaded into the database as JSON."""
 

@@ -23,7 +23,6 @@ from xlsxwriter.worksheet import Worksheet
 from survey import engine
 from survey.engine import Definition, Item
 
-from .textcell import write_text
 from . import formulas as fx
 from .model import (
     ANSWER_HEADER,
@@ -42,6 +41,7 @@ from .model import (
     cell_name,
     col_letter,
 )
+from .textcell import write_text
 
 COL_NO, COL_Q, COL_A, COL_GUIDE, COL_HELPER = range(5)
 WIDTHS = {COL_NO: 8, COL_Q: 62, COL_A: 44, COL_GUIDE: 40, COL_HELPER: 12}
