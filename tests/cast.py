@@ -127,3 +127,40 @@ def cast(ministry, admin_user, kanagawa, sagamihara, yokohama, tokyo, chiyoda):
         "ministry": ministry, "admin": admin_user, "kanagawa": kanagawa, "sagamihara": sagamihara,
         "yokohama": yokohama, "tokyo": tokyo, "chiyoda": chiyoda,
     }
+
+
+BROWSER = {"REMOTE_ADDR": "203.0.113.7", "HTTP_USER_AGENT": "Mozilla/5.0 (テスト用ブラウザ)"}
+
+
+def signed_in(client, user):
+    """`client` with a session of `user` as a real login leaves it (with the login time)."""
+    import time
+
+    client.force_login(user)
+    session = client.session
+    session["portal_login_at"] = time.time()
+    session.save()
+    return client
+
+
+def post_login(client, email, password=PASSWORD, **extra):
+    """Submit the login form as a browser would."""
+    return client.post("/accounts/login/", {"username": email, "password": password}, **{**BROWSER, **extra})
+
+
+@pytest.fixture
+def browser():
+    """The address and user agent the test client claims (checked in the audit rows)."""
+    return dict(BROWSER)
+
+
+@pytest.fixture
+def login_as():
+    """login_as(client, user): a signed-in client, without going through the login form."""
+    return signed_in
+
+
+@pytest.fixture
+def login_form():
+    """login_form(client, email, password=PASSWORD): POST the login form."""
+    return post_login
