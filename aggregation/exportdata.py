@@ -3,23 +3,21 @@
 `ExportSource` hides the difference between the two: the counted versions are the submitted
 versions of submitted responses (live) or the versions a snapshot kept (frozen). Rows are
 streamed with values() + iterator(), never loaded all at once; roll-ups group in the database
-(the per-item figures come from aggregation.selectors.item_summaries).
+(the per-item figures come from aggregation.selectors.item_summaries / item_summaries_by, the
+dashboards' own roll-ups, given the live or the snapshot facts).
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import (
     Case,
-    Count,
     F,
     FilteredRelation,
-    IntegerField,
     JSONField,
     Q,
     QuerySet,
@@ -63,32 +61,6 @@ class GroupFigures:
     @property
     def rate(self) -> float:
         return self.responses / self.targets if self.targets else 0.0
-
-
-def grouped_item_summaries(defn, facts: QuerySet, *, field: str, submitted: dict[str, int]):
-    """selectors.item_summaries for every group of `field` at once: two grouped queries in all.
-
-    Same figures as calling item_summaries once per group (base, unanswered, not applicable,
-    shares), without one query pair per prefecture. (A candidate for aggregation.selectors.)
-    """
-    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for row in facts.values(field, "item", "option").annotate(n=Count("id")).order_by():
-        counts[row[field]][row["item"]][row["option"]] = row["n"]
-    marks = [i.id for i in defn.items if i.kind == "marks"]
-    mark_bases: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = (facts.filter(item__in=marks).values(field, "item")
-            .annotate(n=Count("response_id", distinct=True)).order_by())
-    for row in rows:
-        mark_bases[row[field]][row["item"]] = row["n"]
-    return defaultdict(lambda: [_summary(i, {}, 0, 0) for i in defn.items], {
-        key: [_summary(i, counts[key].get(i.id, {}), mark_bases[key].get(i.id), submitted.get(key, 0))
-              for i in defn.items]
-        for key in set(counts) | set(submitted)
-    })
-
-
-# The per-item arithmetic is the dashboards' own (one definition of base / unanswered / share).
-_summary = selectors._summary
 
 
 @dataclass(frozen=True)
@@ -160,12 +132,9 @@ class ExportSource:
 
     def risk_rows(self) -> Iterator[dict]:
         """Counted responses above the lowest risk level, highest level first, then by code."""
-        levels = self.defn.risk_levels
-        lowest = min(levels, key=lambda lv: lv.rank).id
-        rank = Case(*[When(v_risk=lv.id, then=Value(lv.rank)) for lv in levels],
-                    default=Value(-1), output_field=IntegerField())
+        lowest = min(self.defn.risk_levels, key=lambda lv: lv.rank).id
         rows = (self._with_versions().filter(v_id__isnull=False).exclude(v_risk=lowest)
-                .annotate(rank=rank).order_by("-rank", "code")
+                .annotate(rank=selectors.risk_rank(self.defn, "v_risk")).order_by("-rank", "code")
                 .values(*ORG_FIELDS, "v_risk", "v_rules"))
         return rows.iterator(chunk_size=CHUNK)
 
@@ -177,9 +146,6 @@ class ExportSource:
 
     # --- roll-ups ----------------------------------------------------------------------------
 
-    def _count_by(self, qs: QuerySet, field: str) -> dict[str, int]:
-        return dict(qs.values(field).annotate(n=Count("id")).order_by().values_list(field, "n"))
-
     def overall(self) -> GroupFigures:
         """Figures over the whole scope."""
         targets, responses = self.targets().count(), self.counted().count()
@@ -190,17 +156,17 @@ class ExportSource:
     def by_prefecture(self) -> list[GroupFigures]:
         """Figures per prefecture (only the scope's prefecture for a scoped export)."""
         names = dict(self.targets().values_list("prefecture_code", "prefecture_name").distinct())
-        return self._groups("prefecture_code", self._count_by(self.targets(), "prefecture_code"),
+        return self._groups("prefecture_code", selectors.count_by(self.targets(), "prefecture_code"),
                             lambda code: names[code], sorted)
 
     def by_kind(self) -> list[GroupFigures]:
         """Figures per organisation type of the master (都道府県, 政令指定都市, 市, 特別区, 町, 村)."""
         order = lambda keys: [k for k in OrgKind.values if k in keys]  # noqa: E731
-        return self._groups("org_kind", self._count_by(self.targets(), "kind"), lambda k: OrgKind(k).label, order)
+        return self._groups("org_kind", selectors.count_by(self.targets(), "kind"), lambda k: OrgKind(k).label, order)
 
     def _groups(self, field: str, targets: dict[str, int], label, order) -> list[GroupFigures]:
-        counted = self._count_by(self.counted(), field)
-        summaries = grouped_item_summaries(self.defn, self.facts(), field=field, submitted=counted)
+        counted = selectors.count_by(self.counted(), field)
+        summaries = selectors.item_summaries_by(self.defn, self.facts(), by=field, submitted=counted)
         return [
             GroupFigures(key, label(key), targets[key], counted.get(key, 0), summaries[key])
             for key in order(targets)

@@ -11,6 +11,7 @@ group (prefecture, type, item, option), never one per answer.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -122,6 +123,12 @@ class StatusRow:
         """Share of targets that submitted (0.0–1.0)."""
         return self.submitted / self.targets if self.targets else 0.0
 
+    def add(self, other: StatusRow) -> None:
+        """Add another group's counts to this row."""
+        self.targets += other.targets
+        self.submitted += other.submitted
+        self.draft += other.draft
+
 
 @dataclass
 class StatusFigures:
@@ -161,10 +168,7 @@ def status_figures(*, targets: QuerySet[RoundTarget], responses: QuerySet[Respon
 def _sum_by(cells, index: int, label, order=None) -> list[StatusRow]:
     rows: dict[str, StatusRow] = {}
     for key, cell in cells.items():
-        row = rows.setdefault(key[index], StatusRow(key=key[index], label=label(key[index])))
-        row.targets += cell.targets
-        row.submitted += cell.submitted
-        row.draft += cell.draft
+        rows.setdefault(key[index], StatusRow(key=key[index], label=label(key[index]))).add(cell)
     rank = {k: i for i, k in enumerate(order)} if order else {}
     return sorted(rows.values(), key=lambda r: (rank.get(r.key, 99), r.key))
 
@@ -179,9 +183,7 @@ def status_total(rows: list[StatusRow]) -> StatusRow:
     """The sum of grouped rows (no query)."""
     total = StatusRow(key="", label="合計")
     for row in rows:
-        total.targets += row.targets
-        total.submitted += row.submitted
-        total.draft += row.draft
+        total.add(row)
     return total
 
 
@@ -239,6 +241,11 @@ class ItemSummary:
         return self.unanswered / self.base if self.base else 0.0
 
 
+def count_by(qs: QuerySet, field: str) -> dict[str, int]:
+    """{value of `field`: rows} of any queryset, grouped in the database (one query)."""
+    return dict(qs.values(field).annotate(n=Count("id")).order_by().values_list(field, "n"))
+
+
 def submitted_count(responses: QuerySet[Response]) -> int:
     """Number of counted (submitted) responses."""
     return responses.filter(status=SUBMITTED).count()
@@ -249,22 +256,39 @@ def item_summaries(defn, facts: QuerySet, *, submitted: int) -> list[ItemSummary
 
     `submitted` is the number of counted responses in the same scope (for 'not applicable').
     """
-    counts: dict[str, dict[str, int]] = {}
-    for row in facts.values("item", "option").annotate(n=Count("id")).order_by():
-        counts.setdefault(row["item"], {})[row["option"]] = row["n"]
+    return item_summaries_by(defn, facts, by=None, submitted={"": submitted})[""]
+
+
+def item_summaries_by(defn, facts: QuerySet, *, by: str | None,
+                      submitted: dict[str, int]) -> dict[str, list[ItemSummary]]:
+    """`item_summaries` for every value of `by` (e.g. "prefecture_code") at once: two grouped queries.
+
+    `submitted` maps each group to its counted responses; `by=None` is one group keyed ''.
+    A group with no facts and no responses reads as all zeros. Works on live and snapshot facts.
+    """
+    keys = (by,) if by else ()
+    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for row in facts.values(*keys, "item", "option").annotate(n=Count("id")).order_by():
+        counts[row[by] if by else ""][row["item"]][row["option"]] = row["n"]
+    mark_bases: dict[str, dict[str, int]] = defaultdict(dict)
     marks = [i.id for i in defn.items if i.kind == "marks"]
-    mark_bases = dict(
-        facts.filter(item__in=marks).values("item").annotate(n=Count("response_id", distinct=True))
-        .order_by().values_list("item", "n")
-    ) if marks else {}
-    return [item_summary(item, counts.get(item.id, {}), mark_bases.get(item.id), submitted) for item in defn.items]
+    if marks:  # a marks item counts responses (not marks) as its base
+        rows = (facts.filter(item__in=marks).values(*keys, "item")
+                .annotate(n=Count("response_id", distinct=True)).order_by())
+        for row in rows:
+            mark_bases[row[by] if by else ""][row["item"]] = row["n"]
+    return defaultdict(lambda: [_item_summary(i, {}, 0, 0) for i in defn.items], {
+        key: [_item_summary(i, counts[key].get(i.id, {}), mark_bases[key].get(i.id), submitted.get(key, 0))
+              for i in defn.items]
+        for key in set(counts) | set(submitted)
+    })
 
 
-def item_summary(item, counts: dict[str, int], mark_base: int | None, submitted: int) -> ItemSummary:
+def _item_summary(item, counts: dict[str, int], mark_base: int | None, submitted: int) -> ItemSummary:
     """One item's summary from its grouped counts ({option: n}; '' = unanswered).
 
     `mark_base` (marks items only) is the number of responses with a row for the item.
-    Shared with the aggregate workbook, so base / unanswered / share mean the same everywhere.
+    Also used per group by `item_summaries_by`, so base / unanswered / share mean the same everywhere.
     """
     base = mark_base if item.kind == "marks" else sum(counts.values())
     base = base or 0
@@ -274,9 +298,6 @@ def item_summary(item, counts: dict[str, int], mark_base: int | None, submitted:
     ]
     return ItemSummary(item=item, base=base, not_applicable=submitted - base,
                        unanswered=counts.get("", 0), options=options)
-
-
-_summary = item_summary  # the name aggregation.exportdata first used
 
 
 @dataclass
@@ -311,8 +332,7 @@ def crosstab(defn, facts: QuerySet, *, a: str, b: str) -> CrossTab:
     with connections[facts.db].cursor() as cursor:
         cursor.execute(sql, [*a_params, *b_params])
         pairs = cursor.fetchall()
-    totals_found = dict(facts.filter(item=a).values("option").annotate(n=Count("id")).order_by()
-                        .values_list("option", "n"))
+    totals_found = count_by(facts.filter(item=a), "option")
     row_codes, col_codes = [*item_a.codes, ""], [*item_b.codes, ""]
     cells = {r: dict.fromkeys(col_codes, 0) for r in row_codes}
     not_applicable = dict.fromkeys(row_codes, 0)
@@ -362,10 +382,18 @@ class RiskCount:
 
 def risk_counts(defn, responses: QuerySet[Response]) -> list[RiskCount]:
     """Counted responses per risk level, highest level first (one grouped query)."""
-    found = dict(responses.filter(status=SUBMITTED).values("risk_level").annotate(n=Count("id"))
-                 .order_by().values_list("risk_level", "n"))
+    found = count_by(responses.filter(status=SUBMITTED), "risk_level")
     levels = sorted(defn.risk_levels, key=lambda lv: -lv.rank)
     return [RiskCount(lv.id, lv.label, lv.rank, found.get(lv.id, 0)) for lv in levels]
+
+
+def risk_rank(defn, field: str) -> Case:
+    """The rank of the risk level held in `field` (higher is more serious, -1 unknown), for ORDER BY.
+
+    Shared by the dashboard (Response.risk_level) and the workbook (the counted version's level).
+    """
+    return Case(*[When(**{field: lv.id}, then=Value(lv.rank)) for lv in defn.risk_levels],
+                default=Value(-1), output_field=IntegerField())
 
 
 def risk_rows(defn, responses: QuerySet[Response], *, level: str = "") -> QuerySet[Response]:
@@ -374,13 +402,11 @@ def risk_rows(defn, responses: QuerySet[Response], *, level: str = "") -> QueryS
     Narrow rows (no JSON) so that sorting every response stays cheap; fetch the fired rules of
     the rows actually shown with `risk_rules_of`.
     """
-    rank = Case(*[When(risk_level=lv.id, then=Value(lv.rank)) for lv in defn.risk_levels],
-                default=Value(-1), output_field=IntegerField())
     qs = responses.filter(status=SUBMITTED)
     if level:
         qs = qs.filter(risk_level=level)
     return (
-        qs.annotate(rank=rank)
+        qs.annotate(rank=risk_rank(defn, "risk_level"))
         .values("id", "organization__code", "organization__prefecture_name", "organization__name",
                 "organization__kind", "prefecture_code", "risk_level", "submitted_at", "round_id")
         .order_by("-rank", "organization__code")

@@ -15,10 +15,6 @@ urlpatterns = [
     path(rnd + "texts/", views.texts, name="texts"),
     path(rnd + "risk/", views.risk, name="risk"),
     path(rnd + "risk.csv", views.risk_csv, name="risk_csv"),
-    # The aggregate workbook and snapshots (owned by the workbook helper), same namespace.
+    # The aggregate workbook and snapshots, same namespace.
     path("", include("aggregation.urls_exports")),
 ]
-
-from django.urls import include  # noqa: E402  (workbook exports and snapshots, owned by the workbook helper)
-
-urlpatterns += [path("", include("aggregation.urls_exports"))]

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aggregation import selectors
+from aggregation.csvexport import guard
 from survey.access import round_get_for_user
 from survey.audit import Action, audit
 from survey.models import AnswerFact, Organization, OrgKind, Response, RoundTarget
@@ -173,23 +174,18 @@ class _Echo:
 
 
 def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    """UTF-8 with BOM (so Excel opens it in Japanese), streamed row by row."""
+    """UTF-8 with BOM (so Excel opens it in Japanese), streamed row by row, with the workbook
+    CSV's formula guard on every cell (user text never runs as a formula in Excel)."""
     writer = csv.writer(_Echo())
 
     def lines():
         yield "\ufeff" + writer.writerow(header)
         for row in rows:
-            yield writer.writerow([_safe_cell(v) for v in row])
+            yield writer.writerow([guard(v) for v in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f"attachment; filename=\"{filename}\""
     return response
-
-
-def _safe_cell(value) -> str:
-    """Text that a spreadsheet would read as a formula is prefixed with a quote (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "＝", "＋", "－", "＠", "\t", "\r") else text
 
 
 @login_required

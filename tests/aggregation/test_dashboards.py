@@ -44,6 +44,21 @@ def test_ministry_and_prefecture_officer_open_every_dashboard(client, agg_round,
             PAGES + DOWNLOADS, 200)
 
 
+def test_every_tab_bar_links_to_exports_and_only_the_ministry_to_snapshots(client, agg_round, ministry, kanagawa):
+    exports, snapshots = (reverse(f"aggregation:{n}", args=[agg_round.pk]) for n in ("exports", "snapshots"))
+    for user, sees_snapshots in ((ministry, True), (kanagawa, False)):
+        login(client, user)
+        for name in PAGES:
+            html = client.get(url(name, agg_round)).content.decode()
+            assert f'href="{exports}"' in html and "集計表のダウンロード" in html, (user, name)
+            assert (f'href="{snapshots}"' in html) is sees_snapshots, (user, name)
+
+
+def test_ministry_home_links_each_round_to_its_workbook(client, agg_round, ministry):
+    html = login(client, ministry).get(reverse("home")).content.decode()
+    assert f'href="{reverse("aggregation:exports", args=[agg_round.pk])}">集計表</a>' in html
+
+
 def test_municipal_officers_cannot_open_dashboards(client, agg_round, cast):
     for who in ("sagamihara", "yokohama", "chiyoda"):
         login(client, cast[who])

@@ -1,13 +1,16 @@
 """Dashboards in a real browser: ministry staff and the 神奈川県 officer. axe on every page."""
 import re
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.aggregation.conftest import build_round
+from tests.aggregation.conftest import KNOWN, build_round
 from tests.cast import PASSWORD
 
 pytestmark = pytest.mark.browser
+# 状態 column of 回答一覧, written independently of aggregation.orgtable.
+STATE_LABELS = {"submitted": "提出済", "draft": "下書き", "none": "未着手"}
 
 
 @pytest.fixture
@@ -80,7 +83,34 @@ def test_kanagawa_officer_sees_only_kanagawa(page, dash_round, kanagawa, assert_
     assert response.status == 404
 
 
-def test_ministry_downloads_the_aggregate_workbook(page, dash_round, ministry, assert_accessible):
-    """Placeholder for the workbook helper: from the dashboards' 'aggregation:exports' link, build
-    and download the aggregate workbook (their pages, their job)."""
-    pytest.skip("filled in by the aggregate-workbook helper (aggregation:exports)")
+def test_ministry_downloads_the_aggregate_workbook(page, dash_round, ministry, assert_accessible, settings,
+                                                   tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    log_in(page, ministry)
+    page.goto(f"/aggregation/rounds/{dash_round.pk}/risk/")
+    page.get_by_role("link", name="集計表のダウンロード").click()
+    expect(page.get_by_role("heading", name="集計表の出力", level=1)).to_be_visible()
+    expect(page.get_by_test_id("export-scope")).to_have_text("全国")
+    assert_accessible(page)
+
+    page.get_by_label("Excel（.xlsx）").check()
+    page.get_by_role("button", name="集計表を作成").click()
+    expect(page.get_by_role("heading", name="集計表の作成状況", level=1)).to_be_visible()
+    expect(page.get_by_test_id("job-status")).to_have_text("完了", timeout=60_000)
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_test_id("export-download").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+
+    book = openpyxl.load_workbook(saved, read_only=True)
+    rows = list(book["回答一覧"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == sorted(KNOWN)
+    states = {r[0]: r[4] for r in rows}
+    assert states == {code: STATE_LABELS[state] for code, (state, _, _) in KNOWN.items()}
+    submitted = sum(state == "submitted" for state, _, _ in KNOWN.values())
+    overall = list(book["集計（全体）"].iter_rows(min_row=2, max_row=2, values_only=True))[0]
+    assert overall[:4] == ("対象団体数", len(KNOWN), "提出数", submitted)
+    non = [r[0] for r in book["未提出団体"].iter_rows(min_row=2, values_only=True)]
+    assert non == sorted(code for code, (state, _, _) in KNOWN.items() if state != "submitted")
