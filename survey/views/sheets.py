@@ -11,6 +11,7 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,7 +20,7 @@ from survey.audit import Action, audit
 from survey.jobs import job_get_for_user
 from survey.models import Job
 from survey.services import sheets
-from survey.services.responses import DuplicateFile
+from survey.services.responses import DuplicateFile, RoundClosed
 
 ACCEPT = ".xlsx,.xlsm,.xls,.ods"
 MAX_FILES = 500
@@ -91,40 +92,89 @@ def sheet_upload(request, round_id: int, org_code: str):
     return _sheet_upload(request, handler, round_id, org_code)
 
 
+ROUND_CLOSED = "回答期限（{deadline}）を過ぎたため、回答シートのアップロードはできません。回答の閲覧と回答シートのダウンロードはできます。"
+MISSING_SHOWN = 20  # items named in one message; more would not be read
+
+
 @login_required
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def _sheet_upload(request, handler, round_id: int, org_code: str):
     target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
     context = {"round": target.round, "target": target, "org": target.organization, "accept": ACCEPT,
-               "max_size": _megabytes(settings.UPLOAD_MAX_BYTES), "errors": []}
+               "max_size": _megabytes(settings.UPLOAD_MAX_BYTES), "errors": [], "closed": _closed_message(target.round)}
     if request.method == "GET":
         return render(request, "sheets/upload.html", context)
-    if not target.round.is_open:
-        context["errors"] = [sheets._problem("round_closed", "回答期限を過ぎているため、アップロードできません。")]
-        return render(request, "sheets/upload.html", context, status=400)
+    if context["closed"]:
+        return _closed(request, context)
     upload = request.FILES.get("file")  # parses the body through the bounded handler
     if _too_large(request, handler, settings.UPLOAD_MAX_BYTES):
-        context["errors"] = [sheets._problem("too_large", f"ファイルが大きすぎます（上限 {context['max_size']}）。")]
+        context["errors"] = [sheets.problem("too_large", f"ファイルが大きすぎます（上限 {context['max_size']}）。")]
         return render(request, "sheets/upload.html", context, status=413)
     if upload is None:
-        context["errors"] = [sheets._problem("no_file", "アップロードするファイルを選んでください。")]
+        context["errors"] = [sheets.problem("no_file", "アップロードするファイルを選んでください。")]
         return render(request, "sheets/upload.html", context, status=400)
     try:
         outcome = sheets.sheet_upload(target=target, data=upload.read(), filename=upload.name,
                                       acting_user=request.user, request=request)
+    except RoundClosed:  # the deadline passed while the file was on its way
+        context["closed"] = _closed_message(target.round)
+        return _closed(request, context)
     except sheets.SheetRejected as exc:
         context["errors"], context["file_name"] = exc.errors, upload.name
         return render(request, "sheets/upload.html", context, status=400)
     except DuplicateFile as exc:
         messages.info(request, f"このファイルは既に版{exc.version.number}として取り込まれています。新しい版は作成していません。")
         return redirect("sheet_upload", round_id=round_id, org_code=org_code)
-    messages.success(request, f"回答シートを読み込み、下書き（版{outcome.saved.version.number}）として保存しました。"
-                              "内容を確認して提出してください。")
+    return _uploaded(request, target, outcome)
+
+
+def _closed_message(rnd) -> str:
+    """After the deadline, why the page offers no upload ("" while the round takes answers)."""
+    if rnd.is_open:
+        return ""
+    return ROUND_CLOSED.format(deadline=f"{timezone.localtime(rnd.deadline):%Y年%m月%d日 %H:%M}")
+
+
+def _closed(request, context):
+    """A POST after the deadline: nothing is read; the page keeps the downloads and offers no upload."""
+    context["closed"] = context["closed"] or str(RoundClosed())
+    return render(request, "sheets/upload.html", context, status=403)
+
+
+def _uploaded(request, target, outcome: sheets.UploadOutcome):
+    """Say what was saved and what is still missing; on to the edit page, or to the confirm page."""
+    saved = f"回答シートを読み込み、下書き（版{outcome.saved.version.number}）として保存しました。"
+    if outcome.missing:
+        messages.success(request, saved + "入力されていない項目があるため、まだ提出できません。")
+        messages.warning(request, _missing_message(outcome.missing))
+    else:
+        messages.success(request, saved + "すべての項目が入力されています。内容を確認して提出してください。")
     for warning in outcome.warnings:
-        where = f"{warning['cell']}: " if warning.get("cell") else ""
-        messages.warning(request, f"{where}{warning['message']}")
-    return redirect("response_confirm", round_id=round_id, org_code=org_code)
+        messages.warning(request, f"{_where(warning)}{warning['message']}")
+    kwargs = {"round_id": target.round_id, "org_code": target.organization.code}
+    return redirect("response_edit" if outcome.missing else "response_confirm", **kwargs)
+
+
+def _where(issue: dict) -> str:
+    return f"{issue['cell']}: " if issue.get("cell") else ""
+
+
+def _missing_message(missing: list[dict]) -> str:
+    """「提出前に入力が必要な項目」: each item or field, with its cell in the sheet."""
+    names = [_missing_name(m) for m in missing[:MISSING_SHOWN]]
+    more = f" ほか{len(missing) - MISSING_SHOWN}件" if len(missing) > MISSING_SHOWN else ""
+    return (f"提出前に入力が必要な項目（{len(missing)}件）：{'、'.join(names)}{more}。"
+            "入力画面で続きを入力するか、回答シートに記入してもう一度アップロードしてください。")
+
+
+def _missing_name(issue: dict) -> str:
+    if issue.get("field"):
+        name = issue["field"]
+    else:
+        item, _, followup = (issue.get("item") or "").partition(":")
+        name = f"Q{item}" + (f" {followup}" if followup else "")
+    return f"{name}（セル{issue['cell']}）" if issue.get("cell") else name
 
 
 # --- ministry / administrators: the zip of every sheet -------------------------------------------

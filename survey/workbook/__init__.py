@@ -1,7 +1,8 @@
 """The standard answer sheet: writer, reader and upload safety. Pure: no Django here.
 
 - `write_answer_sheet(defn, context=..., answers=..., respondent=...) -> bytes`
-- `read_answer_sheet(data, filename, defn, resolve_org=...) -> SheetResult` (in this process)
+- `read_answer_sheet(data, filename, defn, resolve_org=..., complete=True) -> SheetResult` (in this
+  process); `complete=False` reads a draft: missing answers go to `SheetResult.missing`, not errors
 - `read_answer_sheet_isolated(...)` / `SheetReaderPool`: the same, parsed in child processes
 - `open_upload(data, filename) -> list[UploadFile]`, `check_workbook_bytes(data, filename)`
 """

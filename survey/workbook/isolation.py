@@ -103,14 +103,15 @@ class SheetReaderPool:
         self.workers = []
 
     def read(self, data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
-             org_kind_of: OrgKindOf | None = None):
+             org_kind_of: OrgKindOf | None = None, complete: bool = True):
         """Read one sheet in a worker; same result as `read_answer_sheet`."""
-        return next(self.read_many([(filename, data)], defn, resolve_org=resolve_org, org_kind_of=org_kind_of))[1]
+        return next(self.read_many([(filename, data)], defn, resolve_org=resolve_org, org_kind_of=org_kind_of,
+                                   complete=complete))[1]
 
     def read_many(self, files: Iterable[tuple[str, bytes]], defn: Definition, *, resolve_org: ResolveOrg,
-                  org_kind_of: OrgKindOf | None = None) -> Iterator[tuple[str, object]]:
+                  org_kind_of: OrgKindOf | None = None, complete: bool = True) -> Iterator[tuple[str, object]]:
         """Yield (filename, SheetResult) for every (filename, data), in input order, as the
-        workers finish them (so a job can report progress)."""
+        workers finish them (so a job can report progress). `complete` as in `read_answer_sheet`."""
         with self.lock:
             files = list(files)
             for index, outcome in self._extract_in_order(files, defn):
@@ -118,7 +119,7 @@ class SheetReaderPool:
                 digest = hashlib.sha256(data).hexdigest()
                 if outcome[0] == "ok":
                     yield filename, interpret(outcome[1], defn, digest, resolve_org=resolve_org,
-                                              org_kind_of=org_kind_of)
+                                              org_kind_of=org_kind_of, complete=complete)
                 else:
                     yield filename, rejected_result(digest, outcome[1], outcome[2])
 
@@ -176,7 +177,8 @@ _shared_lock = threading.Lock()
 
 
 def read_answer_sheet_isolated(data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
-                               org_kind_of: OrgKindOf | None = None, timeout: float = DEFAULT_TIMEOUT):
+                               org_kind_of: OrgKindOf | None = None, timeout: float = DEFAULT_TIMEOUT,
+                               complete: bool = True):
     """`read_answer_sheet` with the file parsed in a child process (memory and time limits).
 
     Uses one warm worker kept per process, so a single upload does not pay a process start.
@@ -186,4 +188,5 @@ def read_answer_sheet_isolated(data: bytes, filename: str, defn: Definition, *, 
         if _shared is None:
             _shared = SheetReaderPool(1, max_files_per_worker=200)
         _shared.timeout = timeout
-        return _shared.read(data, filename, defn, resolve_org=resolve_org, org_kind_of=org_kind_of)
+        return _shared.read(data, filename, defn, resolve_org=resolve_org, org_kind_of=org_kind_of,
+                            complete=complete)

@@ -103,7 +103,8 @@ class SheetResult:
     `ok` is False when there is any error; then nothing of the sheet may be stored but the
     report. `round_id` and `template_version` come from the hidden identity cell (None when
     the sheet has none); `org_code` is the organisation identified (hidden cell and 組織名
-    agreeing, or 組織名 alone through `resolve_org`).
+    agreeing, or 組織名 alone through `resolve_org`). `missing`: for a sheet read as a draft
+    (`complete=False`), what must still be answered before submission (not errors).
     """
 
     ok: bool
@@ -119,11 +120,13 @@ class SheetResult:
     org_kind: str | None = None
     sheet: str | None = None
     followup_rows_missing: list[str] = field(default_factory=list)
+    missing: list[CellIssue] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k not in ("errors", "warnings")}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("errors", "warnings", "missing")}
         data["errors"] = [e.as_dict() for e in self.errors]
         data["warnings"] = [w.as_dict() for w in self.warnings]
+        data["missing"] = [m.as_dict() for m in self.missing]
         return data
 
 

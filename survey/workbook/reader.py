@@ -1,9 +1,12 @@
 """Stage 2 of reading a returned sheet: raw cells -> canonical values and a report by cell.
 
-Normalisation and validation are the engine's, as for the web form: an imported sheet becomes
-a submitted version, so the complete validation applies and an answer to an item the branching
-skips is an error. Identity: the hidden cell must agree with 組織名 (resolved by the caller's
-`resolve_org`); without it, 組織名 alone identifies the organisation.
+Normalisation and validation are the engine's, as for the web form. With `complete=True` (an
+administrator's import: the sheet becomes a submitted version) every required answer must be
+there; with `complete=False` (an officer's upload: the sheet becomes a draft) a missing answer is
+not an error but is listed in `SheetResult.missing`. Either way an answer to an item the
+branching skips, a malformed value and an identity problem are errors. Identity: the hidden
+cell must agree with 組織名 (resolved by the caller's `resolve_org`); without it, 組織名 alone
+identifies the organisation.
 """
 
 from __future__ import annotations
@@ -24,19 +27,21 @@ OrgKindOf = Callable[[str], "str | None"]
 
 
 def read_answer_sheet(data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
-                      org_kind_of: OrgKindOf | None = None, limits: Limits = DEFAULT_LIMITS) -> SheetResult:
+                      org_kind_of: OrgKindOf | None = None, limits: Limits = DEFAULT_LIMITS,
+                      complete: bool = True) -> SheetResult:
     """Read one returned answer sheet (in this process; see `read_answer_sheet_isolated`).
 
     `resolve_org(display_name)` -> organisation code, None (unknown) or "ambiguous";
     `org_kind_of(code)` -> "prefecture" | "municipality" (the master's kind; without it the
-    sheet's 組織区分 decides the branching).
+    sheet's 組織区分 decides the branching). `complete=False` reads a draft: missing required
+    answers go to `missing` instead of `errors`.
     """
     digest = hashlib.sha256(data).hexdigest()
     try:
         extraction = extract_sheet(data, filename, defn, limits)
     except UploadRejected as exc:
         return rejected_result(digest, exc.code, exc.message)
-    return interpret(extraction, defn, digest, resolve_org=resolve_org, org_kind_of=org_kind_of)
+    return interpret(extraction, defn, digest, resolve_org=resolve_org, org_kind_of=org_kind_of, complete=complete)
 
 
 def rejected_result(digest: str, code: str, message: str, sheet: str | None = None) -> SheetResult:
@@ -64,8 +69,8 @@ class _Report:
 
 
 def interpret(ex: Extraction, defn: Definition, digest: str, *, resolve_org: ResolveOrg,
-              org_kind_of: OrgKindOf | None = None) -> SheetResult:
-    """Canonical values, identity and the report for an extraction."""
+              org_kind_of: OrgKindOf | None = None, complete: bool = True) -> SheetResult:
+    """Canonical values, identity and the report for an extraction (see `read_answer_sheet`)."""
     report = _Report(ex.sheet)
     for severity, issue in ex.issues:
         report.add(issue, "error" if severity == "fatal" else severity)
@@ -74,18 +79,33 @@ def interpret(ex: Extraction, defn: Definition, digest: str, *, resolve_org: Res
     round_id, template, org_code = _identity(ex, respondent, report, resolve_org)
     org_kind = _org_kind(defn, respondent, org_code, org_kind_of, ex, report)
     attached = _followups_without_rows(ex, defn)
+    missing: list[CellIssue] = []
     if org_kind is not None:
         _warn_missing_followup_rows(defn, org_kind, answers, attached, cells, report)
-        issues = engine.validate(defn, org_kind, answers, respondent, complete=True, attached=attached)
+        issues = engine.validate(defn, org_kind, answers, respondent, complete=complete, attached=attached)
         for issue in issues:
-            cell = ex.respondent_cells.get(issue.field) if issue.field else cells.get(issue.item)
-            report.engine_issue(issue, cell)
+            report.engine_issue(issue, _cell_of(issue, ex, cells))
+        if not complete:
+            missing = _missing(defn, org_kind, answers, respondent, attached, issues, ex, cells)
     return SheetResult(
         ok=not report.errors, round_id=round_id, org_code=org_code, org_display_name=respondent.get("組織名"),
         answers=answers, respondent=respondent, errors=report.errors, warnings=report.warnings,
         sha256=digest, template_version=template, org_kind=org_kind, sheet=ex.sheet,
-        followup_rows_missing=list(ex.followup_rows_missing),
+        followup_rows_missing=list(ex.followup_rows_missing), missing=missing,
     )
+
+
+def _cell_of(issue: Issue, ex: Extraction, cells: dict[str, str]) -> str | None:
+    return ex.respondent_cells.get(issue.field) if issue.field else cells.get(issue.item)
+
+
+def _missing(defn, org_kind: str, answers: dict, respondent: dict, attached, draft_issues: list[Issue],
+             ex: Extraction, cells: dict[str, str]) -> list[CellIssue]:
+    """What the complete check adds to a draft's: the answers still needed before submission."""
+    seen = {(i.code, i.item, i.field) for i in draft_issues}
+    full = engine.validate(defn, org_kind, answers, respondent, complete=True, attached=attached)
+    return [CellIssue(ex.sheet, _cell_of(i, ex, cells), i.item, i.field, None, i.code, i.message)
+            for i in full if i.severity != engine.WARNING and (i.code, i.item, i.field) not in seen]
 
 
 def _respondent(ex: Extraction, defn: Definition, report: _Report) -> dict[str, str]:

@@ -118,3 +118,14 @@ def test_export_command_writes_the_sheet(tmp_path, round_, orgs):
     call_command("export_answer_sheet", "--org", "141500", str(out), stdout=io.StringIO())
     result = read_answer_sheet(out.read_bytes(), "sheet.xlsx", round_.survey.engine, resolve_org=org_resolver())
     assert (result.org_code, result.round_id) == ("141500", round_.pk)
+
+
+def test_an_imported_sheet_must_be_complete(tmp_path, round_, orgs):
+    """Administrators' imports become submitted versions: a missing answer is an error, by cell."""
+    path = tmp_path / "partial.xlsx"
+    path.write_bytes(sheet_for(round_, orgs["141500"], {"1-1": "2", "2": "1"}))
+    code, (line,) = _run(str(path))
+    assert code == 1 and line["status"] == "rejected" and line["version"] is None
+    required = [e for e in line["errors"] if e["code"] == "required"]
+    assert required and all(e["cell"] for e in required)
+    assert not ResponseVersion.objects.exists()

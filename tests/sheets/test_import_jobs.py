@@ -140,14 +140,15 @@ class Crash(BaseException):
 def test_resume_after_a_crash_in_the_middle_of_a_batch(cast, round_, orgs, monkeypatch, settings):
     from survey import jobs
     from survey.services import sheets
+    from survey.services.sheets import imports
 
-    monkeypatch.setattr(sheets, "IMPORT_CHUNK", 2)
+    monkeypatch.setattr(imports, "IMPORT_CHUNK", 2)
     monkeypatch.setattr(jobs, "job_enqueue", lambda job_id: None)  # the test runs the job itself
     municipalities = ["131016", "141003", "141500", "142042"]
     uploads = [(f"{code}.xlsx", sheet_for(round_, orgs[code], VALID_ANSWERS)) for code in municipalities]
     job = sheets.sheets_import_job_create(uploads=uploads, acting_user=cast["admin"])
 
-    real_check, calls = sheets._Importer.check, []
+    real_check, calls = imports._Importer.check, []
 
     def crash_on_the_fourth(self, *args):
         calls.append(1)
@@ -155,7 +156,7 @@ def test_resume_after_a_crash_in_the_middle_of_a_batch(cast, round_, orgs, monke
             raise Crash
         return real_check(self, *args)
 
-    monkeypatch.setattr(sheets._Importer, "check", crash_on_the_fourth)
+    monkeypatch.setattr(imports._Importer, "check", crash_on_the_fourth)
     dead_worker = f"{socket.gethostname()}:999999999"  # a process of this host that no longer exists
     monkeypatch.setattr(jobs, "_owner", lambda: dead_worker)
     with pytest.raises(Crash):

@@ -4,7 +4,7 @@ import pytest
 from survey.models import AnswerFact, AuditLog, Response, ResponseVersion, VersionSource
 from survey.services.responses import response_save
 from survey.services.sheets import FileOutcome
-from survey.services.sheets_batch import DUPLICATE, IMPORTED, REJECTED, Pending, submit_many
+from survey.services.sheets.batch import DUPLICATE, IMPORTED, REJECTED, Pending, submit_many
 
 from .conftest import VALID_ANSWERS, respondent_for
 

@@ -1,0 +1,256 @@
+"""Bulk import of returned sheets as submitted versions: shared by the web job and the command.
+
+Sheets are read completely (`complete=True`): an imported sheet becomes a submitted version, so
+every required answer must be there.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from survey import storage, workbook
+from survey.audit import Action, audit
+from survey.jobs import JobContext, job_create, job_runner
+from survey.models import Job, Round, RoundStatus, RoundTarget, User
+from survey.workbook.safety import UploadRejected
+
+from .batch import DUPLICATE, IMPORTED, REJECTED, Pending, submit_many
+from .common import (
+    RESULTS_FOLDER,
+    SHEETS_FOLDER,
+    UPLOADS_FOLDER,
+    as_dicts,
+    file_suffix,
+    org_lookups,
+    problem,
+    read_many,
+    too_large_problem,
+    upload_limits,
+)
+from .report import import_report_workbook, import_summary
+
+IMPORT_KIND = "sheet_import"
+IMPORT_CHUNK = 50  # sheets saved per transaction (and per job checkpoint)
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file of a bulk import; `as_dict` is the command's JSON line."""
+
+    file: str
+    status: str
+    organization: str | None = None
+    version: int | None = None
+    answers: dict = field(default_factory=dict)
+    respondent: dict = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def open_round() -> Round | None:
+    """The round answers are being taken for now (the one nearest its deadline)."""
+    return Round.objects.select_related("survey").filter(status=RoundStatus.OPEN).order_by("deadline").first()
+
+
+class _Importer:
+    """Turns read sheets into submitted versions; caches rounds and targets for the batch."""
+
+    def __init__(self, *, round: Round | None, fixed_round: bool, acting_user: User | None, dry_run: bool):
+        self.default_round, self.fixed_round = round, fixed_round
+        self.acting_user, self.dry_run = acting_user, dry_run
+        self._rounds: dict[int, Round | None] = {round.pk: round} if round else {}
+        self._targets: dict[int, dict[str, RoundTarget]] = {}
+
+    def round_for(self, round_id: int | None) -> tuple[Round | None, list[dict]]:
+        """The round a sheet goes to: its hidden round id, else the default (open) round."""
+        if round_id is None or (self.fixed_round and self.default_round is None):
+            rnd = self.default_round
+        elif self.fixed_round and round_id != self.default_round.pk:
+            return None, [problem("other_round", f"このシートは別の調査回（ID {round_id}）の回答シートです。", value=str(round_id))]
+        else:
+            if round_id not in self._rounds:
+                self._rounds[round_id] = Round.objects.select_related("survey").filter(pk=round_id).first()
+            rnd = self._rounds[round_id]
+        if rnd is None:
+            return None, [problem("no_round", "取り込み先の調査回がありません（回答受付中の調査回がありません）。")]
+        return rnd, []
+
+    def target(self, rnd: Round, code: str | None) -> RoundTarget | None:
+        if rnd.pk not in self._targets:
+            targets = RoundTarget.objects.filter(round=rnd).select_related("organization")
+            self._targets[rnd.pk] = {t.organization.code: t for t in targets}
+            for t in self._targets[rnd.pk].values():
+                t.round = rnd  # one Round (and one parsed definition) for the whole batch
+        return self._targets[rnd.pk].get(code or "")
+
+    def check(self, name: str, data: bytes, result) -> FileOutcome | Pending:
+        """A read sheet's outcome when it cannot be imported, else the sheet ready to be saved."""
+        out = FileOutcome(file=name, status=REJECTED, organization=result.org_code, answers=result.answers,
+                          respondent=result.respondent, errors=as_dicts(result.errors),
+                          warnings=as_dicts(result.warnings))
+        if not result.ok:
+            return out
+        rnd, out.errors = self.round_for(result.round_id)
+        target = self.target(rnd, result.org_code) if rnd else None
+        if rnd and target is None:
+            out.errors = [problem("not_a_target", f"{result.org_display_name or result.org_code}は"
+                                  f"調査回「{rnd.title}」の対象団体ではありません。", value=result.org_code)]
+        if out.errors:
+            return out
+        return Pending(out=out, target=target, name=name, data=data, sha=result.sha256 or hashlib.sha256(data).hexdigest())
+
+    def save(self, pending: list[Pending]) -> None:
+        """Store the files and submit the sheets in one batch (see survey.services.sheets.batch)."""
+        for p in pending:
+            p.path = "" if self.dry_run else storage.private_save(p.data, folder=SHEETS_FOLDER, suffix=file_suffix(p.name))
+        with transaction.atomic():
+            submit_many(pending, acting_user=self.acting_user)
+            transaction.set_rollback(self.dry_run)
+        for p in pending:
+            if p.out.status != IMPORTED:
+                storage.private_delete(p.path)
+            elif self.dry_run:
+                p.out.version = None
+
+
+def _rejected(name: str, problems: list[dict]) -> FileOutcome:
+    return FileOutcome(file=name, status=REJECTED, errors=problems)
+
+
+def _unreadable(data: bytes | UploadRejected) -> list[dict]:
+    if isinstance(data, UploadRejected):
+        return [problem(data.code, data.message)]
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        return [too_large_problem()]
+    return []
+
+
+def read_sheets(files: Iterable[tuple[str, str, bytes | UploadRejected]], defn, lookups) -> Iterator:
+    """(key, name, data, result or None, problems) for each file, in order, read by the reader pool."""
+    items = list(files)
+    results = read_many([(name, data) for _, name, data in items if not _unreadable(data)], defn, lookups)
+    for key, name, data in items:
+        problems = _unreadable(data)
+        yield (key, name, b"", None, problems) if problems else (key, name, data, next(results), [])
+
+
+def sheets_import(
+    *,
+    files: Iterable[tuple[str, str, bytes]],
+    round: Round | None = None,
+    fixed_round: bool = False,
+    acting_user: User | None,
+    dry_run: bool = False,
+    on_chunk: Callable[[list[tuple[str, FileOutcome]]], None] | None = None,
+) -> Iterator[tuple[str, FileOutcome]]:
+    """Import returned sheets as submitted versions; yields (key, outcome) per file, in order.
+
+    `files` are (key, name, bytes or the UploadRejected of an unopenable file). A sheet goes to its
+    own round (hidden cell) unless `fixed_round`, else to `round` (default: the open round).
+    Sheets are read completely (a missing answer is an error) and saved IMPORT_CHUNK per
+    transaction; `on_chunk(outcomes)` runs inside that transaction (a job records its progress
+    there, so that a crash loses or keeps a chunk as a whole). A rejected or duplicate file
+    stores nothing. With `dry_run`, nothing is stored at all.
+    """
+    rnd = round or open_round()
+    importer = _Importer(round=rnd, fixed_round=fixed_round, acting_user=acting_user, dry_run=dry_run)
+    defn = rnd.survey.engine if rnd else None
+    if defn is None:
+        for key, name, _data in files:
+            yield key, _rejected(name, [problem("no_round", "取り込み先の調査回がありません。")])
+        return
+    items = read_sheets(files, defn, org_lookups())
+    while chunk := _import_chunk(importer, itertools.islice(items, IMPORT_CHUNK), on_chunk):
+        yield from chunk
+
+
+def _import_chunk(importer: _Importer, items: Iterator, on_chunk) -> list[tuple[str, FileOutcome]]:
+    """Import up to IMPORT_CHUNK read sheets in one transaction.
+
+    The sheets are checked as they come from the reader pool, then written in one batch.
+    """
+    outcomes, pending = [], []
+    with transaction.atomic():
+        for key, name, data, result, problems in items:
+            outcome = _rejected(name, problems) if result is None else importer.check(name, data, result)
+            if isinstance(outcome, Pending):
+                pending.append(outcome)
+                outcome = outcome.out
+            outcomes.append((key, outcome))
+        importer.save(pending)
+        if outcomes and on_chunk is not None:
+            on_chunk(outcomes)
+    return outcomes
+
+
+def expand_upload(name: str, data: bytes) -> list[tuple[str, bytes | UploadRejected]]:
+    """The workbooks of an uploaded file (a zip is opened with bounds), each as bytes or its rejection."""
+    try:
+        files = workbook.open_upload(data, name, upload_limits())
+    except UploadRejected as exc:
+        return [(name, exc)]
+    return [(f.name, f.data if f.error is None else f.error) for f in files]
+
+
+# --- the bulk import job --------------------------------------------------------------------------
+
+
+def sheets_import_job_create(*, uploads: list[tuple[str, bytes]], acting_user: User, request=None) -> Job:
+    """Store the uploaded files privately and queue their import as a job."""
+    stored = [{"name": name[:255], "path": storage.private_save(data, folder=UPLOADS_FOLDER, suffix=file_suffix(name))}
+              for name, data in uploads]
+    with transaction.atomic():
+        job = job_create(kind=IMPORT_KIND, created_by=acting_user, round=open_round(), params={"uploads": stored})
+        audit(Action.IMPORT, actor=acting_user, request=request, target=f"job:{job.pk}",
+              uploads=[u["name"] for u in stored], started=True)
+    return job
+
+
+def _job_files(job: Job) -> Iterator[tuple[str, str, bytes | UploadRejected]]:
+    """(key, display name, bytes or the upload's rejection) of every workbook in the job's uploads."""
+    for i, upload in enumerate(job.params.get("uploads", [])):
+        for name, data in expand_upload(upload["name"], storage.private_read(upload["path"])):
+            display = name if name == upload["name"] else f"{upload['name']}/{name}"
+            yield f"{i}:{name}", display, data
+
+
+@job_runner(IMPORT_KIND)
+def run_sheet_import(ctx: JobContext) -> None:
+    """Import every sheet of the job's uploads; resumes after the last committed chunk."""
+    job = ctx.job
+    files = list(_job_files(job))
+    ctx.set_total(len(files))
+    todo = [(key, name, data) for key, name, data in files if not ctx.is_done(key)]
+
+    def record(outcomes):
+        for key, outcome in outcomes:
+            ctx.record(key, {**outcome.as_dict(), **_brief()})
+        ctx.checkpoint()
+
+    for _ in sheets_import(files=todo, round=job.round, acting_user=job.created_by, on_chunk=record):
+        pass
+    _finish_import(ctx)
+
+
+def _brief() -> dict:
+    """Answers are in the versions; the job keeps only the report (smaller checkpoints)."""
+    return {"answers": {}, "respondent": {}}
+
+
+def _finish_import(ctx: JobContext) -> None:
+    job = ctx.job
+    entries = ctx.entries
+    summary = import_summary(entries)
+    job.result["summary"] = summary
+    job.result_path = storage.private_save(import_report_workbook(entries), folder=RESULTS_FOLDER, suffix=".xlsx")
+    job.result_name = f"取込結果_{job.pk}.xlsx"
+    ctx.message(f"取込 {summary[IMPORTED]} 件、不可 {summary[REJECTED]} 件、重複 {summary[DUPLICATE]} 件。")
+    audit(Action.IMPORT, actor=job.created_by, target=f"job:{job.pk}", finished=True, **summary)
