@@ -29,11 +29,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import benchdb  # noqa: E402  (bench/ is on sys.path when run as a script)
+from benchdb import recreate  # noqa: E402
+
 POOL = 500  # distinct answer sets per organisation kind
 
 
@@ -43,26 +45,16 @@ def _setup():
     django.setup()
 
 
+def bench_database(url: str) -> tuple[str, str]:
+    """(admin URL, bench URL): the bench database sits next to DATABASE_URL's."""
+    return benchdb.bench_database(url, "_bench_aggwb")
+
+
 # --- database ------------------------------------------------------------------------------------
 
 
-def bench_database(url: str) -> tuple[str, str]:
-    """(admin URL, bench URL): the bench database sits next to DATABASE_URL's."""
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL")
-    name = parts.path.lstrip("/") + "_bench_aggwb"
-    return url, urlunsplit(parts._replace(path="/" + name))
 
 
-def recreate(admin_url: str, bench_url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    name = urlsplit(bench_url).path.lstrip("/")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- data ----------------------------------------------------------------------------------------

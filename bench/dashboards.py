@@ -31,34 +31,26 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from benchdb import bench_database, recreate  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 POOL = 500
 SUBMITTED_SHARE = 0.92
+
+
+def bench_urls(url: str) -> tuple[str, str]:
+    """(admin URL, bench URL): the bench database sits next to DATABASE_URL's."""
+    return bench_database(url, "_bench_dash")
 
 
 # --- database ------------------------------------------------------------------------------------
 
 
-def bench_urls(url: str) -> tuple[str, str]:
-    """(admin URL, bench URL): the bench database sits next to DATABASE_URL's."""
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL")
-    return url, urlunsplit(parts._replace(path="/" + parts.path.lstrip("/") + "_bench_dash"))
 
 
-def recreate(admin_url: str, bench_url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    name = urlsplit(bench_url).path.lstrip("/")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- data ----------------------------------------------------------------------------------------
