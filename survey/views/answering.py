@@ -29,7 +29,7 @@ from survey.forms.presenting import (
     key_labels,
     respondent_rows,
 )
-from survey.services.responses import ResponseConflict, ResponseInvalid, response_save
+from survey.services.responses import ResponseConflict, ResponseInvalid, RoundClosed, response_save
 from survey.services.rounds import target_set_delegated
 
 STATUS_PAGE_SIZE = 50
@@ -169,6 +169,9 @@ def response_edit(request, round_id: int, org_code: str):
         return _edit_page(request, target, form, status=400)
     try:
         outcome = form.save(acting_user=request.user, request=request)
+    except RoundClosed:  # the deadline passed while the page was open
+        messages.warning(request, DEADLINE_PASSED)
+        return redirect("response_detail", round_id=round_id, org_code=org_code)
     except ResponseConflict as exc:
         form = form.rebased(exc.current.number)
         rows = conflict_rows(target, exc, form.answers, form.respondent)
@@ -219,6 +222,9 @@ def response_confirm(request, round_id: int, org_code: str):
         except ResponseInvalid:
             messages.error(request, "回答に誤りがあるため提出できません。修正してください。")
             return redirect("response_edit", round_id=round_id, org_code=org_code)
+        except RoundClosed:
+            messages.warning(request, DEADLINE_PASSED)
+            return redirect("response_detail", round_id=round_id, org_code=org_code)
         messages.success(request, "回答を提出しました。ご協力ありがとうございました。")
         return redirect("response_detail", round_id=round_id, org_code=org_code)
     defn = target.round.survey.engine

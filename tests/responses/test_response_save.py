@@ -100,3 +100,21 @@ def test_two_concurrent_saves_give_one_success_and_one_conflict(round_, orgs, sa
     winner = next(v for kind, v in results if kind == "ok")
     assert ResponseVersion.objects.count() == 2
     assert ResponseVersion.objects.get(number=2).answers["2"] == winner
+
+
+def test_officers_cannot_save_after_the_deadline_but_administrators_imports_are_accepted(target, sagamihara, admin_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from survey.services.responses import RoundClosed
+
+    round_ = target.round
+    round_.deadline = timezone.now() - dt.timedelta(minutes=1)
+    round_.save()
+    with pytest.raises(RoundClosed):
+        response_save(target=target, answers={"1-1": "1"}, respondent={}, acting_user=sagamihara)
+    assert not ResponseVersion.objects.exists()
+    outcome = response_save(target=target, answers=LONG, respondent=respondent(target.organization),
+                            acting_user=admin_user, submit=True, source="bulk_import")
+    assert outcome.version.status == "submitted"
