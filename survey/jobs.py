@@ -47,7 +47,7 @@ from survey.models import Job, User
 logger = logging.getLogger(__name__)
 
 # Modules that register runners; imported (when present) before a job is run.
-RUNNER_MODULES = ["survey.services.sheets", "aggregation.services"]
+RUNNER_MODULES = ["survey.services.sheets", "aggregation.services", "survey.services.reminders"]
 LEASE_SECONDS = 120  # a running job whose holder has not checkpointed for this long is taken over
 LEASE_KEY = "_lease"
 

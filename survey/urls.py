@@ -4,6 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("survey.urls_answering")),
     path("", include("survey.urls_sheets")),
+    path("", include("survey.urls_attachments")),
+    path("", include("survey.urls_reminders")),
     path("accounts/", include("survey.urls_accounts")),
     path("manage/", include("survey.urls_manage")),
     path("publish/", include("survey.urls_publish")),

@@ -46,9 +46,10 @@ class QuestionnaireForm(forms.Form):
 
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, data, *, target: RoundTarget, **kwargs):
+    def __init__(self, data, *, target: RoundTarget, attached: frozenset[str] = frozenset(), **kwargs):
         super().__init__(data, **kwargs)
         self.target = target
+        self.attached = attached  # follow-up keys with an attached file (they count as answered)
         self.defn = target.round.survey.engine
         self.org_kind = target.organization.engine_kind
         self.answers: dict = {}
@@ -169,7 +170,7 @@ class QuestionnaireForm(forms.Form):
         """The same input, now based on `revision` (after a conflict or a save)."""
         data = self.data.copy()
         data["base_revision"] = str(revision)
-        form = QuestionnaireForm(data, target=self.target)
+        form = QuestionnaireForm(data, target=self.target, attached=self.attached)
         form.is_valid()
         return form
 
@@ -202,7 +203,8 @@ class QuestionnaireForm(forms.Form):
         return {k: v for k, v in raw.items() if v}
 
     def indicators(self) -> dict[str, bool]:
-        return engine.indicators(self.defn, self.org_kind, self.current_answers(), self.current_respondent())
+        return engine.indicators(self.defn, self.org_kind, self.current_answers(), self.current_respondent(),
+                                 attached=self.attached)
 
     def respondent_views(self) -> list[FieldView]:
         views = []
@@ -323,11 +325,12 @@ class ItemView:
         return [(o, f"id_{name}_{n}", o.code in self.chosen) for n, o in enumerate(self.item.options)]
 
 
-def full_issues(target: RoundTarget, answers: dict, respondent: dict) -> list[engine.Issue]:
-    """Every error that would stop submission of these (saved, canonical) values."""
+def full_issues(target: RoundTarget, answers: dict, respondent: dict, attached=frozenset()) -> list[engine.Issue]:
+    """Every error that would stop submission of these (saved, canonical) values (`attached`: see validate)."""
     defn = target.round.survey.engine
     kind = target.organization.engine_kind
-    issues = engine.validate(defn, kind, answers, {**respondent, **ministry_fields(target)}, complete=True)
+    issues = engine.validate(defn, kind, answers, {**respondent, **ministry_fields(target)}, complete=True,
+                             attached=attached)
     return [i for i in issues if i.severity == "error"]
 
 

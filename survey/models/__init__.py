@@ -1,5 +1,6 @@
 """Models of the portal. Writes go through survey.services, reads through survey.selectors."""
 from .accounts import LoginFailure, Role, User
+from .attachments import Attachment, AttachmentPurpose
 from .audit import AuditLog
 from .jobs import Job
 from .organizations import Organization, OrgKind
@@ -8,6 +9,8 @@ from .rounds import Round, RoundStatus, RoundTarget, SurveyVersion
 
 __all__ = [
     "AnswerFact",
+    "Attachment",
+    "AttachmentPurpose",
     "AuditLog",
     "Job",
     "LoginFailure",

@@ -15,6 +15,7 @@ from survey.models import (
     User,
     VersionSource,
 )
+from survey.services import attachments
 
 
 class ResponseInvalid(Exception):
@@ -190,7 +191,8 @@ def response_save(
 
     answers, cleared = engine.clear_inapplicable(defn, kind, answers)
     respondent = {**respondent, **ministry_fields(target)}
-    issues = engine.validate(defn, kind, answers, respondent, complete=submit)
+    attached = attachments.attached_keys(response)  # an attached file stands in for a written outline
+    issues = engine.validate(defn, kind, answers, respondent, complete=submit, attached=attached)
     errors = [i for i in issues if i.severity == "error"]
     if errors:
         raise ResponseInvalid(errors)
@@ -206,6 +208,7 @@ def response_save(
         created_at=now, cleared_items=cleared,
         file_name=file_name, file_sha256=file_sha256, file_path=file_path,
     )
+    attachments.link_to_version(version)
     response.current_version = version
     response.revision = version.number
     response.updated_at = now

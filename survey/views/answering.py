@@ -29,8 +29,10 @@ from survey.forms.presenting import (
     key_labels,
     respondent_rows,
 )
+from survey.services.attachments import attached_keys
 from survey.services.responses import ResponseConflict, ResponseInvalid, RoundClosed, response_save
 from survey.services.rounds import target_set_delegated
+from survey.views.attachments import edit_panel, read_panel
 
 STATUS_PAGE_SIZE = 50
 DEADLINE_PASSED = "回答期限を過ぎているため、回答の入力・提出はできません。"
@@ -110,6 +112,7 @@ def _response_page(request, target, response, version, *, history: bool):
         "versions": selectors.versions_of(response) if response else [],
         "can_answer": access.can_answer_for(request.user, target) and target.round.is_open,
         "deadline_passed": not target.round.is_open,
+        "attachment_rows": read_panel(target, response, version, history=history),
     }
     if version is not None:
         context["rows"] = answer_rows(defn, org.engine_kind, version.answers)
@@ -148,6 +151,8 @@ def _edit_page(request, target, form, *, status=200, conflict=None):
         "indicators": form.indicators(), "rules": branching_data(defn, target.organization.engine_kind),
         "is_proxy": target.organization != request.user.organization,
         "conflict": conflict,
+        "attachments": edit_panel(target, access.response_get_for_user(
+            request.user, target.round_id, target.organization.code, for_write=True)),
     }, status=status)
 
 
@@ -161,10 +166,11 @@ def response_edit(request, round_id: int, org_code: str):
         return redirect("response_detail", round_id=round_id, org_code=org_code)
     response = access.response_get_for_user(request.user, round_id, org_code, for_write=True)
     current = response.current_version if response else None
+    attached = attached_keys(response)
     if request.method == "GET":
         data = form_data(target, current, response.revision if response else 0)
-        return _edit_page(request, target, QuestionnaireForm(data, target=target))
-    form = QuestionnaireForm(request.POST, target=target)
+        return _edit_page(request, target, QuestionnaireForm(data, target=target, attached=attached))
+    form = QuestionnaireForm(request.POST, target=target, attached=attached)
     if not form.is_valid():
         return _edit_page(request, target, form, status=400)
     try:
@@ -180,9 +186,10 @@ def response_edit(request, round_id: int, org_code: str):
         return _edit_page(request, target, form, status=400)
     if outcome.cleared:
         messages.warning(request, cleared_message(form.defn, outcome.cleared))
-    issues = full_issues(target, outcome.version.answers, outcome.version.respondent)
+    issues = full_issues(target, outcome.version.answers, outcome.version.respondent, attached)
     if "to_confirm" in request.POST and issues:
-        form = QuestionnaireForm(form_data(target, outcome.version, outcome.version.number), target=target)
+        form = QuestionnaireForm(form_data(target, outcome.version, outcome.version.number), target=target,
+                                 attached=attached)
         form.add_issues(issues)
         messages.info(request, "下書きとして保存しました。提出の前に、次の項目を修正してください。")
         return _edit_page(request, target, form, status=400)
@@ -207,7 +214,7 @@ def response_confirm(request, round_id: int, org_code: str):
     if response.submitted_version_id == version.pk:
         messages.info(request, "この内容は提出済みです。")
         return redirect("response_detail", round_id=round_id, org_code=org_code)
-    issues = full_issues(target, version.answers, version.respondent)
+    issues = full_issues(target, version.answers, version.respondent, attached_keys(response))
     form = SubmitForm(request.POST or None, initial={"base_revision": response.revision})
     if request.method == "POST" and not issues and form.is_valid():
         try:
@@ -234,4 +241,5 @@ def response_confirm(request, round_id: int, org_code: str):
         "respondent": respondent_rows(defn, version.respondent), "issues": issues, "form": form,
         "is_proxy": target.organization != request.user.organization,
         "submission_guidance": [g for g in defn.guidance if g.place == "submission"],
+        "attachment_rows": read_panel(target, response, version, live=True),
     })

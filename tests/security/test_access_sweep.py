@@ -60,15 +60,22 @@ def _fill(name, pattern, ctx):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("intruder_name", ["yokohama", "chiyoda", "tokyo"])
-def test_no_url_leaks_another_organisations_data(client, cast, round_, orgs, intruder_name):
+def test_no_url_leaks_another_organisations_data(client, cast, round_, orgs, intruder_name, settings, tmp_path):
+    from survey.services.attachments import attachments_add
+
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     victim_org, victim_user = orgs["141500"], cast["sagamihara"]
     victim_user.name = f"{CANARY}-officer"
     victim_user.save()
     version, job = _victim_data(round_, victim_org, victim_user)
+    attachment = attachments_add(target=round_.targets.get(organization=victim_org), purpose="procedure_document",
+                                 files=[(f"{CANARY}-要領.txt", f"{CANARY}-content".encode())],
+                                 acting_user=victim_user).added[0]
     ctx = {
         "round_id": round_.pk, "code": victim_org.code, "org_code": victim_org.code, "n": version.number,
         "number": version.number, "job_id": job.pk, "pk": job.pk, "user_id": victim_user.pk,
         "uidb64": "MQ", "token": "set-password", "snapshot_id": 1, "export_id": 1,
+        "attachment_id": attachment.pk,
     }
     intruder = cast[intruder_name]
     if intruder_name == "tokyo":
@@ -94,3 +101,5 @@ def test_no_url_leaks_another_organisations_data(client, cast, round_, orgs, int
     assert swept > 10
     assert leaks == [], "canary leaked:\n" + "\n".join(leaks)
     assert ResponseVersion.objects.filter(response__organization=victim_org).count() == versions_before
+    attachment.refresh_from_db()
+    assert attachment.removed_at is None

@@ -1,0 +1,272 @@
+"""Attached files: outlines for follow-ups that accept them, and the organisation's procedure documents.
+
+A file is accepted by its content (magic bytes, the parts inside an Office zip), not its name;
+it is stored in private storage under a random name. Removal is recorded, never a deletion:
+each saved version lists the files it counted (Attachment.versions), so history stays honest.
+"""
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from survey import storage
+from survey.audit import Action, audit
+from survey.models import Attachment, AttachmentPurpose, Response, ResponseVersion, RoundTarget, User
+
+# Audit actions of this feature.
+ATTACH = Action.ATTACH
+DETACH = Action.DETACH
+DOWNLOAD = Action.DOWNLOAD
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = storage.XLSX_TYPE
+TEXT = "text/plain"
+PNG = "image/png"
+JPEG = "image/jpeg"
+# Extensions allowed for each sniffed type.
+EXTENSIONS = {PDF: {".pdf"}, DOCX: {".docx"}, XLSX: {".xlsx"}, TEXT: {".txt"}, PNG: {".png"},
+              JPEG: {".jpg", ".jpeg"}}
+ACCEPT = ",".join(sorted(ext for exts in EXTENSIONS.values() for ext in exts))
+ACCEPTED_LABEL = "PDF、Word（.docx）、Excel（.xlsx）、テキスト（.txt）、画像（.png、.jpg）"
+ZIP_MAX_ENTRIES = 2000
+MAX_FILES_PER_UPLOAD = 10
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one file was refused: a code and a Japanese message naming the file."""
+
+    code: str
+    message: str
+
+
+@dataclass
+class AddOutcome:
+    added: list[Attachment] = field(default_factory=list)
+    duplicates: list[tuple[str, Attachment]] = field(default_factory=list)  # (name given, the file kept)
+    rejected: list[Problem] = field(default_factory=list)
+
+
+class UploadClosed(Exception):
+    """The round no longer takes answers: files can no longer be attached or removed."""
+
+    def __init__(self):
+        super().__init__("回答期限を過ぎているため、添付ファイルを変更できません。")
+
+
+# --- content checks (pure) ---------------------------------------------------------------------
+
+
+def _zip_kind(data: bytes) -> str | None:
+    """DOCX or XLSX by the parts inside the zip; None for any other zip (or a broken one)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if len(infos) > ZIP_MAX_ENTRIES:
+                return None
+            names = {i.filename for i in infos}
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    if "[Content_Types].xml" not in names or any(n.lower().endswith("vbaproject.bin") for n in names):
+        return None  # not Office Open XML, or macro-enabled
+    if "word/document.xml" in names:
+        return DOCX
+    if "xl/workbook.xml" in names:
+        return XLSX
+    return None
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def sniff(data: bytes, extension: str) -> str | None:
+    """The content type of `data` judged by its bytes (the extension only chooses whether to try text)."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_kind(data)
+    if extension == ".txt" and _is_text(data):
+        return TEXT
+    return None
+
+
+def check_file(name: str, data: bytes, *, limit: int) -> tuple[str | None, Problem | None]:
+    """(content type, None) for an acceptable file, else (None, the reason it is refused)."""
+    extension = PurePath(name).suffix.lower()
+    if not data:
+        return None, Problem("empty", f"「{name}」は空のファイルです。")
+    if len(data) > limit:
+        return None, Problem("too_large", f"「{name}」は大きすぎます（上限 {megabytes(limit)}）。")
+    kind = sniff(data, extension)
+    if kind is None:
+        return None, Problem("type", f"「{name}」は受け付けられない形式です。{ACCEPTED_LABEL}のファイルを添付してください"
+                                     "（マクロ付きのファイルは受け付けません）。")
+    if extension not in EXTENSIONS[kind]:
+        return None, Problem("extension", f"「{name}」は拡張子と内容が一致しません"
+                                          f"（内容は{'・'.join(sorted(EXTENSIONS[kind]))}の形式です）。")
+    return kind, None
+
+
+def megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MB"
+
+
+def clean_name(name: str) -> str:
+    """The file name as given, without any folder part or control characters, at most 255 characters."""
+    base = PurePath(name.replace("\\", "/")).name
+    base = "".join(c for c in base if c.isprintable()).strip()
+    return (base or "添付ファイル")[-255:]
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def live_attachments(response: Response | None):
+    """The files attached now (not removed), oldest first."""
+    if response is None:
+        return Attachment.objects.none()
+    return Attachment.objects.filter(response=response, removed_at__isnull=True).select_related("uploaded_by")
+
+
+def attached_keys(response: Response | None) -> frozenset[str]:
+    """The follow-up keys with a live file: what engine.validate / indicators take as `attached`."""
+    keys = live_attachments(response).filter(purpose=AttachmentPurpose.FOLLOWUP).values_list("followup_key", flat=True)
+    return frozenset(keys)
+
+
+def link_to_version(version: ResponseVersion) -> None:
+    """Record that `version` counted the files attached at the moment it was saved."""
+    version.attachments.set(live_attachments(version.response))
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+
+def check_purpose(target: RoundTarget, purpose: str, followup_key: str) -> str:
+    """The follow-up key to store ('' for procedure documents); ValueError for a key that takes no file."""
+    if purpose == AttachmentPurpose.PROCEDURE_DOCUMENT:
+        return ""
+    if purpose != AttachmentPurpose.FOLLOWUP:
+        raise ValueError(purpose)
+    followup = target.round.survey.engine.followups.get(followup_key)
+    if followup is None or not followup.attachments:
+        raise ValueError(followup_key)
+    return followup_key
+
+
+def _locked_response(target: RoundTarget) -> Response:
+    # responses imports this module (attached keys), so this import waits until it is needed.
+    from survey.services.responses import _locked_response as locked
+
+    return locked(target)
+
+
+def _store(response, purpose, key, name, data, kind, acting_user) -> Attachment | None:
+    """Save one checked file; None when the same content is already attached (concurrent upload)."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = storage.private_save(data, folder="attachments", suffix=PurePath(name).suffix)
+    try:
+        with transaction.atomic():
+            return Attachment.objects.create(
+                response=response, purpose=purpose, followup_key=key, original_name=name, stored_path=path,
+                size=len(data), sha256=digest, content_type=kind, uploaded_by=acting_user,
+            )
+    except IntegrityError:
+        storage.private_delete(path)
+        return None
+
+
+def _duplicate_of(response, purpose, key, data) -> Attachment | None:
+    digest = hashlib.sha256(data).hexdigest()
+    return live_attachments(response).filter(purpose=purpose, followup_key=key, sha256=digest).first()
+
+
+@transaction.atomic
+def attachments_add(
+    *, target: RoundTarget, purpose: str, followup_key: str = "", files: list[tuple[str, bytes]],
+    acting_user: User, request=None, too_large: tuple[str, ...] = (),
+) -> AddOutcome:
+    """Attach `files` ((name, bytes) each) to the target's response; each refused file says why.
+
+    Acceptable files are stored even when others are refused; a file whose content is already
+    attached for the same purpose is reported, not stored again. `too_large`: names of files the
+    upload handler dropped for their size. Raises UploadClosed after the deadline.
+    """
+    if not target.round.is_open:
+        raise UploadClosed()
+    key = check_purpose(target, purpose, followup_key)
+    limit = settings.UPLOAD_MAX_BYTES
+    outcome = AddOutcome(rejected=[Problem("too_large", f"「{clean_name(n)}」は大きすぎます（上限 {megabytes(limit)}）。")
+                                   for n in too_large])
+    response = _locked_response(target)
+    for raw_name, data in files:
+        name = clean_name(raw_name)
+        kind, problem = check_file(name, data, limit=limit)
+        if problem:
+            outcome.rejected.append(problem)
+            continue
+        existing = _duplicate_of(response, purpose, key, data)
+        attachment = None if existing else _store(response, purpose, key, name, data, kind, acting_user)
+        if attachment is None:
+            outcome.duplicates.append((name, existing or _duplicate_of(response, purpose, key, data)))
+            continue
+        outcome.added.append(attachment)
+        audit(ATTACH, actor=acting_user, request=request, organization=target.organization,
+              target=_audit_target(target, attachment), attachment=attachment.pk, purpose=purpose,
+              followup_key=key, name=name, size=len(data), sha256=attachment.sha256, content_type=kind)
+    return outcome
+
+
+@transaction.atomic
+def attachment_remove(*, target: RoundTarget, attachment: Attachment, acting_user: User, request=None) -> None:
+    """Mark `attachment` removed (the row and the file stay: earlier versions may have counted it)."""
+    if not target.round.is_open:
+        raise UploadClosed()
+    attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
+    if attachment.removed_at is not None:
+        return
+    attachment.removed_at, attachment.removed_by = timezone.now(), acting_user
+    attachment.save(update_fields=["removed_at", "removed_by"])
+    audit(DETACH, actor=acting_user, request=request, organization=target.organization,
+          target=_audit_target(target, attachment), attachment=attachment.pk, name=attachment.original_name)
+
+
+def attachment_download(*, target: RoundTarget, attachment: Attachment, acting_user: User, request=None):
+    """The file as a download (Content-Disposition with the original name), with its audit row."""
+    response = storage.private_download(attachment.stored_path, filename=attachment.original_name,
+                                        content_type=attachment.content_type)
+    audit(DOWNLOAD, actor=acting_user, request=request, organization=target.organization,
+          target=_audit_target(target, attachment), attachment=attachment.pk, name=attachment.original_name)
+    return response
+
+
+def _audit_target(target: RoundTarget, attachment: Attachment) -> str:
+    return f"round:{target.round_id}/org:{target.organization.code}/attachment:{attachment.pk}"
+
+
+def followup_prompt(target: RoundTarget, key: str) -> str:
+    """How a follow-up is named to people, e.g. "Q10 概要"."""
+    followup = target.round.survey.engine.followups.get(key)
+    if followup is None:
+        return key
+    return f"{target.round.survey.engine.item(followup.item).label} {followup.label}"
+
