@@ -117,3 +117,18 @@ def test_a_deadline_passing_during_the_upload_is_a_clear_message(client, cast, r
     assert response.status_code == 403
     assert "回答期限を過ぎているため" in response.content.decode()
     assert not ResponseVersion.objects.exists() and stored_files(private_root) == []
+
+
+def test_an_outline_given_as_an_attached_file_is_not_listed_as_missing(cast, round_, orgs):
+    from survey.services.attachments import attachments_add
+
+    target = _target(round_, orgs["141500"])
+    answers = {**VALID_ANSWERS, "10": "2"}  # ② requires an outline: text or an attached file
+    first = sheets.sheet_upload(target=target, data=sheet_for(round_, orgs["141500"], answers),
+                                filename="a.xlsx", acting_user=cast["sagamihara"])
+    assert ("followup_required", "10:概要") in {(m["code"], m["item"]) for m in first.missing}
+    attachments_add(target=target, purpose="followup", followup_key="10:概要",
+                    files=[("概要.pdf", b"%PDF-1.4\n%outline\n")], acting_user=cast["sagamihara"])
+    again = sheets.sheet_upload(target=target, data=sheet_for(round_, orgs["141500"], answers, 担当部署名="福祉課2"),
+                                filename="b.xlsx", acting_user=cast["sagamihara"])
+    assert again.missing == [] and again.complete

@@ -15,6 +15,7 @@ from django.db import transaction
 from survey import engine, storage, workbook
 from survey.audit import Action, audit
 from survey.models import ResponseVersion, RoundTarget, User, VersionSource
+from survey.services.attachments import attached_keys
 from survey.services.responses import (
     DuplicateFile,
     ResponseInvalid,
@@ -80,7 +81,7 @@ def still_missing(target: RoundTarget, version: ResponseVersion, result: workboo
     """
     cells = {(m.code, m.item, m.field): m for m in result.missing}
     issues = engine.validate(target.round.survey.engine, target.organization.engine_kind, version.answers,
-                             version.respondent, complete=True)
+                             version.respondent, complete=True, attached=attached_keys(version.response))
     found = []
     for issue in issues:
         if issue.severity == engine.WARNING:
