@@ -38,7 +38,7 @@ def _whole_country_only(user) -> None:
 def _snapshot_of(rnd, value) -> Snapshot | None:
     if not value:
         return None
-    snapshot = Snapshot.objects.filter(pk=value, round=rnd).first() if str(value).isdigit() else None
+    snapshot = Snapshot.objects.filter(pk=value, round=rnd).first() if str(value).isascii() and str(value).isdigit() else None
     if snapshot is None:
         raise Http404
     return snapshot

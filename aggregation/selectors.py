@@ -19,6 +19,7 @@ from django.db import connections
 from django.db.models import (
     Case,
     Count,
+    F,
     IntegerField,
     Max,
     OuterRef,
@@ -32,10 +33,11 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 
-from survey.models import OrgKind, Response, ResponseStatus, Role, RoundTarget, User
+from survey.models import OrgKind, Response, ResponseStatus, ResponseVersion, Role, RoundTarget, User
 
 SUBMITTED = ResponseStatus.SUBMITTED
 PREFECTURE_CODES = frozenset(f"{n:02d}" for n in range(1, 48))
+ORG_VALUES = ("organization__code", "organization__prefecture_name", "organization__name", "organization__kind")
 
 
 # --- scope -----------------------------------------------------------------------------------
@@ -353,20 +355,41 @@ def followup_texts(defn, responses: QuerySet[Response], *, facts: QuerySet, key:
     versions' answers (KeyTextTransform per key: `t0`, `t1`, ... in `defn.followups` order,
     or just `t0` with `key`). Paginate the result.
     """
+    qs, texts = _with_followups(defn, responses.filter(status=SUBMITTED), facts=facts, key=key,
+                                response="id", answers="submitted_version__answers")
+    return qs.values(*ORG_VALUES, "submitted_at", *texts).order_by("organization__code")
+
+
+def snapshot_followup_texts(defn, versions: QuerySet, *, facts: QuerySet, key: str = "") -> QuerySet:
+    """`followup_texts` of a snapshot: its kept versions (SnapshotVersion) and facts, same row keys.
+
+    `submitted_at` is when the kept version was submitted, not the response's latest submission.
+    """
+    qs, texts = _with_followups(defn, versions, facts=facts, key=key, response="response_id",
+                                answers="version__answers")
+    return (qs.values(*texts, **_org_of_response(), submitted_at=F("version__created_at"))
+            .order_by("organization__code"))
+
+
+def _with_followups(defn, qs: QuerySet, *, facts: QuerySet, key: str, response: str, answers: str):
+    """(`qs` narrowed to rows with a follow-up and annotated t0, t1, …, the annotation names)."""
     chosen = [defn.followups[key]] if key else list(defn.followups.values())
     trigger = Q()
     for f in chosen:
         trigger |= Q(item=f.item, option__in=f.when)
-    texts = {f"t{i}": KeyTextTransform(f.key, "submitted_version__answers") for i, f in enumerate(chosen)}
-    qs = responses.filter(status=SUBMITTED, id__in=facts.filter(trigger).values("response_id")).annotate(**texts)
-    optional = [f"t{i}" for i, f in enumerate(chosen) if not f.required]
-    if optional:  # an optional follow-up may be empty although its option was chosen
+    texts = {f"t{i}": KeyTextTransform(f.key, answers) for i, f in enumerate(chosen)}
+    qs = qs.filter(**{f"{response}__in": facts.filter(trigger).values("response_id")}).annotate(**texts)
+    if any(not f.required for f in chosen):  # an optional follow-up may be empty although its option was chosen
         present = Q()
         for name in texts:
             present |= Q(**{f"{name}__isnull": False})
         qs = qs.filter(present)
-    return qs.values("organization__code", "organization__prefecture_name", "organization__name",
-                     "organization__kind", "submitted_at", *texts).order_by("organization__code")
+    return qs, list(texts)
+
+
+def _org_of_response() -> dict[str, F]:
+    """The organisation columns of a row reached through `response` (snapshot rows), named as on Response."""
+    return {name: F(f"response__{name}") for name in ORG_VALUES}
 
 
 # --- risk ------------------------------------------------------------------------------------
@@ -382,7 +405,15 @@ class RiskCount:
 
 def risk_counts(defn, responses: QuerySet[Response]) -> list[RiskCount]:
     """Counted responses per risk level, highest level first (one grouped query)."""
-    found = count_by(responses.filter(status=SUBMITTED), "risk_level")
+    return _risk_counts(defn, count_by(responses.filter(status=SUBMITTED), "risk_level"))
+
+
+def snapshot_risk_counts(defn, versions: QuerySet) -> list[RiskCount]:
+    """`risk_counts` of a snapshot: its kept versions (SnapshotVersion) per risk level."""
+    return _risk_counts(defn, count_by(versions, "version__risk_level"))
+
+
+def _risk_counts(defn, found: dict[str, int]) -> list[RiskCount]:
     levels = sorted(defn.risk_levels, key=lambda lv: -lv.rank)
     return [RiskCount(lv.id, lv.label, lv.rank, found.get(lv.id, 0)) for lv in levels]
 
@@ -411,6 +442,25 @@ def risk_rows(defn, responses: QuerySet[Response], *, level: str = "") -> QueryS
                 "organization__kind", "prefecture_code", "risk_level", "submitted_at", "round_id")
         .order_by("-rank", "organization__code")
     )
+
+
+def snapshot_risk_rows(defn, versions: QuerySet, *, level: str = "") -> QuerySet:
+    """`risk_rows` of a snapshot: the kept versions' levels, with the same row keys except `id`
+    (use `version_id`, whose fired rules `version_rules_of` reads)."""
+    if level:
+        versions = versions.filter(version__risk_level=level)
+    return (
+        versions.annotate(rank=risk_rank(defn, "version__risk_level"))
+        .values("version_id", "prefecture_code", **_org_of_response(),
+                risk_level=F("version__risk_level"), submitted_at=F("version__created_at"),
+                round_id=F("response__round_id"))
+        .order_by("-rank", "organization__code")
+    )
+
+
+def version_rules_of(version_ids) -> dict[int, list[dict]]:
+    """The fired rules ({id, level, label}) of these response versions (a snapshot's kept versions)."""
+    return dict(ResponseVersion.objects.filter(id__in=list(version_ids)).values_list("id", "risk_rules"))
 
 
 def risk_rules_of(response_ids) -> dict[int, list[dict]]:

@@ -3,14 +3,19 @@
 Each view resolves the round through survey.access (404 for a round the user has no part in),
 the scope through `selectors.dashboard_scope` (403 for municipal officers, 404 for another
 prefecture), then calls grouped selectors: the number of queries does not grow with the
-number of responses. Live figures only; snapshots reuse the same selectors with their facts.
+number of responses.
+
+Results, cross-tab, texts and risk also show a snapshot's frozen figures with ?snapshot=<id>
+(the same selectors given the snapshot's facts and kept versions, so the figures are the
+snapshot workbook's); the status dashboard is about live progress and always counts live.
 """
 import csv
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,9 +23,10 @@ from django.utils import timezone
 
 from aggregation import selectors
 from aggregation.csvexport import guard
+from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
 from survey.access import round_get_for_user
 from survey.audit import Action, audit
-from survey.models import AnswerFact, Organization, OrgKind, Response, RoundTarget
+from survey.models import AnswerFact, Organization, OrgKind, Response, Round, RoundTarget
 
 PAGE_SIZE = 50
 
@@ -37,10 +43,54 @@ def _dashboard(request, round_id: int):
     return rnd, scope, facts, responses, targets
 
 
-def _base_context(request, rnd, scope, responses, page: str) -> dict:
+@dataclass
+class _Basis:
+    """What a figures page counts: live (snapshot None) or a snapshot's facts and kept versions."""
+
+    round: Round
+    scope: selectors.Scope
+    snapshots: list[Snapshot]  # the round's snapshots, for the picker
+    snapshot: Snapshot | None
+    facts: QuerySet  # AnswerFact or SnapshotFact, in scope
+    responses: QuerySet[Response]  # live responses, in scope
+    versions: QuerySet | None  # the snapshot's SnapshotVersion rows in scope (None when live)
+
+
+def _basis(request, round_id: int) -> _Basis:
+    """`_dashboard` plus ?snapshot=<id>: a snapshot of this round (404 for any other value)."""
+    rnd, scope, facts, responses, _ = _dashboard(request, round_id)
+    snapshots = list(Snapshot.objects.filter(round=rnd))
+    snapshot = _chosen_snapshot(request.GET.get("snapshot", ""), snapshots)
+    if snapshot is None:
+        return _Basis(rnd, scope, snapshots, None, facts, responses, None)
+    return _Basis(rnd, scope, snapshots, snapshot, scope.facts(SnapshotFact.objects.filter(snapshot=snapshot)),
+                  responses, scope.responses(SnapshotVersion.objects.filter(snapshot=snapshot)))
+
+
+def _chosen_snapshot(value: str, snapshots: list[Snapshot]) -> Snapshot | None:
+    """The snapshot named by `value` among the round's; '' is live; anything else is 404."""
+    if not value:
+        return None
+    chosen = next((s for s in snapshots if str(s.pk) == value), None)
+    if chosen is None:  # not a number, unknown, or a snapshot of another round
+        raise Http404
+    return chosen
+
+
+def _counted(basis: _Basis) -> int:
+    """Responses counted: the snapshot's kept versions, or the live submitted responses."""
+    return basis.versions.count() if basis.snapshot else selectors.submitted_count(basis.responses)
+
+
+def _figures_context(request, basis: _Basis, page: str) -> dict:
+    context = _base_context(request, basis.round, basis.scope, basis.responses, page, live=not basis.snapshot)
+    return context | {"snapshot": basis.snapshot, "snapshots": basis.snapshots}
+
+
+def _base_context(request, rnd, scope, responses, page: str, *, live: bool = True) -> dict:
     return {
         "round": rnd, "scope": scope, "defn": rnd.survey.engine, "active": page,
-        "as_of": selectors.latest_submission(responses), "now": timezone.now(),
+        "as_of": selectors.latest_submission(responses) if live else None, "now": timezone.now(),
         "kinds": OrgKind.choices, "prefectures": _prefecture_choices(rnd, scope),
     }
 
@@ -88,11 +138,11 @@ def status(request, round_id: int):
 @login_required
 def results(request, round_id: int):
     """Counts and shares per option of every item, with charts; filters prefecture / type."""
-    rnd, scope, facts, responses, _ = _dashboard(request, round_id)
-    submitted = selectors.submitted_count(responses)
-    context = _base_context(request, rnd, scope, responses, "results") | {
+    basis = _basis(request, round_id)
+    submitted = _counted(basis)
+    context = _figures_context(request, basis, "results") | {
         "submitted": submitted,
-        "summaries": selectors.item_summaries(rnd.survey.engine, facts, submitted=submitted),
+        "summaries": selectors.item_summaries(basis.round.survey.engine, basis.facts, submitted=submitted),
     }
     return render(request, "aggregation/results.html", context)
 
@@ -100,14 +150,14 @@ def results(request, round_id: int):
 @login_required
 def crosstab(request, round_id: int):
     """Cross-tabulation of two items chosen with ?a=&b=."""
-    rnd, scope, facts, responses, _ = _dashboard(request, round_id)
-    defn = rnd.survey.engine
+    basis = _basis(request, round_id)
+    defn = basis.round.survey.engine
     ids = [i.id for i in defn.items]
     a, b = request.GET.get("a", ids[0]), request.GET.get("b", ids[1])
     if a not in ids or b not in ids:
         raise Http404
-    context = _base_context(request, rnd, scope, responses, "crosstab") | {
-        "a": a, "b": b, "table": selectors.crosstab(defn, facts, a=a, b=b),
+    context = _figures_context(request, basis, "crosstab") | {
+        "a": a, "b": b, "table": selectors.crosstab(defn, basis.facts, a=a, b=b),
     }
     return render(request, "aggregation/crosstab.html", context)
 
@@ -115,17 +165,21 @@ def crosstab(request, round_id: int):
 @login_required
 def texts(request, round_id: int):
     """Free-text and month follow-ups, one row per organisation, paginated."""
-    rnd, scope, facts, responses, _ = _dashboard(request, round_id)
-    defn = rnd.survey.engine
+    basis = _basis(request, round_id)
+    defn = basis.round.survey.engine
     key = request.GET.get("key", "")
     if key and key not in defn.followups:
         raise Http404
     followups = [defn.followups[key]] if key else list(defn.followups.values())
-    page = _page(request, selectors.followup_texts(defn, responses, facts=facts, key=key))
+    if basis.snapshot:
+        rows = selectors.snapshot_followup_texts(defn, basis.versions, facts=basis.facts, key=key)
+    else:
+        rows = selectors.followup_texts(defn, basis.responses, facts=basis.facts, key=key)
+    page = _page(request, rows)
     for row in page.object_list:
         row["texts"] = [(f, row[f"t{i}"]) for i, f in enumerate(followups) if row[f"t{i}"]]
         row["kind_label"] = OrgKind(row["organization__kind"]).label
-    context = _base_context(request, rnd, scope, responses, "texts") | {
+    context = _figures_context(request, basis, "texts") | {
         "key": key, "followups": defn.followups.values(), "page": page,
     }
     return render(request, "aggregation/texts.html", context)
@@ -134,14 +188,19 @@ def texts(request, round_id: int):
 @login_required
 def risk(request, round_id: int):
     """Counts per risk level and the organisations at each level with the rules that fired."""
-    rnd, scope, _, responses, _ = _dashboard(request, round_id)
-    defn = rnd.survey.engine
+    basis = _basis(request, round_id)
+    defn = basis.round.survey.engine
     level = _risk_level(request, defn)
-    counts = selectors.risk_counts(defn, responses)
+    if basis.snapshot:
+        counts = selectors.snapshot_risk_counts(defn, basis.versions)
+        rows = selectors.snapshot_risk_rows(defn, basis.versions, level=level)
+    else:
+        counts = selectors.risk_counts(defn, basis.responses)
+        rows = selectors.risk_rows(defn, basis.responses, level=level)
     count = sum(c.count for c in counts if not level or c.level == level)
-    page = _page(request, selectors.risk_rows(defn, responses, level=level), count=count)
-    _decorate_risk_rows(page.object_list)
-    context = _base_context(request, rnd, scope, responses, "risk") | {
+    page = _page(request, rows, count=count)
+    _decorate_risk_rows(page.object_list, frozen=basis.snapshot is not None)
+    context = _figures_context(request, basis, "risk") | {
         "counts": counts, "level": level, "page": page,
     }
     return render(request, "aggregation/risk.html", context)
@@ -154,10 +213,12 @@ def _risk_level(request, defn) -> str:
     return level
 
 
-def _decorate_risk_rows(rows) -> None:
-    rules = selectors.risk_rules_of(row["id"] for row in rows)
+def _decorate_risk_rows(rows, *, frozen: bool) -> None:
+    """Fired rules (of the counted version), type label and response link of the rows shown."""
+    key = "version_id" if frozen else "id"
+    rules = (selectors.version_rules_of if frozen else selectors.risk_rules_of)(row[key] for row in rows)
     for row in rows:
-        row["rules"] = rules.get(row["id"]) or []
+        row["rules"] = rules.get(row[key]) or []
         row["kind_label"] = OrgKind(row["organization__kind"]).label
         row["url"] = reverse("response_detail", kwargs={"round_id": row["round_id"],
                                                         "org_code": row["organization__code"]})
@@ -211,15 +272,20 @@ def _non_submitter_lines(rows):
 @login_required
 def risk_csv(request, round_id: int):
     """The organisations per risk level with the rules that fired, as CSV (audited)."""
-    rnd, scope, _, responses, _ = _dashboard(request, round_id)
-    defn = rnd.survey.engine
+    basis = _basis(request, round_id)
+    rnd, defn = basis.round, basis.round.survey.engine
     level = _risk_level(request, defn)
     labels = {lv.id: lv.label for lv in defn.risk_levels}
     audit(Action.EXPORT, actor=request.user, request=request, target=f"round:{rnd.pk}/risk",
-          scope=scope.key, level=level)
+          scope=basis.scope.key, level=level, snapshot=basis.snapshot.pk if basis.snapshot else None)
     header = ["団体コード", "都道府県", "団体名", "団体区分", "リスク区分", "該当ルール", "提出日時"]
-    rows = selectors.risk_rows(defn, responses, level=level).annotate(
-        rules=F("submitted_version__risk_rules")).iterator(chunk_size=2000)
+    if basis.snapshot:
+        rows = selectors.snapshot_risk_rows(defn, basis.versions, level=level).annotate(
+            rules=F("version__risk_rules"))
+    else:
+        rows = selectors.risk_rows(defn, basis.responses, level=level).annotate(
+            rules=F("submitted_version__risk_rules"))
+    rows = rows.iterator(chunk_size=2000)
     lines = (
         [r["organization__code"], r["organization__prefecture_name"], r["organization__name"],
          OrgKind(r["organization__kind"]).label, labels.get(r["risk_level"], r["risk_level"]),
@@ -227,4 +293,5 @@ def risk_csv(request, round_id: int):
          timezone.localtime(r["submitted_at"]).strftime("%Y-%m-%d %H:%M") if r["submitted_at"] else ""]
         for r in rows
     )
-    return _csv_response(f"risk-round{rnd.pk}.csv", header, lines)
+    frozen = f"-snapshot{basis.snapshot.pk}" if basis.snapshot else ""
+    return _csv_response(f"risk-round{rnd.pk}{frozen}.csv", header, lines)

@@ -4,10 +4,17 @@ The round comes from survey.access (404 for a round the user has no part in); wh
 reminded from survey.services.reminders.reminder_plan, which applies the dashboards' scope
 (403 for municipal officers, 404 for another prefecture) to the filters of the request.
 No organisation or address is ever read from the request.
+
+Country-wide the lists run to ≈1,700 organisations: the pages show counts by prefecture and
+the lists PAGE_SIZE at a time, while the confirmation (its fingerprint) and the job always
+cover the whole recipient list.
 """
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +27,9 @@ from survey.models import Organization, OrgKind
 from survey.services import reminders as service
 
 HISTORY_SHOWN = 10
+PAGE_SIZE = 50
+# Each list of the plan and the query parameter of its page (one page per list, kept together).
+PAGED_LISTS = {"to_send": "page", "recent": "recent_page", "unreachable": "unreachable_page"}
 
 
 def _plan(request, round_id: int, data) -> service.ReminderPlan:
@@ -36,7 +46,50 @@ def _context(request, plan: service.ReminderPlan) -> dict:
         "prefectures": prefectures.values_list("prefecture_code", "prefecture_name"),
         "kinds": OrgKind.choices, "status_choices": service.STATUS_CHOICES,
         "recipient_count": len(plan.recipients), "sample": _sample(plan, request.user),
+        "by_prefecture": _counts_by_prefecture(plan),
+        **{f"{name}_page": _paged(request, plan, name) for name in PAGED_LISTS},
     }
+
+
+@dataclass
+class PrefectureCounts:
+    """One line of the counts table: a prefecture's organisations in each list, and recipients."""
+
+    code: str
+    name: str
+    to_send: int = 0
+    recipients: int = 0
+    recent: int = 0
+    unreachable: int = 0
+
+
+def _counts_by_prefecture(plan: service.ReminderPlan) -> list[PrefectureCounts]:
+    """The plan's lists counted per prefecture (from the rows already loaded: no query), with a total."""
+    rows: dict[str, PrefectureCounts] = {}
+    for name in PAGED_LISTS:
+        for row in getattr(plan, name):
+            org = row.organization
+            line = rows.setdefault(org.prefecture_code, PrefectureCounts(org.prefecture_code, org.prefecture_name))
+            setattr(line, name, getattr(line, name) + 1)
+            if name == "to_send":
+                line.recipients += len(row.officers)
+    lines = sorted(rows.values(), key=lambda line: line.code)
+    total = PrefectureCounts("", "合計")
+    for field in ("to_send", "recipients", "recent", "unreachable"):
+        setattr(total, field, sum(getattr(line, field) for line in lines))
+    return [*lines, total] if len(lines) > 1 else lines
+
+
+def _paged(request, plan: service.ReminderPlan, name: str) -> Page:
+    """One page of the plan's list `name`, with links (`prev_query`, `next_query`) that keep the
+    filters and the other lists' pages."""
+    data = request.GET
+    param = PAGED_LISTS[name]
+    page = Paginator(getattr(plan, name), PAGE_SIZE).get_page(data.get(param))
+    kept = plan.filters.as_query() | {p: data[p] for p in PAGED_LISTS.values() if p != param and data.get(p)}
+    page.prev_query = urlencode(kept | {param: page.previous_page_number()}) if page.has_previous() else ""
+    page.next_query = urlencode(kept | {param: page.next_page_number()}) if page.has_next() else ""
+    return page
 
 
 def _sample(plan: service.ReminderPlan, sender) -> dict | None:
