@@ -200,3 +200,10 @@ def test_command_errors_are_clear(tmp_path, agg_round, ministry, survey_version)
             call_command("export_aggregate_workbook", str(tmp_path / "x.xlsx"), *args, stdout=io.StringIO())
     with pytest.raises(CommandError, match="拡張子"):
         call_command("export_aggregate_workbook", str(tmp_path / "x.txt"), stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("value", ["²", "1.0", "abc", "999999"])
+def test_an_export_from_an_unknown_or_malformed_snapshot_is_not_found(agg_round, ministry, value):  # noqa: F811
+    response = login(ministry).post(f"/aggregation/rounds/{agg_round.pk}/exports/", {"snapshot": value, "format": "xlsx"})
+    assert response.status_code == 404
+    assert not Job.objects.filter(kind=EXPORT_KIND).exists()
