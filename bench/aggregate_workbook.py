@@ -83,6 +83,7 @@ def synthesise_orgs(n: int) -> None:
 def answer_pool(defn, rng):
     """Per engine kind, POOL tuples (answers json, risk level, rules json, [(item, option)])."""
     from survey import engine
+    from survey.facts import fact_pairs, fired_rules
     from survey.synthetic import random_answers
 
     pool = {}
@@ -91,9 +92,8 @@ def answer_pool(defn, rng):
         for _ in range(POOL):
             answers = random_answers(defn, kind, rng)
             risk = engine.classify_risk(defn, answers, kind)
-            facts = [(item, option) for item in engine.applicable_items(defn, kind, answers)
-                     for option in (answers[item] if isinstance(answers[item], list) else [answers[item]])]
-            rules = [{"id": r.id, "level": r.level, "label": r.label} for r in risk.fired]
+            facts = fact_pairs(defn, kind, answers)
+            rules = fired_rules(risk)
             entries.append((json.dumps(answers, ensure_ascii=False), risk.level,
                             json.dumps(rules, ensure_ascii=False), facts))
         pool[kind] = entries

@@ -93,7 +93,11 @@ def target_get_for_user(user: User, round_id: int, org_code: str, *, for_write: 
 
 def response_get_for_user(user: User, round_id: int, org_code: str, *, for_write: bool = False) -> Response | None:
     """The response of `org_code` in the round (None when not started), through the same checks."""
-    target = target_get_for_user(user, round_id, org_code, for_write=for_write)
+    return response_of(target_get_for_user(user, round_id, org_code, for_write=for_write))
+
+
+def response_of(target: RoundTarget) -> Response | None:
+    """The response of a target already fetched through target_get_for_user (None when not started)."""
     return (
         Response.objects.select_related("current_version", "submitted_version")
         .filter(round_id=target.round_id, organization_id=target.organization_id)

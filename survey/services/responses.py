@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from survey import engine
 from survey.audit import Action, audit
+from survey.facts import fact_pairs, fired_rules
 from survey.models import (
     AnswerFact,
     Response,
@@ -133,20 +134,13 @@ def _next_number(response: Response) -> int:
 def _write_facts(response: Response, version: ResponseVersion, defn: engine.Definition) -> None:
     """Replace the response's flattened answers by those of its newly submitted version."""
     AnswerFact.objects.filter(response=response).delete()
-    kind = response.organization.engine_kind
-    rows = []
-    for item_id in engine.applicable_items(defn, kind, version.answers):
-        value = version.answers.get(item_id)
-        options = value if isinstance(value, list) else [value or ""]
-        for option in options or [""]:
-            rows.append(
-                AnswerFact(
-                    round_id=response.round_id, response=response, version=version,
-                    prefecture_code=response.prefecture_code, org_kind=response.org_kind,
-                    item=item_id, option=option,
-                )
-            )
-    AnswerFact.objects.bulk_create(rows)
+    AnswerFact.objects.bulk_create(
+        AnswerFact(
+            round_id=response.round_id, response=response, version=version,
+            prefecture_code=response.prefecture_code, org_kind=response.org_kind, item=item, option=option,
+        )
+        for item, option in fact_pairs(defn, response.organization.engine_kind, version.answers)
+    )
 
 
 @transaction.atomic
@@ -202,7 +196,7 @@ def response_save(
     version = ResponseVersion.objects.create(
         response=response, number=_next_number(response), status=status,
         answers=answers, respondent=respondent,
-        risk_level=risk.level, risk_rules=[{"id": r.id, "level": r.level, "label": r.label} for r in risk.fired],
+        risk_level=risk.level, risk_rules=fired_rules(risk),
         source=source, created_by=acting_user,
         acting_organization=getattr(acting_user, "organization", None),
         created_at=now, cleared_items=cleared,

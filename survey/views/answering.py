@@ -57,7 +57,7 @@ def home(request):
         return render(request, "survey/home_ministry.html", {"rounds": rounds})
     rnd = selectors.current_round_for_user(user)
     target = _own_target(user, rnd)
-    response = access.response_get_for_user(user, rnd.pk, target.organization.code) if target else None
+    response = access.response_of(target) if target else None
     context = {"round": rnd, "target": target, "response": response,
                "can_answer": bool(target and access.can_answer_for(user, target))}
     if rnd is not None and user.is_prefecture_officer:
@@ -126,7 +126,7 @@ def _response_page(request, target, response, version, *, history: bool):
 def response_detail(request, round_id: int, org_code: str):
     """The response as it counts: the submitted version, else the current draft."""
     target = access.target_get_for_user(request.user, round_id, org_code)
-    response = access.response_get_for_user(request.user, round_id, org_code)
+    response = access.response_of(target)
     version = (response.submitted_version or response.current_version) if response else None
     return _response_page(request, target, response, version, history=False)
 
@@ -135,11 +135,20 @@ def response_detail(request, round_id: int, org_code: str):
 def response_version(request, round_id: int, org_code: str, number: int):
     """Any kept version of the response."""
     target = access.target_get_for_user(request.user, round_id, org_code)
-    response = access.response_get_for_user(request.user, round_id, org_code)
+    response = access.response_of(target)
     if response is None:
         raise Http404
     version = get_object_or_404(selectors.versions_of(response), number=number)
     return _response_page(request, target, response, version, history=True)
+
+
+def _writable(request, round_id: int, org_code: str):
+    """The target the user may write and its response; (None, None) after the deadline, with a notice."""
+    target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
+    if not target.round.is_open:
+        messages.warning(request, DEADLINE_PASSED)
+        return None, None
+    return target, access.response_of(target)
 
 
 def _edit_page(request, target, form, *, status=200, conflict=None):
@@ -151,8 +160,7 @@ def _edit_page(request, target, form, *, status=200, conflict=None):
         "indicators": form.indicators(), "rules": branching_data(defn, target.organization.engine_kind),
         "is_proxy": target.organization != request.user.organization,
         "conflict": conflict,
-        "attachments": edit_panel(target, access.response_get_for_user(
-            request.user, target.round_id, target.organization.code, for_write=True)),
+        "attachments": edit_panel(target, access.response_of(target)),
     }, status=status)
 
 
@@ -160,11 +168,9 @@ def _edit_page(request, target, form, *, status=200, conflict=None):
 @require_http_methods(["GET", "POST"])
 def response_edit(request, round_id: int, org_code: str):
     """The questionnaire: 下書き保存 (draft, incomplete allowed) or 確認へ進む (full check)."""
-    target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
-    if not target.round.is_open:
-        messages.warning(request, DEADLINE_PASSED)
+    target, response = _writable(request, round_id, org_code)
+    if target is None:
         return redirect("response_detail", round_id=round_id, org_code=org_code)
-    response = access.response_get_for_user(request.user, round_id, org_code, for_write=True)
     current = response.current_version if response else None
     attached = attached_keys(response)
     if request.method == "GET":
@@ -203,11 +209,9 @@ def response_edit(request, round_id: int, org_code: str):
 @require_http_methods(["GET", "POST"])
 def response_confirm(request, round_id: int, org_code: str):
     """The current draft, read-only, with 提出する and 修正する."""
-    target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
-    if not target.round.is_open:
-        messages.warning(request, DEADLINE_PASSED)
+    target, response = _writable(request, round_id, org_code)
+    if target is None:
         return redirect("response_detail", round_id=round_id, org_code=org_code)
-    response = access.response_get_for_user(request.user, round_id, org_code, for_write=True)
     version = response.current_version if response else None
     if version is None:
         return redirect("response_edit", round_id=round_id, org_code=org_code)

@@ -166,7 +166,7 @@ def _report(request, outcome: service.AddOutcome, too_many: bool) -> None:
 def _attachment_for(request, round_id: int, org_code: str, attachment_id: int, *, for_write: bool = False):
     """(target, attachment) when the user may read (or write) the organisation's response."""
     target = access.target_get_for_user(request.user, round_id, org_code, for_write=for_write)
-    response = access.response_get_for_user(request.user, round_id, org_code, for_write=for_write)
+    response = access.response_of(target)
     if response is None:
         raise Http404
     try:

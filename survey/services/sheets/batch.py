@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from survey import engine
 from survey.audit import Action
+from survey.facts import fact_pairs, fired_rules
 from survey.models import AnswerFact, AuditLog, Response, ResponseStatus, ResponseVersion, RoundTarget, User
 from survey.services.responses import ministry_fields
 
@@ -57,7 +58,7 @@ def _validated(p: Pending) -> dict | None:
     risk = engine.classify_risk(defn, answers, kind)
     p.cleared = cleared
     return {"answers": answers, "respondent": respondent, "risk_level": risk.level, "cleared_items": cleared,
-            "risk_rules": [{"id": r.id, "level": r.level, "label": r.label} for r in risk.fired]}
+            "risk_rules": fired_rules(risk)}
 
 
 def _locked_responses(pending: list[Pending]) -> dict[tuple[int, int], Response]:
@@ -103,16 +104,11 @@ def _new_versions(pending, values, responses, acting_user: User | None, source: 
 
 
 def _facts(response: Response, version: ResponseVersion) -> list[AnswerFact]:
-    """The flattened answers of a submitted version (as responses._write_facts)."""
-    defn = response.round.survey.engine
-    rows = []
-    for item_id in engine.applicable_items(defn, response.organization.engine_kind, version.answers):
-        value = version.answers.get(item_id)
-        for option in (value if isinstance(value, list) else [value or ""]) or [""]:
-            rows.append(AnswerFact(round_id=response.round_id, response=response, version=version,
-                                   prefecture_code=response.prefecture_code, org_kind=response.org_kind,
-                                   item=item_id, option=option))
-    return rows
+    """The flattened answers of a submitted version (survey.facts.fact_pairs, as response_save writes them)."""
+    pairs = fact_pairs(response.round.survey.engine, response.organization.engine_kind, version.answers)
+    return [AnswerFact(round_id=response.round_id, response=response, version=version,
+                       prefecture_code=response.prefecture_code, org_kind=response.org_kind, item=item, option=option)
+            for item, option in pairs]
 
 
 def _audit_row(p: Pending, acting_user: User | None, source: str) -> AuditLog:
