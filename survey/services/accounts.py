@@ -21,13 +21,13 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from survey.audit import Action, audit, client_ip
 from survey.auth import normalise_email
+from survey.mailtext import render_mail_text
 from survey.middleware import LOGIN_TIME_KEY
 from survey.models import LoginFailure, Organization, Role, User
 from survey.orgmaster import is_valid_code
@@ -98,8 +98,8 @@ def invitation_send(user_id: int) -> None:
         "activation_url": base + activation_path(user),
         "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
-    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-    body = render_to_string("accounts/email/invitation.txt", context)
+    subject = render_mail_text("accounts/email/invitation_subject.txt", context).strip()
+    body = render_mail_text("accounts/email/invitation.txt", context)
     send_mail(subject, body, None, [user.email])
 
 

@@ -25,7 +25,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection, send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -34,6 +33,7 @@ from aggregation.selectors import Scope, dashboard_scope, non_submitters
 from survey.access import organizations_visible_to
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner
+from survey.mailtext import render_mail_text
 from survey.models import Job, Organization, OrgKind, Response, ResponseStatus, Round, RoundTarget, User
 from survey.selectors import STATUS_LABELS, STATUS_NOT_STARTED
 
@@ -188,8 +188,8 @@ def reminder_message(*, round: Round, organization: Organization, status: str, u
         "login_url": base + reverse("login"),
         "response_url": base + reverse("response_detail", kwargs={"round_id": round.pk, "org_code": organization.code}),
     }
-    subject = render_to_string("reminders/email/reminder_subject.txt", context).strip()
-    return subject, render_to_string("reminders/email/reminder.txt", context)
+    subject = render_mail_text("reminders/email/reminder_subject.txt", context).strip()
+    return subject, render_mail_text("reminders/email/reminder.txt", context)
 
 
 # --- sending ---------------------------------------------------------------------------------
