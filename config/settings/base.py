@@ -101,6 +101,7 @@ SESSION_ABSOLUTE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "survey.views.errors.csrf_failure"  # a Japanese page with a way back
 LOGIN_FAILURE_LIMIT = 10  # wrong passwords per account per hour
 LOGIN_FAILURE_WINDOW = 60 * 60
 

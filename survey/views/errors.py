@@ -1,0 +1,75 @@
+"""Japanese error pages (400, 403, CSRF failure, 404, 500), each with a way back.
+
+The 500 page is rendered without context processors or database access: whatever broke the
+request may break them too, and it shows no detail. The other pages run with the request, so
+the header shows who is signed in.
+"""
+import re
+
+from django.http import (
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+)
+from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import requires_csrf_token
+
+# A reason is shown only when it was written for users (our PermissionDenied messages are
+# Japanese); anything else (Django's own English messages) could say more than it should.
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+CSRF_REASON = ("画面を開いてから時間がたったか、別の画面でログアウト・ログインしたため、"
+               "送信を確認できませんでした。")
+
+
+def back_url(request) -> str:
+    """The page the user came from (Referer), when it is on this site; else ''."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        return referer
+    return ""
+
+
+def _safe_back_url(request) -> str:
+    try:
+        return back_url(request)
+    except Exception:  # a broken Host header must not break the error page itself
+        return ""
+
+
+def user_reason(exception) -> str:
+    """The exception's message when it was written for users, else ''."""
+    text = str(exception) if exception is not None else ""
+    return text if _JAPANESE.search(text) else ""
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    html = loader.render_to_string("errors/400.html", {"back_url": _safe_back_url(request)}, request)
+    return HttpResponseBadRequest(html)
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    context = {"back_url": _safe_back_url(request), "reason": user_reason(exception)}
+    return HttpResponseForbidden(loader.render_to_string("errors/403.html", context, request))
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the form could not be accepted; say why and how to go on."""
+    context = {"back_url": _safe_back_url(request), "reason": CSRF_REASON, "csrf": True}
+    return HttpResponseForbidden(loader.render_to_string("errors/403.html", context, request))
+
+
+@requires_csrf_token
+def page_not_found(request, exception=None):
+    html = loader.render_to_string("errors/404.html", {"back_url": _safe_back_url(request)}, request)
+    return HttpResponseNotFound(html)
+
+
+def server_error(request):
+    """No detail, no context processors, no database."""
+    html = loader.get_template("errors/500.html").render({"back_url": _safe_back_url(request)})
+    return HttpResponseServerError(html)

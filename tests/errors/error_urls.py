@@ -1,0 +1,35 @@
+"""A URL configuration for tests only: the portal's URLs plus views that fail on purpose.
+
+Never imported by the portal itself; tests point ROOT_URLCONF here.
+"""
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.urls import path
+
+from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
+from config.urls import urlpatterns as portal_urlpatterns
+
+SECRET_DETAIL = "secret-detail-7f3a 内部の詳細"
+
+
+def raise_error(request):
+    raise RuntimeError(SECRET_DETAIL)
+
+
+def raise_permission(request):
+    raise PermissionDenied("この画面はテスト用の権限が必要です。")
+
+
+def raise_english_permission(request):
+    raise PermissionDenied(SECRET_DETAIL.split()[0])
+
+
+def raise_suspicious(request):
+    raise SuspiciousOperation(SECRET_DETAIL)
+
+
+urlpatterns = portal_urlpatterns + [
+    path("test-only/error/", raise_error),
+    path("test-only/forbidden/", raise_permission),
+    path("test-only/forbidden-english/", raise_english_permission),
+    path("test-only/bad-request/", raise_suspicious),
+]
