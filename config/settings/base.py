@@ -72,6 +72,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a small team at once (several requests, jobs run in-process):
+    # WAL lets readers go on while one connection writes; IMMEDIATE takes the write lock when a
+    # transaction begins, so two transactions never both read and then deadlock upgrading to a
+    # write (SQLite answers that at once with "database is locked", whatever the timeout); the
+    # busy timeout makes the next writer wait its turn instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": envint("SQLITE_BUSY_TIMEOUT", 30),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "survey.User"

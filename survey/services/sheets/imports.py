@@ -175,19 +175,21 @@ def sheets_import(
 def _import_chunk(importer: _Importer, items: Iterator, on_chunk) -> list[tuple[str, FileOutcome]]:
     """Import up to IMPORT_CHUNK read sheets in one transaction.
 
-    The sheets are checked as they come from the reader pool, then written in one batch.
+    The sheets are read and checked as they come from the reader pool, outside the transaction
+    (on SQLite an open transaction holds the write lock: parsing must not), then written in one batch.
     """
     outcomes, pending = [], []
-    with transaction.atomic():
-        for key, name, data, result, problems in items:
-            outcome = _rejected(name, problems) if result is None else importer.check(name, data, result)
-            if isinstance(outcome, Pending):
-                pending.append(outcome)
-                outcome = outcome.out
-            outcomes.append((key, outcome))
-        importer.save(pending)
-        if outcomes and on_chunk is not None:
-            on_chunk(outcomes)
+    for key, name, data, result, problems in items:
+        outcome = _rejected(name, problems) if result is None else importer.check(name, data, result)
+        if isinstance(outcome, Pending):
+            pending.append(outcome)
+            outcome = outcome.out
+        outcomes.append((key, outcome))
+    if outcomes:
+        with transaction.atomic():
+            importer.save(pending)
+            if on_chunk is not None:
+                on_chunk(outcomes)
     return outcomes
 
 
