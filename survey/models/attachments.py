@@ -13,7 +13,9 @@ class Attachment(models.Model):
     """A file an organisation submits with its response: an outline for a follow-up, or a procedure document.
 
     The bytes live in private storage under a random name (`stored_path`). Removal is recorded
-    (`removed_at`, `removed_by`), never a deleted row or file: versions refer to what they counted.
+    (`removed_at`, `removed_by`), never a deleted row: versions refer to what they counted. The
+    file itself is deleted on removal unless a submitted version counted it (`file_deleted_at`;
+    the rule is in survey/services/attachments.py).
     """
 
     response = models.ForeignKey("survey.Response", on_delete=models.PROTECT, related_name="attachments")
@@ -30,6 +32,7 @@ class Attachment(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    file_deleted_at = models.DateTimeField(null=True, blank=True, help_text="保存領域からファイルを削除した日時")
     # The versions saved while this file was attached: what each version counted.
     versions = models.ManyToManyField("survey.ResponseVersion", related_name="attachments", blank=True)
 
@@ -52,3 +55,8 @@ class Attachment(models.Model):
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
+
+    @property
+    def is_stored(self) -> bool:
+        """The file is still in private storage (it may be downloaded)."""
+        return self.file_deleted_at is None

@@ -1,8 +1,28 @@
 """Attached files: outlines for follow-ups that accept them, and the organisation's procedure documents.
 
 A file is accepted by its content (magic bytes, the parts inside an Office zip), not its name;
-it is stored in private storage under a random name. Removal is recorded, never a deletion:
-each saved version lists the files it counted (Attachment.versions), so history stays honest.
+it is stored in private storage under a random name. Each saved version lists the files it
+counted (Attachment.versions).
+
+Bounded storage (what one organisation can put on the shared disk):
+- Quota per organisation and round (one Response): ATTACHMENT_QUOTA_FILES files and
+  ATTACHMENT_QUOTA_BYTES bytes. The quota counts what is *stored*: every file still on disk,
+  live or removed-but-kept. Checked with the response row locked, so concurrent uploads cannot
+  both slip under it.
+- Per request: ATTACHMENT_REQUEST_MAX_FILES files, ATTACHMENT_REQUEST_MAX_BYTES bytes in all
+  (the upload view), and UPLOAD_MAX_BYTES per file.
+- Removal keeps the row (the audit log and the versions point at it) and decides the file's
+  fate once, with the response locked:
+  * a file that a *submitted* version counted stays in storage: it is part of what the
+    organisation submitted, and the ministry may still open that version. It keeps counting
+    towards the quota (the officer is told so).
+  * any other file (attached to no version, or only to drafts, which are working states and
+    are superseded) is deleted from storage right after the transaction commits
+    (`file_deleted_at` set, the row kept). Deleting at once rather than after a retention
+    period needs no scheduler and gives the space back immediately; an officer who removed a
+    file by mistake attaches it again. A draft page that listed such a file shows it as deleted.
+  The DETACH audit row says which (`file`: "deleted" or "kept_submitted") with name, size and
+  SHA-256, so what existed stays on record.
 """
 import hashlib
 import io
@@ -12,11 +32,21 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from survey import storage
 from survey.audit import Action, audit
-from survey.models import Attachment, AttachmentPurpose, Response, ResponseVersion, RoundTarget, User
+from survey.models import (
+    Attachment,
+    AttachmentPurpose,
+    Response,
+    ResponseStatus,
+    ResponseVersion,
+    RoundTarget,
+    User,
+)
 
 # Audit actions of this feature.
 ATTACH = Action.ATTACH
@@ -35,7 +65,7 @@ EXTENSIONS = {PDF: {".pdf"}, DOCX: {".docx"}, XLSX: {".xlsx"}, TEXT: {".txt"}, P
 ACCEPT = ",".join(sorted(ext for exts in EXTENSIONS.values() for ext in exts))
 ACCEPTED_LABEL = "PDF、Word（.docx）、Excel（.xlsx）、テキスト（.txt）、画像（.png、.jpg）"
 ZIP_MAX_ENTRIES = 2000
-MAX_FILES_PER_UPLOAD = 10
+FILE_DELETED, FILE_KEPT_SUBMITTED = "deleted", "kept_submitted"  # what removal did with the file (audit)
 
 
 @dataclass(frozen=True)
@@ -51,6 +81,28 @@ class AddOutcome:
     added: list[Attachment] = field(default_factory=list)
     duplicates: list[tuple[str, Attachment]] = field(default_factory=list)  # (name given, the file kept)
     rejected: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Usage:
+    """What an organisation's response holds in storage now: `kept` of the files are removed ones
+    that a submitted version counted."""
+
+    files: int = 0
+    bytes: int = 0
+    kept: int = 0
+
+    def refuses(self, size: int) -> bool:
+        """True when one more file of `size` bytes would pass the quota."""
+        return (self.files + 1 > settings.ATTACHMENT_QUOTA_FILES
+                or self.bytes + size > settings.ATTACHMENT_QUOTA_BYTES)
+
+    def quota_problem(self, name: str, organization) -> Problem:
+        kept = f"、うち提出済みの版に含まれるため削除後も保存しているファイル {self.kept} 件" if self.kept else ""
+        return Problem("quota", f"「{name}」は添付できませんでした。この調査回で{organization.display_name}が保存できる"
+                                f"添付ファイルの上限（{settings.ATTACHMENT_QUOTA_FILES} 件・容量 "
+                                f"{decimal_megabytes(settings.ATTACHMENT_QUOTA_BYTES)}）を超えます（現在 {self.files} 件・"
+                                f"{decimal_megabytes(self.bytes)}{kept}）。不要なファイルを削除してから添付してください。")
 
 
 class UploadClosed(Exception):
@@ -130,6 +182,11 @@ def megabytes(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
 
+def decimal_megabytes(n: int) -> str:
+    """Sizes near a quota, where a whole-MB figure would hide the difference (e.g. "2.4 MB")."""
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
 def clean_name(name: str) -> str:
     """The file name as given, without any folder part or control characters, at most 255 characters."""
     base = PurePath(name.replace("\\", "/")).name
@@ -151,6 +208,15 @@ def attached_keys(response: Response | None) -> frozenset[str]:
     """The follow-up keys with a live file: what engine.validate / indicators take as `attached`."""
     keys = live_attachments(response).filter(purpose=AttachmentPurpose.FOLLOWUP).values_list("followup_key", flat=True)
     return frozenset(keys)
+
+
+def stored_usage(response: Response | None) -> Usage:
+    """Files of the response still in storage, and their bytes: what the quota counts."""
+    if response is None:
+        return Usage()
+    row = Attachment.objects.filter(response=response, file_deleted_at__isnull=True).aggregate(
+        files=Count("pk"), bytes=Sum("size"), kept=Count("pk", filter=Q(removed_at__isnull=False)))
+    return Usage(files=row["files"], bytes=row["bytes"] or 0, kept=row["kept"])
 
 
 def link_to_version(version: ResponseVersion) -> None:
@@ -217,7 +283,8 @@ def attachments_add(
     limit = settings.UPLOAD_MAX_BYTES
     outcome = AddOutcome(rejected=[Problem("too_large", f"「{clean_name(n)}」は大きすぎます（上限 {megabytes(limit)}）。")
                                    for n in too_large])
-    response = _locked_response(target)
+    response = _locked_response(target)  # held until commit: the quota check cannot race
+    usage = stored_usage(response)
     for raw_name, data in files:
         name = clean_name(raw_name)
         kind, problem = check_file(name, data, limit=limit)
@@ -225,10 +292,14 @@ def attachments_add(
             outcome.rejected.append(problem)
             continue
         existing = _duplicate_of(response, purpose, key, data)
+        if existing is None and usage.refuses(len(data)):
+            outcome.rejected.append(usage.quota_problem(name, target.organization))
+            continue
         attachment = None if existing else _store(response, purpose, key, name, data, kind, acting_user)
         if attachment is None:
             outcome.duplicates.append((name, existing or _duplicate_of(response, purpose, key, data)))
             continue
+        usage.files, usage.bytes = usage.files + 1, usage.bytes + len(data)
         outcome.added.append(attachment)
         audit(ATTACH, actor=acting_user, request=request, organization=target.organization,
               target=_audit_target(target, attachment), attachment=attachment.pk, purpose=purpose,
@@ -238,20 +309,53 @@ def attachments_add(
 
 @transaction.atomic
 def attachment_remove(*, target: RoundTarget, attachment: Attachment, acting_user: User, request=None) -> None:
-    """Mark `attachment` removed (the row and the file stay: earlier versions may have counted it)."""
+    """Mark `attachment` removed; delete its file after commit unless a submitted version counted it.
+
+    The response is locked first, as a submission locks it, so a submission either counted the
+    file before this runs or never sees it.
+    """
     if not target.round.is_open:
         raise UploadClosed()
+    _locked_response(target)
     attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
     if attachment.removed_at is not None:
         return
+    submitted = attachment.versions.filter(status=ResponseStatus.SUBMITTED).exists()
     attachment.removed_at, attachment.removed_by = timezone.now(), acting_user
-    attachment.save(update_fields=["removed_at", "removed_by"])
+    if not submitted:
+        attachment.file_deleted_at = attachment.removed_at
+        transaction.on_commit(lambda path=attachment.stored_path: storage.private_delete(path))
+    attachment.save(update_fields=["removed_at", "removed_by", "file_deleted_at"])
     audit(DETACH, actor=acting_user, request=request, organization=target.organization,
-          target=_audit_target(target, attachment), attachment=attachment.pk, name=attachment.original_name)
+          target=_audit_target(target, attachment), attachment=attachment.pk, name=attachment.original_name,
+          size=attachment.size, sha256=attachment.sha256, file=FILE_KEPT_SUBMITTED if submitted else FILE_DELETED)
+
+
+def attachments_purge_removed(*, acting_user: User | None = None) -> int:
+    """Delete from storage the files removed before removal deleted them (the same rule as
+    `attachment_remove`: files a submitted version counted stay); each with its audit row.
+    Returns how many files were deleted. Used by `manage.py purge_removed_attachments`."""
+    stale = (Attachment.objects.filter(removed_at__isnull=False, file_deleted_at__isnull=True)
+             .exclude(versions__status=ResponseStatus.SUBMITTED).select_related("response__organization"))
+    count = 0
+    for attachment in stale.iterator():
+        with transaction.atomic():
+            attachment.file_deleted_at = timezone.now()
+            attachment.save(update_fields=["file_deleted_at"])
+            audit(DETACH, actor=acting_user, organization=attachment.response.organization,
+                  target=f"round:{attachment.response.round_id}/org:{attachment.response.organization.code}"
+                         f"/attachment:{attachment.pk}", attachment=attachment.pk, name=attachment.original_name,
+                  size=attachment.size, sha256=attachment.sha256, file=FILE_DELETED, purge=True)
+            transaction.on_commit(lambda path=attachment.stored_path: storage.private_delete(path))
+        count += 1
+    return count
 
 
 def attachment_download(*, target: RoundTarget, attachment: Attachment, acting_user: User, request=None):
-    """The file as a download (Content-Disposition with the original name), with its audit row."""
+    """The file as a download (Content-Disposition with the original name), with its audit row.
+    Http404 for a file deleted from storage."""
+    if not attachment.is_stored:
+        raise Http404
     response = storage.private_download(attachment.stored_path, filename=attachment.original_name,
                                         content_type=attachment.content_type)
     audit(DOWNLOAD, actor=acting_user, request=request, organization=target.organization,

@@ -24,23 +24,29 @@ DEADLINE_PASSED = "回答期限を過ぎているため、添付ファイルの�
 
 
 class PerFileLimitHandler(FileUploadHandler):
-    """Drops each file past `limit` bytes as it arrives (its name kept, to say so), and files past the count."""
+    """Bounds an upload as it arrives: drops each file past `limit` bytes (its name kept, to say
+    so) and files past the request's count, and notes when the request's total passes its bound
+    (the view then refuses the whole request)."""
 
     def __init__(self, limit: int, request=None):
         super().__init__(request)
-        self.limit, self.size, self.count = limit, 0, 0
+        self.limit, self.size, self.count, self.total = limit, 0, 0, 0
         self.too_large: list[str] = []
-        self.too_many = False
+        self.too_many = self.over_total = False
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self.size, self.count = 0, self.count + 1
-        if self.count > service.MAX_FILES_PER_UPLOAD:
+        if self.count > settings.ATTACHMENT_REQUEST_MAX_FILES:
             self.too_many = True
             raise SkipFile
 
     def receive_data_chunk(self, raw_data, start):
         self.size += len(raw_data)
+        self.total += len(raw_data)
+        if self.total > settings.ATTACHMENT_REQUEST_MAX_BYTES:
+            self.over_total = True
+            raise SkipFile
         if self.size > self.limit:
             self.too_large.append(self.file_name)
             raise SkipFile
@@ -51,9 +57,15 @@ class PerFileLimitHandler(FileUploadHandler):
 
 
 def _request_too_large(request) -> bool:
-    """A body larger than every allowed file together is refused before it is read."""
+    """A body larger than the request's bound is refused before it is read."""
     length = int(request.META.get("CONTENT_LENGTH") or 0)
-    return length > settings.UPLOAD_MAX_BYTES * service.MAX_FILES_PER_UPLOAD + 64 * 1024
+    return length > settings.ATTACHMENT_REQUEST_MAX_BYTES + 64 * 1024
+
+
+def _request_limit_message() -> str:
+    return (f"一度に送信できるのは{settings.ATTACHMENT_REQUEST_MAX_FILES}ファイル・合計 "
+            f"{service.decimal_megabytes(settings.ATTACHMENT_REQUEST_MAX_BYTES)}まで"
+            f"（1ファイル {service.megabytes(settings.UPLOAD_MAX_BYTES)} まで）です。何回かに分けて添付してください。")
 
 
 # --- panels for the answering pages ------------------------------------------------------------------
@@ -80,7 +92,13 @@ def edit_panel(target, response) -> dict:
         slot.files = [a for a in live if a.purpose == slot.purpose and a.followup_key == slot.key]
     guidance = [g.text for g in target.round.survey.engine.guidance if g.place == "submission"]
     return {"slots": slots, "guidance": guidance, "accept": service.ACCEPT, "accepted_label": service.ACCEPTED_LABEL,
-            "max_size": service.megabytes(settings.UPLOAD_MAX_BYTES), "max_files": service.MAX_FILES_PER_UPLOAD}
+            "max_size": service.megabytes(settings.UPLOAD_MAX_BYTES), "max_files": settings.ATTACHMENT_REQUEST_MAX_FILES,
+            "usage_text": _usage_text(service.stored_usage(response))}
+
+
+def _usage_text(usage: service.Usage) -> str:
+    return (f"この調査回の添付ファイル：現在 {usage.files} 件・{service.decimal_megabytes(usage.bytes)}"
+            f"（上限 {settings.ATTACHMENT_QUOTA_FILES} 件・{service.decimal_megabytes(settings.ATTACHMENT_QUOTA_BYTES)}）。")
 
 
 def read_panel(target, response, version, *, history: bool = False, live: bool = False) -> list[dict]:
@@ -128,10 +146,12 @@ def _attachment_upload(request, handler, round_id: int, org_code: str):
         messages.warning(request, DEADLINE_PASSED)
         return redirect("response_detail", round_id=round_id, org_code=org_code)
     if _request_too_large(request):
-        messages.error(request, f"一度に送信できるのは{service.MAX_FILES_PER_UPLOAD}ファイル、"
-                                f"1ファイル {service.megabytes(settings.UPLOAD_MAX_BYTES)} までです。")
+        messages.error(request, _request_limit_message())
         return _back(round_id, org_code)
     uploads = request.FILES.getlist("files")  # parses the body through the handler
+    if handler.over_total:
+        messages.error(request, _request_limit_message())
+        return _back(round_id, org_code)
     files = [(u.name, u.read()) for u in uploads]
     if not files and not handler.too_large:
         messages.error(request, "添付するファイルを選んでください。")
@@ -159,7 +179,7 @@ def _report(request, outcome: service.AddOutcome, too_many: bool) -> None:
     if outcome.rejected:
         messages.error(request, "添付できなかったファイルがあります：" + " ".join(p.message for p in outcome.rejected))
     if too_many:
-        messages.error(request, f"一度に添付できるのは{service.MAX_FILES_PER_UPLOAD}ファイルまでです。"
+        messages.error(request, f"一度に添付できるのは{settings.ATTACHMENT_REQUEST_MAX_FILES}ファイルまでです。"
                                 "それを超えたファイルは添付していません。")
 
 
@@ -178,7 +198,8 @@ def _attachment_for(request, round_id: int, org_code: str, attachment_id: int, *
 @login_required
 @require_GET
 def attachment_download(request, round_id: int, org_code: str, attachment_id: int):
-    """The file, to anyone who may read the response (removed files too: versions may have counted them)."""
+    """The file, to anyone who may read the response (removed files kept for a submitted version
+    too); 404 once the file is deleted from storage."""
     target, attachment = _attachment_for(request, round_id, org_code, attachment_id)
     return service.attachment_download(target=target, attachment=attachment, acting_user=request.user,
                                        request=request)

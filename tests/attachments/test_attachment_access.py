@@ -63,17 +63,19 @@ def test_ministry_cannot_upload_or_remove(round_, cast):
     assert client.post(_url(round_, a) + "remove/").status_code in (403, 404)
 
 
-def test_removal_asks_first_then_keeps_the_row_and_the_file(round_, sagamihara, private_root):
+def test_removal_asks_first_then_keeps_the_row_and_deletes_the_file(round_, sagamihara, private_root,
+                                                                   django_capture_on_commit_callbacks):
     a = add(round_, sagamihara, "要領.pdf")
     client = login(sagamihara)
     page = client.get(_url(round_, a) + "remove/")
     assert page.status_code == 200 and "要領.pdf" in page.content.decode() and "削除する" in page.content.decode()
     assert Attachment.objects.get(pk=a.pk).removed_at is None
-    response = client.post(_url(round_, a) + "remove/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_url(round_, a) + "remove/")
     assert response.status_code == 302 and response.url.endswith("/edit/")
     a.refresh_from_db()
     assert a.removed_at is not None and a.removed_by == sagamihara
-    assert (private_root / a.stored_path).is_file()
+    assert not (private_root / a.stored_path).exists()  # no submitted version counted it
     assert AuditLog.objects.filter(action="detach", actor=sagamihara, details__attachment=a.pk).exists()
     assert client.get(_url(round_, a) + "remove/").status_code == 404  # already removed
     # the same content may be attached again once the first was removed
