@@ -1,16 +1,8 @@
 """Writing the audit log. Call inside the transaction of the change it records."""
+from survey.client_ip import client_ip
 from survey.models import AuditLog, Organization, User
 
 Action = AuditLog.Action
-
-
-def client_ip(request) -> str | None:
-    """The client address; behind the proxy the first X-Forwarded-For hop."""
-    if request is None:
-        return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
 
 
 def audit(

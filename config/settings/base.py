@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
-from config.env import envbool, envint, envlist, envstr
+from config.env import envbool, envint, envlist, envnetworks, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -17,6 +17,10 @@ DEBUG = envbool("DEBUG", default=False)
 SECRET_KEY = envstr("SECRET_KEY", "insecure-development-key-only-for-the-embedded-default-0123456789")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# The client address (survey.client_ip): REMOTE_ADDR unless the operator names the proxies in
+# front of the application, by number and/or by address; X-Forwarded-For is read only then.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
     "django.contrib.auth",

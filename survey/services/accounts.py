@@ -25,8 +25,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from survey.audit import Action, audit, client_ip
+from survey.audit import Action, audit
 from survey.auth import normalise_email
+from survey.client_ip import client_ip
 from survey.mailtext import render_mail_text
 from survey.middleware import LOGIN_TIME_KEY
 from survey.models import LoginFailure, Organization, Role, User

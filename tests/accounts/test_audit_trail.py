@@ -62,6 +62,7 @@ def test_password_set(client, sagamihara, browser):
     _assert_where(_row(A.PASSWORD_SET), browser, sagamihara, started)
 
 
-def test_address_behind_the_proxy_is_the_first_forwarded_hop(client, sagamihara, login_form):
-    login_form(client, sagamihara.email, HTTP_X_FORWARDED_FOR="198.51.100.9, 10.0.0.1")
+def test_address_behind_one_trusted_proxy_is_the_hop_it_appended(client, sagamihara, login_form, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    login_form(client, sagamihara.email, HTTP_X_FORWARDED_FOR="192.0.2.66, 198.51.100.9")
     assert _row(A.LOGIN).ip == "198.51.100.9"

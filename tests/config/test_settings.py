@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import envbool, envint, envstr
+from config.env import envbool, envint, envnetworks, envstr
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -29,6 +29,24 @@ def test_envint_refuses_a_value_that_is_not_an_integer(monkeypatch):
     monkeypatch.setenv("SOME_NUMBER", "ten")
     with pytest.raises(ImproperlyConfigured, match="SOME_NUMBER"):
         envint("SOME_NUMBER", default=1)
+
+
+def test_envint_refuses_a_value_below_its_minimum(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXY_COUNT", "-1")
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXY_COUNT must be at least 0"):
+        envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/33", "proxy.internal", "10.0.0.1, nonsense", "::1/200"])
+def test_envnetworks_refuses_anything_but_addresses_and_networks(monkeypatch, value):
+    monkeypatch.setenv("TRUSTED_PROXIES", value)
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES must list IP addresses or networks"):
+        envnetworks("TRUSTED_PROXIES", [])
+
+
+def test_envnetworks_reads_addresses_and_networks(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12,2001:db8::/32")
+    assert envnetworks("TRUSTED_PROXIES", []) == ["10.0.0.1/32", "172.16.0.0/12", "2001:db8::/32"]
 
 
 def test_a_required_variable_missing_stops_the_start(monkeypatch):
