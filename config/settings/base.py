@@ -148,6 +148,11 @@ UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 BULK_UPLOAD_MAX_BYTES = envint("BULK_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 ZIP_MAX_ENTRIES = envint("ZIP_MAX_ENTRIES", 5000)
 ZIP_MAX_TOTAL_BYTES = envint("ZIP_MAX_TOTAL_BYTES", 300 * 1024 * 1024)  # an expanded zip is held in memory
+# The answer-sheet reader: seconds per file in its child process, sheets per workbook and cells
+# spanned across all its sheets (checked before the file is parsed).
+READER_TIMEOUT_SECONDS = envint("READER_TIMEOUT_SECONDS", 10)
+READER_MAX_SHEETS = envint("READER_MAX_SHEETS", 30)
+READER_MAX_CELLS = envint("READER_MAX_CELLS", 2_000_000)
 # Attachments: per organisation and round (what is stored, see survey/services/attachments.py),
 # and per upload request.
 ATTACHMENT_QUOTA_BYTES = envint("ATTACHMENT_QUOTA_BYTES", 50 * 1024 * 1024)

@@ -30,7 +30,14 @@ from .model import (
     CellIssue,
     cell_name,
 )
-from .safety import DEFAULT_LIMITS, Limits, UploadRejected, check_workbook_bytes
+from .safety import (
+    DEFAULT_LIMITS,
+    Limits,
+    UploadRejected,
+    check_workbook_bytes,
+    too_many_cells,
+    too_many_sheets,
+)
 
 _SPACES = re.compile(r"\s+")
 MAX_ROWS = 400
@@ -79,7 +86,7 @@ def text_key(value: Any) -> str:
 def extract_sheet(data: bytes, filename: str, defn: Definition, limits: Limits = DEFAULT_LIMITS) -> Extraction:
     """Raw values of the answer sheet in `data`; UploadRejected for an unsafe or foreign file."""
     check_workbook_bytes(data, filename, limits)
-    grids = _read_grids(data)
+    grids = _read_grids(data, limits)
     found = [(name, grid, table) for name, grid in grids if (table := _find_table(grid))]
     if not found:
         raise UploadRejected("no_answer_table", msg.NO_TABLE)
@@ -97,21 +104,31 @@ def extract_sheet(data: bytes, filename: str, defn: Definition, limits: Limits =
     return out
 
 
-def _read_grids(data: bytes) -> list[tuple[str, list[list[Any]]]]:
-    """Every sheet's top-left MAX_ROWS x MAX_COLS values (absolute positions kept)."""
+def _read_grids(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, list[list[Any]]]]:
+    """Every sheet's top-left MAX_ROWS x MAX_COLS values (absolute positions kept).
+
+    The caps on sheets and on cells across sheets are applied here too, for `.xls` (which the
+    pre-scan cannot open): the sheet count before any sheet is parsed, the cells after each.
+    """
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError:
         raise UploadRejected("encrypted", msg.ENCRYPTED) from None
     except Exception as exc:  # noqa: BLE001 - calamine raises many types for broken files
         raise UploadRejected("unreadable", msg.UNREADABLE.format(detail=type(exc).__name__)) from None
-    grids = []
+    grids, cells = [], 0
     with book:
+        if len(book.sheet_names) > limits.max_sheets:
+            raise too_many_sheets(len(book.sheet_names), limits)
         for index, name in enumerate(book.sheet_names):
             try:
-                rows = book.get_sheet_by_index(index).to_python(skip_empty_area=False, nrows=MAX_ROWS)
+                sheet = book.get_sheet_by_index(index)
+                rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
             except Exception:  # noqa: BLE001 - a chart sheet or a broken part: skip that sheet
                 continue
+            cells += sheet.height * sheet.width
+            if cells > limits.max_total_cells:
+                raise too_many_cells(cells, limits)
             grids.append((name, [row[:MAX_COLS] for row in rows[:MAX_ROWS]]))
     return grids
 

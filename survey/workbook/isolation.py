@@ -6,7 +6,8 @@ runs in a worker process under RLIMIT_AS, and the parent gives up on it after a 
 parent then does stage 2 (`reader.interpret`), so `resolve_org` may use the database.
 
 Workers are plain subprocesses (`python -m survey.workbook.worker`, about 0.3 s to start) kept
-warm and recycled after a number of files.
+warm and recycled after a number of files. A batch uses its own `SheetReaderPool`; single
+uploads borrow a worker each from a small lender, so one slow file holds no one else's upload.
 """
 
 from __future__ import annotations
@@ -172,21 +173,61 @@ class SheetReaderPool:
         self.workers[self.workers.index(worker)] = _Worker(self.memory_bytes)
 
 
-_shared: SheetReaderPool | None = None
-_shared_lock = threading.Lock()
+MAX_CONCURRENT_READS = 4  # single-file reads at once per process; more wait for a free slot
+IDLE_KEPT = 2             # warm workers kept between single-file reads
+
+
+class _Lender:
+    """Warm one-worker pools, each lent to one single-file read at a time.
+
+    One officer's slow file holds only the worker it was lent (killed at its timeout); another
+    officer's upload borrows an idle worker, or starts its own (about 0.3 s) when none is idle.
+    At most MAX_CONCURRENT_READS children read at once; a read that finds no slot within its
+    timeout gets a clean "busy" result instead of piling up processes.
+    """
+
+    def __init__(self):
+        self.idle: list[SheetReaderPool] = []
+        self.lock = threading.Lock()
+        self.slots = threading.BoundedSemaphore(MAX_CONCURRENT_READS)
+
+    def read(self, data: bytes, filename: str, defn: Definition, *, timeout: float, limits: Limits, **kwargs):
+        if not self.slots.acquire(timeout=timeout):
+            return rejected_result(hashlib.sha256(data).hexdigest(), "reader_busy", msg.REJECTED_BUSY)
+        try:
+            pool = self._borrow()
+            try:
+                pool.timeout, pool.limits = timeout, limits
+                return pool.read(data, filename, defn, **kwargs)
+            finally:
+                self._give_back(pool)
+        finally:
+            self.slots.release()
+
+    def _borrow(self) -> SheetReaderPool:
+        with self.lock:
+            if self.idle:
+                return self.idle.pop()
+        return SheetReaderPool(1, max_files_per_worker=200)
+
+    def _give_back(self, pool: SheetReaderPool) -> None:
+        with self.lock:
+            if len(self.idle) < IDLE_KEPT:
+                self.idle.append(pool)
+                return
+        pool.close()
+
+
+_lender = _Lender()
 
 
 def read_answer_sheet_isolated(data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
                                org_kind_of: OrgKindOf | None = None, timeout: float = DEFAULT_TIMEOUT,
-                               complete: bool = True):
+                               complete: bool = True, limits: Limits = DEFAULT_LIMITS):
     """`read_answer_sheet` with the file parsed in a child process (memory and time limits).
 
-    Uses one warm worker kept per process, so a single upload does not pay a process start.
+    The child is a warm worker lent to this read alone (see `_Lender`), so a single upload does
+    not pay a process start and does not wait behind another officer's file.
     """
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = SheetReaderPool(1, max_files_per_worker=200)
-        _shared.timeout = timeout
-        return _shared.read(data, filename, defn, resolve_org=resolve_org, org_kind_of=org_kind_of,
-                            complete=complete)
+    return _lender.read(data, filename, defn, timeout=timeout, limits=limits, resolve_org=resolve_org,
+                        org_kind_of=org_kind_of, complete=complete)

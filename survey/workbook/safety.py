@@ -4,7 +4,11 @@ Every check raises `UploadRejected(code, message)` with a Japanese message; call
 into a per-file error, so one bad file never stops a batch. Declared sizes in a zip can lie,
 so decompressed bytes are counted while streaming. XML parts are parsed with defusedxml
 (DTDs and entities refused). Worksheets are pre-scanned so that a sheet whose cells span an
-absurd range (calamine allocates the whole rectangle) is refused before calamine sees it.
+absurd range (calamine allocates the whole rectangle) is refused before calamine sees it, and
+so is a workbook of too many sheets or too many cells across its sheets (a small file of many
+sheets each just under the per-sheet bound kept calamine busy for 17 s). `.xls` cannot be
+pre-scanned cheaply: `extract` applies the same two caps while reading, and the isolated reader's
+time and memory limits bound the rest.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class Limits:
     max_part_bytes: int = 20 * MB         # decompressed, per workbook part
     max_parts_total_bytes: int = 60 * MB  # decompressed, whole workbook
     max_cells_area: int = 1_000_000       # rows x columns spanned by a worksheet's cells
+    max_sheets: int = 30                  # sheets (worksheets, ODS tables) in one workbook
+    max_total_cells: int = 2_000_000      # rows x columns spanned, summed over every sheet
     max_central_directory: int = 4 * MB
 
 
@@ -79,7 +85,20 @@ SHEET_TOO_WIDE = (
     "シート「{sheet}」の使用範囲が大きすぎます（{cell}まで値または書式があります）。"
     "不要なセルを削除してから保存し直してください。"
 )
+TOO_MANY_SHEETS = "シートが多すぎます（{count}枚、上限{limit}枚）。回答シート以外の不要なシートを削除してから保存し直してください。"
+TOO_MANY_CELLS = (
+    "ブック全体のセルの範囲が大きすぎます（全シートで{cells:,}セル以上、上限{limit:,}セル）。"
+    "不要なシートやセルを削除してから保存し直してください。"
+)
 ENCRYPTED = _msg.ENCRYPTED
+
+
+def too_many_sheets(count: int, limits: Limits) -> UploadRejected:
+    return _reject("too_many_sheets", TOO_MANY_SHEETS.format(count=count, limit=limits.max_sheets))
+
+
+def too_many_cells(cells: int, limits: Limits) -> UploadRejected:
+    return _reject("too_many_cells", TOO_MANY_CELLS.format(cells=cells, limit=limits.max_total_cells))
 
 
 def _size(n: int) -> str:
@@ -251,16 +270,30 @@ def _check_container(data: bytes, limits: Limits) -> str:
         kind = "ods"
     else:
         raise _reject("not_a_workbook", NOT_WORKBOOK)
-    total = 0
+    sheet_parts = sum(1 for name in names if _is_sheet_part(name))
+    if sheet_parts > limits.max_sheets:  # from the directory, before anything is decompressed
+        raise too_many_sheets(sheet_parts, limits)
+    total = cells = 0
     for info in zf.infolist():
         scanner = _scanner_for(info.filename, kind)
         chunks = _stream(zf, info, limits.max_part_bytes, limits.max_parts_total_bytes - total,
                          limits.max_parts_total_bytes)
         total += _scan_part(chunks, scanner)
-        if scanner is not None and scanner.area() > limits.max_cells_area:
+        if scanner is None:
+            continue
+        if scanner.area() > limits.max_cells_area:
             raise _reject("sheet_too_large", SHEET_TOO_WIDE.format(sheet=_sheet_label(info.filename),
                                                                    cell=scanner.far_cell()))
+        if scanner.sheets() > limits.max_sheets:
+            raise too_many_sheets(scanner.sheets(), limits)
+        cells += scanner.cells()
+        if cells > limits.max_total_cells:
+            raise too_many_cells(cells, limits)
     return kind
+
+
+def _is_sheet_part(name: str) -> bool:
+    return re.fullmatch(r"xl/(worksheets|macrosheets|dialogsheets)/[^/]+\.xml", name.lower()) is not None
 
 
 def _sheet_label(part: str) -> str:
@@ -270,10 +303,12 @@ def _sheet_label(part: str) -> str:
 def _scanner_for(name: str, kind: str | None = None):
     """Every part that could be read as cells is scanned, whatever the container claims."""
     lower = name.lower()
-    if re.fullmatch(r"xl/(worksheets|macrosheets|dialogsheets)/[^/]+\.xml", lower):
+    if _is_sheet_part(lower):
         return _XlsxCells()
     if lower == "content.xml":
         return _OdsCells()
+    if lower == "xl/workbook.xml":
+        return _SheetList()
     if lower.endswith((".xml", ".rels", ".vml")):
         return _Prolog()
     return None
@@ -347,8 +382,28 @@ class _Prolog:
     def area(self) -> int:
         return 0
 
+    def cells(self) -> int:
+        return 0
+
+    def sheets(self) -> int:
+        return 0
+
     def close(self):
         return None
+
+
+class _SheetList(_Prolog):
+    """The sheets xl/workbook.xml names: what calamine will try to open, parts or not."""
+
+    def __init__(self):
+        self.count = 0
+
+    def start(self, tag, attrib):
+        if tag.endswith("}sheet") or tag == "sheet":
+            self.count += 1
+
+    def sheets(self) -> int:
+        return self.count
 
 
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
@@ -378,6 +433,13 @@ class _Bounds:
         if self.min_row is None:
             return 0
         return (self.max_row - self.min_row + 1) * (self.max_col - self.min_col + 1)
+
+    def cells(self) -> int:
+        """Cells spanned, summed over the sheets this part holds (one for a worksheet part)."""
+        return self.area()
+
+    def sheets(self) -> int:
+        return 1
 
     def far_cell(self) -> str:
         from .model import cell_name
@@ -436,15 +498,23 @@ class _OdsCells(_Bounds):
     def __init__(self):
         super().__init__()
         self.row, self.col, self.row_repeat = -1, 0, 1
-        self.worst = 0
+        self.worst = self.finished = self.tables = 0
         self.pending: tuple[int, int, int, int] | None = None  # a cell whose content may follow
 
     def area(self) -> int:
         return max(self.worst, super().area())
 
+    def cells(self) -> int:
+        return self.finished + _Bounds.area(self)
+
+    def sheets(self) -> int:
+        return self.tables
+
     def start(self, tag, attrib):
         if tag == _ODS_TABLE:
             self.worst = self.area()
+            self.finished += _Bounds.area(self)
+            self.tables += 1
             _Bounds.__init__(self)  # each table is a sheet of its own
             self.row, self.row_repeat, self.pending = -1, 1, None
         elif tag == _ODS_ROW:

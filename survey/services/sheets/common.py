@@ -12,7 +12,6 @@ from survey.models import Organization
 from survey.workbook.safety import Limits
 
 TEMPLATE_VERSION = "1"
-READ_TIMEOUT = 20  # seconds for one sheet in the isolated reader
 READER_PROCESSES = os.cpu_count() or 2
 SHEETS_FOLDER, UPLOADS_FOLDER, RESULTS_FOLDER = "sheets", "uploads", "results"
 
@@ -96,23 +95,27 @@ def org_resolver() -> OrgResolver:
 
 
 def upload_limits() -> Limits:
-    """The reader's bounds, from the settings (UPLOAD_MAX_BYTES, BULK_UPLOAD_MAX_BYTES, ZIP_MAX_*)."""
+    """The reader's bounds, from the settings (UPLOAD_MAX_BYTES, BULK_UPLOAD_MAX_BYTES, ZIP_MAX_*,
+    READER_MAX_SHEETS, READER_MAX_CELLS)."""
     return Limits(max_upload_bytes=settings.BULK_UPLOAD_MAX_BYTES, max_workbook_bytes=settings.UPLOAD_MAX_BYTES,
                   max_zip_entries=settings.ZIP_MAX_ENTRIES, max_zip_entry_bytes=settings.UPLOAD_MAX_BYTES,
-                  max_zip_total_bytes=settings.ZIP_MAX_TOTAL_BYTES)
+                  max_zip_total_bytes=settings.ZIP_MAX_TOTAL_BYTES, max_sheets=settings.READER_MAX_SHEETS,
+                  max_total_cells=settings.READER_MAX_CELLS)
 
 
 def read_one(data: bytes, filename: str, defn, lookups, *, complete: bool = True) -> workbook.SheetResult:
-    """One sheet through the isolated reader (a warm child process with memory and time limits)."""
+    """One sheet through the isolated reader: a warm child process lent to this read alone, with
+    memory and time (READER_TIMEOUT_SECONDS) limits."""
     resolver, kinds = lookups
     return workbook.read_answer_sheet_isolated(data, filename, defn, resolve_org=resolver, org_kind_of=kinds,
-                                               timeout=READ_TIMEOUT, complete=complete)
+                                               timeout=settings.READER_TIMEOUT_SECONDS, complete=complete,
+                                               limits=upload_limits())
 
 
 def read_many(files: list[tuple[str, bytes]], defn, lookups) -> Iterator[workbook.SheetResult]:
     """Many sheets, read completely, through one reader pool (a worker per CPU), in order."""
     resolver, kinds = lookups
-    with workbook.SheetReaderPool(READER_PROCESSES, limits=upload_limits(), timeout=READ_TIMEOUT,
+    with workbook.SheetReaderPool(READER_PROCESSES, limits=upload_limits(), timeout=settings.READER_TIMEOUT_SECONDS,
                                   max_files_per_worker=1000) as pool:
         for _name, result in pool.read_many(files, defn, resolve_org=resolver, org_kind_of=kinds, complete=True):
             yield result
