@@ -1,5 +1,6 @@
 """Read operations. Organisation scoping comes from survey.access; roll-ups group in the database."""
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from survey.access import organizations_visible_to
 from survey.models import (
@@ -24,10 +25,21 @@ def rounds_for_user(user: User) -> QuerySet[Round]:
     ).distinct()
 
 
-def current_round_for_user(user: User) -> Round | None:
-    """The open round nearest its deadline, else the latest one."""
+def home_rounds(user: User, *, closed_limit: int | None = None) -> tuple[list[Round], list[Round]]:
+    """(current, closed) rounds of the home page.
+
+    Current: every round still taking answers (and, for the ministry, those in preparation),
+    nearest deadline first. Closed: the rest (締切済, or open past the deadline), newest first,
+    at most `closed_limit`. A round is open until its deadline whatever its status says.
+    """
+    now = timezone.now()
     qs = rounds_for_user(user)
-    return qs.filter(status=RoundStatus.OPEN).order_by("deadline").first() or qs.first()
+    current_q = Q(status=RoundStatus.OPEN, deadline__gte=now)
+    if user.sees_whole_country:
+        current_q |= Q(status=RoundStatus.DRAFT)
+    current = list(qs.filter(current_q).order_by("deadline", "id"))
+    closed = qs.exclude(current_q).order_by("-deadline", "-id")
+    return current, list(closed[:closed_limit] if closed_limit else closed)
 
 
 STATUS_NOT_STARTED = "not_started"
@@ -69,16 +81,23 @@ def targets_with_status(*, round: Round, user: User, prefecture: str = "", kind:
 
 
 def status_counts(*, round: Round, user: User) -> dict[str, int]:
-    """Targets, submitted, draft and not started among the targets the user may see."""
+    """Targets (split into prefectures and municipalities), submitted, draft and not started
+    among the targets the user may see."""
     visible = organizations_visible_to(user)
-    targets = RoundTarget.objects.filter(round=round, organization__in=visible).count()
+    by_kind = dict(
+        RoundTarget.objects.filter(round=round, organization__in=visible)
+        .values_list("organization__kind").annotate(n=Count("id")).values_list("organization__kind", "n")
+    )
+    targets = sum(by_kind.values())
+    prefectures = by_kind.get(OrgKind.PREFECTURE, 0)
     by_status = dict(
         Response.objects.filter(round=round, organization__in=visible)
         .values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
     submitted = by_status.get(ResponseStatus.SUBMITTED, 0)
     draft = by_status.get(ResponseStatus.DRAFT, 0)
-    return {"targets": targets, "submitted": submitted, "draft": draft, "not_started": targets - submitted - draft}
+    return {"targets": targets, "prefectures": prefectures, "municipalities": targets - prefectures,
+            "submitted": submitted, "draft": draft, "not_started": targets - submitted - draft}
 
 
 def versions_of(response: Response) -> QuerySet[ResponseVersion]:

@@ -35,6 +35,7 @@ from survey.services.rounds import target_set_delegated
 from survey.views.attachments import edit_panel, read_panel
 
 STATUS_PAGE_SIZE = 50
+HOME_CLOSED_SHOWN = 20  # the ministry's older rounds stay in 調査回の管理
 DEADLINE_PASSED = "回答期限を過ぎているため、回答の入力・提出はできません。"
 
 
@@ -50,21 +51,33 @@ def _own_target(user, rnd):
 
 @login_required
 def home(request):
-    """The start page: by role, the current round and what to do next."""
+    """The start page: by role, every round still taking answers, then the closed ones."""
     user = request.user
     if user.sees_whole_country:
-        rounds = [(rnd, selectors.status_counts(round=rnd, user=user)) for rnd in selectors.rounds_for_user(user)[:20]]
-        return render(request, "survey/home_ministry.html", {"rounds": rounds})
-    rnd = selectors.current_round_for_user(user)
+        current, closed = selectors.home_rounds(user, closed_limit=HOME_CLOSED_SHOWN)
+        return render(request, "survey/home_ministry.html", {
+            "current": [(rnd, selectors.status_counts(round=rnd, user=user)) for rnd in current],
+            "closed": [(rnd, selectors.status_counts(round=rnd, user=user)) for rnd in closed],
+        })
+    current, closed = selectors.home_rounds(user)
+    return render(request, "survey/home_officer.html", {
+        "current": [_officer_entry(user, rnd, current=True) for rnd in current],
+        "closed": [_officer_entry(user, rnd, current=False) for rnd in closed],
+    })
+
+
+def _officer_entry(user, rnd, *, current: bool) -> dict:
+    """One round on an officer's home: the own organisation's target and response, and for a
+    prefecture officer the counts (and, while the round is open, the list) of its municipalities."""
     target = _own_target(user, rnd)
-    response = access.response_of(target) if target else None
-    context = {"round": rnd, "target": target, "response": response,
-               "can_answer": bool(target and access.can_answer_for(user, target))}
-    if rnd is not None and user.is_prefecture_officer:
-        context["municipalities"] = selectors.targets_with_status(round=rnd, user=user).exclude(
-            organization=user.organization)
-        context["counts"] = selectors.status_counts(round=rnd, user=user)
-    return render(request, "survey/home_officer.html", context)
+    entry = {"round": rnd, "target": target, "response": access.response_of(target) if target else None,
+             "can_answer": bool(target and access.can_answer_for(user, target))}
+    if user.is_prefecture_officer:
+        entry["counts"] = selectors.status_counts(round=rnd, user=user)
+        if current:
+            entry["municipalities"] = selectors.targets_with_status(round=rnd, user=user).exclude(
+                organization=user.organization)
+    return entry
 
 
 @login_required

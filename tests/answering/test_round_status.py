@@ -38,7 +38,8 @@ def test_officer_of_a_round_without_them_gets_404(round_, sagamihara):
 def test_counts_follow_the_scope(round_, kanagawa, sagamihara):
     save(round_, "141500", sagamihara, LONG_ANSWERS, submit=True)
     counts = login(kanagawa).get(url(round_)).context["counts"]
-    assert counts == {"targets": 4, "submitted": 1, "draft": 0, "not_started": 3}
+    assert counts == {"targets": 4, "prefectures": 1, "municipalities": 3, "submitted": 1, "draft": 0,
+                      "not_started": 3}
 
 
 def test_filter_by_status(round_, ministry, sagamihara):
