@@ -5,7 +5,9 @@ name the user gave, and are addressed by a path relative to that root. There is 
 them: a view serves one with `private_download` only after checking the user may see it.
 """
 import os
+import shutil
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
@@ -38,16 +40,42 @@ def new_private_path(*, folder: str, suffix: str) -> tuple[str, Path]:
     return relative, path
 
 
+CHUNK = 256 * 1024
+
+
 def private_save(data: bytes, *, folder: str, suffix: str = "") -> str:
     """Write `data` under a new random name; returns the relative path to keep in the database."""
+    return private_save_stream([data], folder=folder, suffix=suffix)
+
+
+def private_save_stream(chunks: Iterable[bytes], *, folder: str, suffix: str = "") -> str:
+    """Write `chunks` one by one under a new random name (never the whole file in memory);
+    returns the relative path. Whatever `chunks` raises (a bound passed) leaves no file."""
     relative, path = new_private_path(folder=folder, suffix=suffix)
-    # Written then renamed, so that a reader never sees half a file.
+    write_chunks(path, chunks)
+    return relative
+
+
+def write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write `chunks` to a new file at `path`, through a temporary name so that a reader never
+    sees half a file; on any error the partial file is removed and the error raised."""
     tmp = path.with_name(path.name + ".part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(tmp, path)
-    return relative
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def file_chunks(path: Path, size: int = CHUNK):
+    """The bytes of a file, `size` at a time."""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(size):
+            yield chunk
 
 
 def private_read(relative: str) -> bytes:
@@ -59,6 +87,11 @@ def private_delete(relative: str) -> None:
     """Remove a stored file (used when the row that would have pointed at it was not saved)."""
     if relative:
         private_path(relative).unlink(missing_ok=True)
+
+
+def private_delete_folder(relative: str) -> None:
+    """Remove a folder of working files (e.g. a job's expanded zip entries) and all it holds."""
+    shutil.rmtree(private_path(relative), ignore_errors=True)
 
 
 def private_download(relative: str, *, filename: str, content_type: str) -> FileResponse:

@@ -228,8 +228,8 @@ def _imports(request, handler):
         context["errors"] = [f"一度に選べるファイルは {MAX_FILES} 件までです。zip にまとめてください。"]
     if context["errors"]:
         return render(request, "sheets/imports.html", context, status=400)
-    job = sheets.sheets_import_job_create(uploads=[(f.name, f.read()) for f in files], acting_user=request.user,
-                                          request=request)
+    job = sheets.sheets_import_job_create(uploads=[(f.name, f) for f in files], acting_user=request.user,
+                                          request=request)  # stored a chunk at a time, never read whole
     return redirect("job_detail", job_id=job.pk)
 
 

@@ -109,15 +109,17 @@ class SheetReaderPool:
         return next(self.read_many([(filename, data)], defn, resolve_org=resolve_org, org_kind_of=org_kind_of,
                                    complete=complete))[1]
 
-    def read_many(self, files: Iterable[tuple[str, bytes]], defn: Definition, *, resolve_org: ResolveOrg,
+    def read_many(self, files: Iterable[tuple[str, bytes | Path]], defn: Definition, *, resolve_org: ResolveOrg,
                   org_kind_of: OrgKindOf | None = None, complete: bool = True) -> Iterator[tuple[str, object]]:
         """Yield (filename, SheetResult) for every (filename, data), in input order, as the
-        workers finish them (so a job can report progress). `complete` as in `read_answer_sheet`."""
+        workers finish them (so a job can report progress). `complete` as in `read_answer_sheet`.
+        `data` may be the Path of a file on disk: the worker reads it, so the parent never holds
+        the batch (or even one file) in memory."""
         with self.lock:
             files = list(files)
             for index, outcome in self._extract_in_order(files, defn):
                 filename, data = files[index]
-                digest = hashlib.sha256(data).hexdigest()
+                digest = file_digest(data)
                 if outcome[0] == "ok":
                     yield filename, interpret(outcome[1], defn, digest, resolve_org=resolve_org,
                                               org_kind_of=org_kind_of, complete=complete)
@@ -139,8 +141,9 @@ class SheetReaderPool:
 
     def _assign(self, worker: _Worker, index: int, files, defn, results) -> None:
         filename, data = files[index]
+        source = data if isinstance(data, bytes) else str(data)  # a file on disk is read by the worker
         try:
-            worker.tasks.send((data, filename, defn, self.limits))
+            worker.tasks.send((source, filename, defn, self.limits))
         except (OSError, BrokenPipeError):
             results[index] = ("rejected", "reader_crashed", msg.REJECTED_CRASH)
             self._replace(worker)
@@ -171,6 +174,14 @@ class SheetReaderPool:
     def _replace(self, worker: _Worker, kill: bool = False) -> None:
         worker.stop(kill=kill)
         self.workers[self.workers.index(worker)] = _Worker(self.memory_bytes)
+
+
+def file_digest(data: bytes | Path) -> str:
+    """SHA-256 of bytes, or of a file read a chunk at a time."""
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    with open(data, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 MAX_CONCURRENT_READS = 4  # single-file reads at once per process; more wait for a free slot

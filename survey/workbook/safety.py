@@ -19,8 +19,9 @@ import re
 import struct
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple, TypeVar
 from xml.parsers import expat
 
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -28,6 +29,7 @@ from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, Ext
 from . import messages as _msg
 
 MB = 1024 * 1024
+T = TypeVar("T")
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 CHUNK = 64 * 1024
 
@@ -108,31 +110,37 @@ def _size(n: int) -> str:
 # -- zip structure ------------------------------------------------------------------------
 
 
-def _central_directory(data: bytes) -> tuple[int, int]:
+def _central_directory(fh: BinaryIO) -> tuple[int, int]:
     """(entry count, central directory size) from the end record, before zipfile parses it."""
-    tail = data[-(65535 + 22):]
+    fh.seek(0, io.SEEK_END)
+    size = fh.tell()
+    fh.seek(max(0, size - (65535 + 22)))
+    tail = fh.read()
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or len(tail) - pos < 22:
         raise _reject("corrupt", CORRUPT.format(detail="ZIPの終端がありません"))
-    _, _, _, _, count, size, _, _ = struct.unpack("<IHHHHIIH", tail[pos:pos + 22])
-    if count == 0xFFFF or size == 0xFFFFFFFF:  # zip64: read the zip64 end record if present
+    _, _, _, _, count, cd_size, _, _ = struct.unpack("<IHHHHIIH", tail[pos:pos + 22])
+    if count == 0xFFFF or cd_size == 0xFFFFFFFF:  # zip64: read the zip64 end record if present
         loc = tail.rfind(b"PK\x06\x07", 0, pos)
         if loc < 0:
             raise _reject("corrupt", CORRUPT.format(detail="ZIP64の終端がありません"))
         offset = struct.unpack("<Q", tail[loc + 8:loc + 16])[0]
-        rec = data[offset:offset + 56]
+        fh.seek(offset)
+        rec = fh.read(56)
         if len(rec) < 56 or rec[:4] != b"PK\x06\x06":
             raise _reject("corrupt", CORRUPT.format(detail="ZIP64の終端が不正です"))
-        count, size = struct.unpack("<QQ", rec[32:48])
-    return count, size
+        count, cd_size = struct.unpack("<QQ", rec[32:48])
+    return count, cd_size
 
 
-def _open_zip(data: bytes, max_entries: int, limits: Limits) -> zipfile.ZipFile:
-    count, size = _central_directory(data)
+def _open_zip(fh: BinaryIO, max_entries: int, limits: Limits) -> zipfile.ZipFile:
+    """A zip read from `fh` (a file or BytesIO), its directory bounded before zipfile parses it."""
+    count, size = _central_directory(fh)
     if count > max_entries or size > limits.max_central_directory:
         raise _reject("too_many_entries", TOO_MANY.format(limit=max_entries))
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        fh.seek(0)
+        zf = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise _reject("corrupt", CORRUPT.format(detail=type(exc).__name__)) from None
     if len(zf.infolist()) > max_entries:
@@ -191,43 +199,75 @@ def is_zip_upload(filename: str, data: bytes) -> bool:
     return filename.lower().endswith(".zip")
 
 
+def too_large(size: int, limit: int) -> UploadRejected:
+    return _reject("too_large", TOO_LARGE.format(size=_size(size), limit=_size(limit)))
+
+
 def open_upload(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> list[UploadFile]:
-    """The files of an upload: a workbook alone, or every entry of a .zip (bounded).
+    """The files of an upload held in memory: a workbook alone, or every entry of a .zip (bounded).
 
     Raises UploadRejected for the upload as a whole (too large, corrupt zip, too many entries,
     total decompressed size over the limit); an entry that is not a workbook, a nested zip or
-    an entry over the per-entry limit comes back with its `error` and no data.
+    an entry over the per-entry limit comes back with its `error` and no data. For uploads on
+    disk use `expand_zip`, which never holds an entry in memory.
     """
     if len(data) > limits.max_upload_bytes:
-        raise _reject("too_large", TOO_LARGE.format(size=_size(len(data)), limit=_size(limits.max_upload_bytes)))
+        raise too_large(len(data), limits.max_upload_bytes)
     if not is_zip_upload(filename, data):
         return [UploadFile(filename, data, None)]
-    zf = _open_zip(data, limits.max_zip_entries, limits)
-    files: list[UploadFile] = []
+    entries = expand_zip(io.BytesIO(data), lambda _name, chunks: b"".join(chunks), limits)
+    return [UploadFile(name, None, got) if isinstance(got, UploadRejected) else UploadFile(name, got, None)
+            for name, got in entries]
+
+
+def expand_zip(fh: BinaryIO, write: Callable[[str, Iterator[bytes]], T],
+               limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, T | UploadRejected]]:
+    """Every entry of the zip in `fh`, one at a time: `write(name, chunks)` consumes an entry's
+    decompressed chunks (e.g. into a file) and returns what stands for it.
+
+    Bounds are checked as the chunks come: an entry past the per-entry bound, or corrupt, is
+    that entry's UploadRejected (`write` must leave nothing behind when its chunks raise); past
+    the total bound the whole upload is refused (raised). Entries that are not workbooks and
+    nested zips are refused by name, without being decompressed.
+    """
+    zf = _open_zip(fh, limits.max_zip_entries, limits)
+    entries: list[tuple[str, T | UploadRejected]] = []
     total = 0
     for info in zf.infolist():
         name = _entry_name(info)
         if info.is_dir() or _ignored(name):
             continue
-        files.append(_zip_entry(zf, info, name, limits, limits.max_zip_total_bytes - total))
-        total += len(files[-1].data or b"")
-    return files
+        refusal = _entry_refusal(name)
+        if refusal is not None:
+            entries.append((name, refusal))
+            continue
+        seen = [0]
+        chunks = _counted(_stream(zf, info, limits.max_zip_entry_bytes, limits.max_zip_total_bytes - total,
+                                  limits.max_zip_total_bytes, ("entry_too_large", "decompressed_too_large")), seen)
+        try:
+            entries.append((name, write(name, chunks)))
+        except UploadRejected as exc:
+            if exc.code not in ("entry_too_large", "corrupt"):
+                raise  # the whole upload is over its bounds
+            entries.append((name, exc))
+            continue
+        total += seen[0]
+    return entries
 
 
-def _zip_entry(zf, info, name: str, limits: Limits, total_left: int) -> UploadFile:
+def _counted(chunks: Iterator[bytes], seen: list[int]) -> Iterator[bytes]:
+    for chunk in chunks:
+        seen[0] += len(chunk)
+        yield chunk
+
+
+def _entry_refusal(name: str) -> UploadRejected | None:
     lower = name.lower()
     if lower.endswith(".zip"):
-        return UploadFile(name, None, _reject("nested_zip", NESTED_ZIP))
+        return _reject("nested_zip", NESTED_ZIP)
     if not lower.endswith(WORKBOOK_EXTENSIONS):
-        return UploadFile(name, None, _reject("not_a_workbook", NOT_WORKBOOK))
-    codes = ("entry_too_large", "decompressed_too_large")
-    try:
-        chunks = list(_stream(zf, info, limits.max_zip_entry_bytes, total_left, limits.max_zip_total_bytes, codes))
-    except UploadRejected as exc:
-        if exc.code not in ("entry_too_large", "corrupt"):
-            raise  # the whole upload is over its bounds
-        return UploadFile(name, None, exc)
-    return UploadFile(name, b"".join(chunks), None)
+        return _reject("not_a_workbook", NOT_WORKBOOK)
+    return None
 
 
 # -- one workbook -----------------------------------------------------------------------------
@@ -256,13 +296,13 @@ def check_workbook_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LI
     through the isolated reader, which runs under a memory limit.
     """
     if len(data) > limits.max_workbook_bytes:
-        raise _reject("too_large", TOO_LARGE.format(size=_size(len(data)), limit=_size(limits.max_workbook_bytes)))
+        raise too_large(len(data), limits.max_workbook_bytes)
     kind = workbook_kind(data, filename)
     return "xls" if kind == "xls" else _check_container(data, limits)
 
 
 def _check_container(data: bytes, limits: Limits) -> str:
-    zf = _open_zip(data, limits.max_parts, limits)
+    zf = _open_zip(io.BytesIO(data), limits.max_parts, limits)
     names = {i.filename for i in zf.infolist()}
     if "[Content_Types].xml" in names:
         kind = "xlsx"

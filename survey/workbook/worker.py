@@ -1,25 +1,28 @@
 """Child process of the isolated reader: `python -m survey.workbook.worker IN_FD OUT_FD MEMORY_BYTES`.
 
-Reads tasks (data, filename, definition, limits) from IN_FD and answers with
+Reads tasks (data or the path of a file, filename, definition, limits) from IN_FD and answers with
 ("ok", Extraction) or ("rejected", code, message) on OUT_FD, under RLIMIT_AS, until it
 receives None. Only stage 1 (extraction) runs here; nothing of the parent's state is needed.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 from multiprocessing.connection import Connection
 
 from . import messages as msg
 from .extract import extract_sheet
-from .safety import UploadRejected
+from .safety import UploadRejected, too_large
 
 
 def handle(task) -> tuple:
     """The answer to one task; every failure of a file is that file's rejection."""
     data, filename, defn, limits = task
     try:
+        if isinstance(data, str):  # the path of a file the parent wrote to disk
+            data = _read_bounded(data, limits.max_workbook_bytes)
         return ("ok", extract_sheet(data, filename, defn, limits))
     except UploadRejected as exc:
         return ("rejected", exc.code, exc.message)
@@ -27,6 +30,14 @@ def handle(task) -> tuple:
         return ("rejected", "too_much_memory", msg.REJECTED_CRASH)
     except Exception as exc:  # noqa: BLE001
         return ("rejected", "unreadable", msg.UNREADABLE.format(detail=type(exc).__name__))
+
+
+def _read_bounded(path: str, limit: int) -> bytes:
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise too_large(os.path.getsize(path), limit)
+    return data
 
 
 def main(argv: list[str]) -> None:

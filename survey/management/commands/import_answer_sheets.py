@@ -1,4 +1,5 @@
 import json
+import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -28,18 +29,20 @@ class Command(BaseCommand):
             if rnd is None:
                 raise CommandError(f"調査回 {round} がありません。")
         rejected = 0
-        outcomes = sheets_import(files=self._files(paths), round=rnd, fixed_round=rnd is not None,
-                                 acting_user=None, dry_run=dry_run)
-        for _key, outcome in outcomes:
-            rejected += outcome.status == REJECTED
-            self._print(outcome, as_json=as_json)
+        with tempfile.TemporaryDirectory(prefix="import-answer-sheets-") as expanded:
+            outcomes = sheets_import(files=self._files(paths, Path(expanded)), round=rnd, fixed_round=rnd is not None,
+                                     acting_user=None, dry_run=dry_run)
+            for _key, outcome in outcomes:
+                rejected += outcome.status == REJECTED
+                self._print(outcome, as_json=as_json)
         if rejected:
             raise SystemExit(1)
 
-    def _files(self, paths):
-        """(key, name, bytes) of every workbook under the paths; zips are opened with bounds."""
+    def _files(self, paths, expanded: Path):
+        """(key, name, file) of every workbook under the paths; zips are expanded to `expanded`
+        entry by entry, with bounds."""
         for path in self._walk(paths):
-            for name, data in expand_upload(path.name, path.read_bytes()):
+            for name, data in expand_upload(path.name, path, expanded):
                 shown = str(path) if name == path.name else f"{path}/{name}"
                 yield shown, shown, data
 

@@ -32,7 +32,7 @@ class Pending:
     out: Any
     target: RoundTarget
     name: str
-    data: bytes
+    data: Any  # bytes, or the Path of the file on disk (an expanded zip entry)
     sha: str
     path: str = ""
     version: ResponseVersion | None = None

@@ -5,10 +5,12 @@ every required answer must be there.
 """
 from __future__ import annotations
 
-import hashlib
 import itertools
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +19,7 @@ from survey import storage, workbook
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner
 from survey.models import Job, Round, RoundStatus, RoundTarget, User
+from survey.workbook.isolation import file_digest
 from survey.workbook.safety import UploadRejected
 
 from .batch import DUPLICATE, IMPORTED, REJECTED, Pending, submit_many
@@ -36,6 +39,7 @@ from .report import import_report_workbook, import_summary
 
 IMPORT_KIND = "sheet_import"
 IMPORT_CHUNK = 50  # sheets saved per transaction (and per job checkpoint)
+EXPANDED_FOLDER = "expanded"  # a job's zip entries while it runs (removed when it ends)
 
 
 @dataclass
@@ -91,7 +95,7 @@ class _Importer:
                 t.round = rnd  # one Round (and one parsed definition) for the whole batch
         return self._targets[rnd.pk].get(code or "")
 
-    def check(self, name: str, data: bytes, result) -> FileOutcome | Pending:
+    def check(self, name: str, data: bytes | Path, result) -> FileOutcome | Pending:
         """A read sheet's outcome when it cannot be imported, else the sheet ready to be saved."""
         out = FileOutcome(file=name, status=REJECTED, organization=result.org_code, answers=result.answers,
                           respondent=result.respondent, errors=as_dicts(result.errors),
@@ -105,12 +109,13 @@ class _Importer:
                                   f"調査回「{rnd.title}」の対象団体ではありません。", value=result.org_code)]
         if out.errors:
             return out
-        return Pending(out=out, target=target, name=name, data=data, sha=result.sha256 or hashlib.sha256(data).hexdigest())
+        return Pending(out=out, target=target, name=name, data=data, sha=result.sha256 or file_digest(data))
 
     def save(self, pending: list[Pending]) -> None:
         """Store the files and submit the sheets in one batch (see survey.services.sheets.batch)."""
         for p in pending:
-            p.path = "" if self.dry_run else storage.private_save(p.data, folder=SHEETS_FOLDER, suffix=file_suffix(p.name))
+            p.path = "" if self.dry_run else storage.private_save_stream(
+                _chunks(p.data), folder=SHEETS_FOLDER, suffix=file_suffix(p.name))
         with transaction.atomic():
             submit_many(pending, acting_user=self.acting_user)
             transaction.set_rollback(self.dry_run)
@@ -125,16 +130,27 @@ def _rejected(name: str, problems: list[dict]) -> FileOutcome:
     return FileOutcome(file=name, status=REJECTED, errors=problems)
 
 
-def _unreadable(data: bytes | UploadRejected) -> list[dict]:
+def _chunks(data) -> Iterable[bytes]:
+    """The bytes of an upload, a stored file (Path) or an UploadedFile, a chunk at a time."""
+    if isinstance(data, bytes | bytearray):
+        return [bytes(data)]
+    if isinstance(data, Path):
+        return storage.file_chunks(data)
+    return data.chunks()
+
+
+def _unreadable(data: bytes | Path | UploadRejected) -> list[dict]:
     if isinstance(data, UploadRejected):
         return [problem(data.code, data.message)]
-    if len(data) > settings.UPLOAD_MAX_BYTES:
+    size = data.stat().st_size if isinstance(data, Path) else len(data)
+    if size > settings.UPLOAD_MAX_BYTES:
         return [too_large_problem()]
     return []
 
 
-def read_sheets(files: Iterable[tuple[str, str, bytes | UploadRejected]], defn, lookups) -> Iterator:
-    """(key, name, data, result or None, problems) for each file, in order, read by the reader pool."""
+def read_sheets(files: Iterable[tuple[str, str, bytes | Path | UploadRejected]], defn, lookups) -> Iterator:
+    """(key, name, data, result or None, problems) for each file, in order, read by the reader pool.
+    `data` may be a Path: the reader's worker reads the file, so no batch is held in memory."""
     items = list(files)
     results = read_many([(name, data) for _, name, data in items if not _unreadable(data)], defn, lookups)
     for key, name, data in items:
@@ -153,7 +169,7 @@ def sheets_import(
 ) -> Iterator[tuple[str, FileOutcome]]:
     """Import returned sheets as submitted versions; yields (key, outcome) per file, in order.
 
-    `files` are (key, name, bytes or the UploadRejected of an unopenable file). A sheet goes to its
+    `files` are (key, name, bytes or a Path or the UploadRejected of an unopenable file). A sheet goes to its
     own round (hidden cell) unless `fixed_round`, else to `round` (default: the open round).
     Sheets are read completely (a missing answer is an error) and saved IMPORT_CHUNK per
     transaction; `on_chunk(outcomes)` runs inside that transaction (a job records its progress
@@ -193,21 +209,39 @@ def _import_chunk(importer: _Importer, items: Iterator, on_chunk) -> list[tuple[
     return outcomes
 
 
-def expand_upload(name: str, data: bytes) -> list[tuple[str, bytes | UploadRejected]]:
-    """The workbooks of an uploaded file (a zip is opened with bounds), each as bytes or its rejection."""
+def expand_upload(name: str, path: Path, into: Path) -> list[tuple[str, Path | UploadRejected]]:
+    """The workbooks of the uploaded file at `path`: the file itself, or each entry of a .zip
+    written to a new file in `into` a chunk at a time, with the running bounds (upload_limits).
+    Nothing is held in memory; a refused zip comes back as one rejection (entries written
+    before the refusal stay in `into`: the caller removes the folder)."""
+    limits = upload_limits()
+    size = path.stat().st_size
+    if size > limits.max_upload_bytes:
+        return [(name, workbook.too_large(size, limits.max_upload_bytes))]
+    if not workbook.is_zip_upload(name, b""):
+        return [(name, path)]
+    into.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        files = workbook.open_upload(data, name, upload_limits())
+        with path.open("rb") as fh:
+            return workbook.expand_zip(fh, partial(_write_entry, into), limits)
     except UploadRejected as exc:
         return [(name, exc)]
-    return [(f.name, f.data if f.error is None else f.error) for f in files]
+
+
+def _write_entry(into: Path, name: str, chunks: Iterator[bytes]) -> Path:
+    path = into / f"{uuid.uuid4().hex}{file_suffix(name)[:10]}"
+    storage.write_chunks(path, chunks)
+    return path
 
 
 # --- the bulk import job --------------------------------------------------------------------------
 
 
-def sheets_import_job_create(*, uploads: list[tuple[str, bytes]], acting_user: User, request=None) -> Job:
-    """Store the uploaded files privately and queue their import as a job."""
-    stored = [{"name": name[:255], "path": storage.private_save(data, folder=UPLOADS_FOLDER, suffix=file_suffix(name))}
+def sheets_import_job_create(*, uploads: list[tuple[str, object]], acting_user: User, request=None) -> Job:
+    """Store the uploaded files privately (a chunk at a time) and queue their import as a job.
+    `uploads`: (name, bytes or an UploadedFile)."""
+    stored = [{"name": name[:255], "path": storage.private_save_stream(_chunks(data), folder=UPLOADS_FOLDER,
+                                                                        suffix=file_suffix(name))}
               for name, data in uploads]
     with transaction.atomic():
         job = job_create(kind=IMPORT_KIND, created_by=acting_user, round=open_round(), params={"uploads": stored})
@@ -216,10 +250,16 @@ def sheets_import_job_create(*, uploads: list[tuple[str, bytes]], acting_user: U
     return job
 
 
-def _job_files(job: Job) -> Iterator[tuple[str, str, bytes | UploadRejected]]:
-    """(key, display name, bytes or the upload's rejection) of every workbook in the job's uploads."""
+def _expanded_folder(job: Job) -> str:
+    return f"{EXPANDED_FOLDER}/job-{job.pk}"
+
+
+def _job_files(job: Job) -> Iterator[tuple[str, str, Path | UploadRejected]]:
+    """(key, display name, file or the upload's rejection) of every workbook in the job's uploads;
+    zip entries are expanded to the job's folder on disk."""
+    into = storage.private_path(_expanded_folder(job))
     for i, upload in enumerate(job.params.get("uploads", [])):
-        for name, data in expand_upload(upload["name"], storage.private_read(upload["path"])):
+        for name, data in expand_upload(upload["name"], storage.private_path(upload["path"]), into):
             display = name if name == upload["name"] else f"{upload['name']}/{name}"
             yield f"{i}:{name}", display, data
 
@@ -228,17 +268,20 @@ def _job_files(job: Job) -> Iterator[tuple[str, str, bytes | UploadRejected]]:
 def run_sheet_import(ctx: JobContext) -> None:
     """Import every sheet of the job's uploads; resumes after the last committed chunk."""
     job = ctx.job
-    files = list(_job_files(job))
-    ctx.set_total(len(files))
-    todo = [(key, name, data) for key, name, data in files if not ctx.is_done(key)]
+    try:
+        files = list(_job_files(job))
+        ctx.set_total(len(files))
+        todo = [(key, name, data) for key, name, data in files if not ctx.is_done(key)]
 
-    def record(outcomes):
-        for key, outcome in outcomes:
-            ctx.record(key, {**outcome.as_dict(), **_brief()})
-        ctx.checkpoint()
+        def record(outcomes):
+            for key, outcome in outcomes:
+                ctx.record(key, {**outcome.as_dict(), **_brief()})
+            ctx.checkpoint()
 
-    for _ in sheets_import(files=todo, round=job.round, acting_user=job.created_by, on_chunk=record):
-        pass
+        for _ in sheets_import(files=todo, round=job.round, acting_user=job.created_by, on_chunk=record):
+            pass
+    finally:  # a resumed job expands its zips again
+        storage.private_delete_folder(_expanded_folder(job))
     _finish_import(ctx)
 
 
