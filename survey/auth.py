@@ -1,21 +1,13 @@
-"""Authentication: e-mail + password, with a per-account limit on wrong passwords.
+"""Authentication: e-mail + password, behind django-axes' lock-outs (see survey/lockouts.py).
 
-The limit lives in the backend so that every path through django.contrib.auth.authenticate()
-is throttled, not only the login page. The login form asks `login_throttled` first as well,
-only to show a message that says why the login was refused.
+AUTHENTICATION_BACKENDS runs LockoutBackend first, so every path through
+django.contrib.auth.authenticate() is refused while its account+address or its address is
+locked, even with the right password; EmailBackend then checks the password. Both audit the
+failures they see, so a refused attempt is never silent.
 """
-import datetime as dt
-
-from django.conf import settings
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import PermissionDenied
-from django.utils import timezone
-
-from survey.models import LoginFailure
-
-
-class LoginThrottled(PermissionDenied):
-    """Too many wrong passwords for this account in the window: refuse even a correct one."""
 
 
 def normalise_email(email: str) -> str:
@@ -23,19 +15,25 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def recent_failures(email: str) -> int:
-    """Wrong passwords for `email` within LOGIN_FAILURE_WINDOW seconds."""
-    since = timezone.now() - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
-    return LoginFailure.objects.filter(email=normalise_email(email), at__gte=since).count()
+def _email(username, kwargs) -> str:
+    return normalise_email(username if username is not None else kwargs.get("email", ""))
 
 
-def login_throttled(email: str) -> bool:
-    """True once LOGIN_FAILURE_LIMIT wrong passwords were given in the window."""
-    return recent_failures(email) >= settings.LOGIN_FAILURE_LIMIT
+class LockoutBackend(AxesStandaloneBackend):
+    """axes' check, first in AUTHENTICATION_BACKENDS; a refusal while locked is audited."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        try:
+            return super().authenticate(request, username=username, password=password, **kwargs)
+        except AxesBackendPermissionDenied:
+            from survey.services.accounts import login_failure_record
+
+            login_failure_record(email=_email(username, kwargs), request=request, reason="locked")
+            raise
 
 
-class ThrottledEmailBackend(ModelBackend):
-    """ModelBackend keyed on the lower-cased e-mail; records failures and refuses when throttled.
+class EmailBackend(ModelBackend):
+    """ModelBackend keyed on the lower-cased e-mail; audits wrong passwords (axes counts them).
 
     get_user (inherited) refuses inactive users, so deactivating an account ends its sessions.
     """
@@ -43,12 +41,9 @@ class ThrottledEmailBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         from survey.services.accounts import login_failure_record
 
-        email = normalise_email(username if username is not None else kwargs.get("email", ""))
+        email = _email(username, kwargs)
         if not email or password is None:
             return None
-        if login_throttled(email):
-            login_failure_record(email=email, request=request, reason="throttled")
-            raise LoginThrottled
         user = super().authenticate(request, username=email, password=password)
         if user is None:
             login_failure_record(email=email, request=request, reason="wrong_password")

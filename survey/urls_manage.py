@@ -20,6 +20,8 @@ urlpatterns = [
          name="manage_user_end_sessions"),
     path("users/<int:pk>/resend-invitation/", manage.user_confirm, {"operation": "resend_invitation"},
          name="manage_user_resend_invitation"),
+    # login lock-outs
+    path("lockouts/", manage.lockouts, name="manage_lockouts"),
     # audit log (read-only)
     path("audit/", manage.audit_log, name="manage_audit"),
 ]

@@ -67,16 +67,31 @@ def _test_settings():
     """Settings every test wants; a test can still override them with pytest-django's `settings`.
 
     - static files without the collectstatic manifest (tests run with DEBUG=False);
-    - a fast password hasher: Argon2 costs ~0.1 s and 100 MB per hash, seconds per cast.
+    - a fast password hasher: Argon2 costs ~0.1 s and 100 MB per hash, seconds per cast;
+    - the mail rate limits counted in process memory, emptied after every test
+      (`_fresh_rate_limits`); axes' lock-outs are database rows, gone with each test's
+      transaction (or flushed after a transactional test).
     """
     from django.conf import settings
     from django.test import override_settings
 
     storages = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    with override_settings(STORAGES=storages,
+    caches = {**settings.CACHES, "ratelimit": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-ratelimit"}}
+    with override_settings(STORAGES=storages, CACHES=caches,
                            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """No test sees another's mail-limit counts (survey/ratelimit.py)."""
+    yield
+    if "django.core.cache" in sys.modules:
+        from django.core.cache import caches
+
+        caches["ratelimit"].clear()
 
 
 # --- Celery ---------------------------------------------------------------------------------

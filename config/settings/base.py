@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "survey",
     "aggregation",
 ]
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "survey.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked login into a 429 (survey.lockouts)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,8 +93,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "survey.User"
-# E-mail + password, with the per-account limit on wrong passwords (LOGIN_FAILURE_LIMIT).
-AUTHENTICATION_BACKENDS = ["survey.auth.ThrottledEmailBackend"]
+# E-mail + password behind django-axes' lock-outs (survey/auth.py, survey/lockouts.py).
+AUTHENTICATION_BACKENDS = ["survey.auth.LockoutBackend", "survey.auth.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -118,8 +120,33 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "survey.views.errors.csrf_failure"  # a Japanese page with a way back
-LOGIN_FAILURE_LIMIT = 10  # wrong passwords per account per hour
-LOGIN_FAILURE_WINDOW = 60 * 60
+
+# Login lock-outs (survey/lockouts.py): LOGIN_FAILURE_LIMIT wrong passwords for one account from
+# one address lock that pair, LOGIN_FAILURE_LIMIT_PER_IP from one address lock the address, each
+# until LOGIN_LOCKOUT_MINUTES after the failures. No lock is per account alone: an attacker
+# elsewhere cannot lock an officer out.
+LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_FAILURE_LIMIT_PER_IP = envint("LOGIN_FAILURE_LIMIT_PER_IP", 50, minimum=1)
+LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 30, minimum=1)
+AXES_HANDLER = "survey.lockouts.PortalAxesHandler"
+AXES_FAILURE_LIMIT = "survey.lockouts.failure_limit"  # LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "survey.lockouts.cool_off"  # LOGIN_LOCKOUT_MINUTES
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "survey.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "survey.lockouts.axes_username"
+AXES_LOCKOUT_CALLABLE = "survey.lockouts.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # else signing in to one's own account would reset the address' count
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the time we tell the user stays true
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in our audit log
+AXES_ENABLE_ADMIN = False  # no django.contrib.admin: /manage/lockouts/ shows and lifts locks
+
+# Mails sent on request: (count, seconds) per name, counted in the "ratelimit" cache (survey/ratelimit.py).
+MAIL_RATE_LIMITS = {
+    "password_reset_address": (3, 60 * 60),
+    "password_reset_ip": (10, 60 * 60),
+    "invitation_address": (3, 60 * 60),
+    "invitation_ip": (60, 60 * 60),
+}
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
@@ -184,9 +211,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": "ratelimit"},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

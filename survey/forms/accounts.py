@@ -3,29 +3,53 @@ import datetime as dt
 import unicodedata
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from survey.auth import login_throttled
+from survey.auth import normalise_email
+from survey.client_ip import client_ip
+from survey.lockouts import locked_until
 from survey.models import AuditLog, Organization, Role, User
+from survey.ratelimit import limit_hit
 
 OFFICER_CSV_MAX_BYTES = 1024 * 1024  # the file is kept in the session between preview and confirmation
 
-THROTTLED_MESSAGE = (
-    "パスワードの誤りが続いたため、このアカウントへのログインを一時的に停止しています。"
-    "1時間ほど待ってから再度お試しいただくか、「パスワードを忘れた場合」からパスワードを再設定してください。"
-)
+
+def retry_time(when: dt.datetime) -> str:
+    """A moment as the messages show it, in Japan time: 11月30日 17:05."""
+    local = timezone.localtime(when)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def locked_message(until: dt.datetime) -> str:
+    return (f"ログインの失敗が続いたため、この接続元からのログインを一時的に停止しています。"
+            f"{retry_time(until)} 以降に再度お試しいただくか、「パスワードを忘れた場合」からパスワードを再設定してください。")
+
+
+def mail_limited_message(until: dt.datetime) -> str:
+    return f"短時間に多くのメール送信が求められたため、受け付けを停止しています。{retry_time(until)} 以降に再度お試しください。"
+
+
+def mail_limit_check(kind: str, *, request, address: str) -> None:
+    """Count one `kind` mail (password_reset, invitation) to `address` from this client.
+
+    Raises ValidationError (code rate_limited) with the time to try again when either limit is
+    reached; both are counted, so a refused request still uses up the window.
+    """
+    ends = [limit_hit(f"{kind}_address", normalise_email(address)), limit_hit(f"{kind}_ip", client_ip(request))]
+    until = max((end for end in ends if end is not None), default=None)
+    if until is not None:
+        raise ValidationError(mail_limited_message(until), code="rate_limited")
 
 
 class LoginForm(AuthenticationForm):
-    """E-mail and password; says so when the account is throttled."""
+    """E-mail and password; says until when the login is locked (survey/lockouts.py)."""
 
     error_messages = {
         "invalid_login": "メールアドレスまたはパスワードが正しくありません。",
         "inactive": "このアカウントは無効化されています。管理者にお問い合わせください。",
-        "throttled": THROTTLED_MESSAGE,
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -34,14 +58,25 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
         self.fields["password"].label = "パスワード"
 
-    def clean(self):
-        email = self.cleaned_data.get("username")
-        if email and self.cleaned_data.get("password") and login_throttled(email):
-            from survey.services.accounts import login_failure_record
+    def get_invalid_login_error(self):
+        if getattr(self.request, "axes_locked_out", False):
+            email = normalise_email(self.cleaned_data.get("username"))
+            until = locked_until(username=email, ip=client_ip(self.request))
+            return ValidationError(locked_message(until or timezone.now()), code="locked")
+        return super().get_invalid_login_error()
 
-            login_failure_record(email=email, request=self.request, reason="throttled")
-            raise ValidationError(self.error_messages["throttled"], code="throttled")
-        return super().clean()
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, limited per address and per client (needs the request)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        mail_limit_check("password_reset", request=self.request, address=email)
+        return email
 
 
 def organization_by_code(code: str) -> Organization:
@@ -81,6 +116,17 @@ class InviteForm(forms.Form):
             return
         for name, errors in exc.error_dict.items():
             self.add_error("organization_code" if name == "organization" else name, errors)
+
+
+class LockoutClearForm(forms.Form):
+    """One lock to lift: an account from an address, or (no account) the address itself."""
+
+    ip = forms.GenericIPAddressField(required=False)
+    username = forms.CharField(required=False, max_length=255)
+
+    def clean(self):
+        data = super().clean()
+        return {"ip": data.get("ip") or None, "username": data.get("username") or None}
 
 
 class OfficerImportForm(forms.Form):

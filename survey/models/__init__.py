@@ -1,5 +1,5 @@
 """Models of the portal. Writes go through survey.services, reads through survey.selectors."""
-from .accounts import LoginFailure, Role, User
+from .accounts import Role, User
 from .attachments import Attachment, AttachmentPurpose
 from .audit import AuditLog
 from .jobs import Job
@@ -13,7 +13,6 @@ __all__ = [
     "AttachmentPurpose",
     "AuditLog",
     "Job",
-    "LoginFailure",
     "Organization",
     "OrgKind",
     "Response",

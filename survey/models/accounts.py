@@ -92,14 +92,3 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def sees_whole_country(self) -> bool:
         return self.role in (Role.MINISTRY, Role.ADMIN)
-
-
-class LoginFailure(models.Model):
-    """A wrong password for an account; counted to throttle guessing."""
-
-    email = models.CharField(max_length=254, db_index=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.email} {self.at:%Y-%m-%d %H:%M}"

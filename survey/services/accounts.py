@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from functools import partial
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.tokens import default_token_generator
@@ -27,10 +28,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from survey.audit import Action, audit
 from survey.auth import normalise_email
-from survey.client_ip import client_ip
 from survey.mailtext import render_mail_text
 from survey.middleware import LOGIN_TIME_KEY
-from survey.models import LoginFailure, Organization, Role, User
+from survey.models import Organization, Role, User
 from survey.orgmaster import is_valid_code
 
 # --- sessions ----------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ from survey.orgmaster import is_valid_code
 
 def session_start(*, request, user: User) -> None:
     """Log `user` in (Django rotates the session key), stamp the login time, audit it."""
-    login(request, user, backend="survey.auth.ThrottledEmailBackend")
+    login(request, user, backend="survey.auth.EmailBackend")
     request.session[LOGIN_TIME_KEY] = time.time()
     audit(Action.LOGIN, actor=user, request=request, organization=user.organization, target=user.email)
 
@@ -52,7 +52,7 @@ def session_end(*, request) -> None:
 
 
 def login_failure_record(*, email: str, request, reason: str) -> None:
-    """Count a wrong password (not a refusal while throttled) and audit the failure.
+    """Audit a refused login: wrong_password, unknown_email, inactive or locked (axes counts them).
 
     An unknown address has no actor; the address stays in the details.
     """
@@ -62,11 +62,22 @@ def login_failure_record(*, email: str, request, reason: str) -> None:
         reason = "unknown_email" if reason == "wrong_password" else reason
     elif reason == "wrong_password" and not user.is_active:
         reason = "inactive"
-    with transaction.atomic():
-        if reason != "throttled":
-            LoginFailure.objects.create(email=email, ip=client_ip(request))
-        audit(Action.LOGIN_FAILED, actor=user, request=request,
-              organization=user.organization if user else None, target=email, email=email, reason=reason)
+    audit(Action.LOGIN_FAILED, actor=user, request=request,
+          organization=user.organization if user else None, target=email, email=email, reason=reason)
+
+
+@transaction.atomic
+def lockout_clear(*, ip: str | None, username: str | None, acting_user: User, request=None) -> int:
+    """Lift a lock-out: the failures of `username` from `ip`, or of every account from `ip`."""
+    attempts = AccessAttempt.objects.filter(ip_address=ip)
+    if username is not None:
+        attempts = attempts.filter(username=username)
+    cleared, _ = attempts.delete()
+    user = User.objects.select_related("organization").filter(email=username).first() if username else None
+    audit(Action.ACCOUNT_CHANGE, actor=acting_user, request=request,
+          organization=user.organization if user else None, target=username or ip or "",
+          change="lockout_cleared", locked_ip=ip, attempts=cleared)
+    return cleared
 
 
 @transaction.atomic
@@ -181,11 +192,11 @@ def invitation_resend(*, user: User, acting_user: User, request=None) -> None:
 
 @transaction.atomic
 def password_set(*, user: User, password: str, request=None) -> None:
-    """Set the password (first one = activation, or a reset); clears the login failures."""
+    """Set the password (first one = activation, or a reset); lifts the account's lock-outs."""
     kind = "reset" if user.has_usable_password() else "activation"
     user.set_password(password)
     user.save(update_fields=["password"])
-    LoginFailure.objects.filter(email=normalise_email(user.email)).delete()
+    AccessAttempt.objects.filter(username=normalise_email(user.email)).delete()
     audit(Action.PASSWORD_SET, actor=user, request=request, organization=user.organization,
           target=user.email, kind=kind)
 

@@ -7,7 +7,7 @@ from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
-from survey.forms.accounts import LoginForm
+from survey.forms.accounts import LoginForm, PasswordResetRequestForm
 from survey.services import accounts
 
 
@@ -51,9 +51,13 @@ class ActivateView(auth_views.PasswordResetConfirmView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetRequestForm
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
         # The link is built from PORTAL_BASE_URL (as in the invitation), not from the Host header.

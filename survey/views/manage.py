@@ -6,6 +6,7 @@ import base64
 import uuid
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,9 +19,12 @@ from survey.forms.accounts import (
     AuditFilterForm,
     ImportConfirmForm,
     InviteForm,
+    LockoutClearForm,
     OfficerImportForm,
     UserFilterForm,
+    mail_limit_check,
 )
+from survey.lockouts import lockouts_active
 from survey.models import AuditLog, User
 from survey.services import accounts
 
@@ -75,6 +79,7 @@ def user_invite(request):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            mail_limit_check("invitation", request=request, address=form.cleaned_data["email"])
             account = accounts.user_invite(acting_user=request.user, request=request, **form.cleaned_data_for_service())
         except ValidationError as exc:
             form.add_service_error(exc)
@@ -109,6 +114,8 @@ def user_confirm(request, pk, operation):
     account = get_object_or_404(User.objects.select_related("organization"), pk=pk)
     if request.method == "POST":
         try:
+            if operation == "resend_invitation":
+                mail_limit_check("invitation", request=request, address=account.email)
             service(user=account, acting_user=request.user, request=request)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -159,3 +166,20 @@ def audit_log(request):
     qs = form.apply(AuditLog.objects.select_related("actor", "organization"))
     return render(request, "manage/audit.html", {"form": form, "page": _page(request, qs, AUDIT_PER_PAGE),
                                                  "query": _query_without_page(request)})
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def lockouts(request):
+    """The login lock-outs in force; POST lifts one (audited)."""
+    if request.method == "POST":
+        form = LockoutClearForm(request.POST)
+        if form.is_valid():
+            accounts.lockout_clear(acting_user=request.user, request=request, **form.cleaned_data)
+            messages.success(request, "ログインの停止を解除しました。")
+        else:
+            messages.error(request, "解除する対象が正しくありません。")
+        return redirect("manage_lockouts")
+    return render(request, "manage/lockouts.html", {
+        "locks": lockouts_active(), "account_limit": settings.LOGIN_FAILURE_LIMIT,
+        "ip_limit": settings.LOGIN_FAILURE_LIMIT_PER_IP, "minutes": settings.LOGIN_LOCKOUT_MINUTES})
