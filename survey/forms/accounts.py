@@ -182,16 +182,29 @@ def _organization_q(prefix: str, text: str) -> Q:
             | Q(**{f"{prefix}__prefecture_name__icontains": text}))
 
 
+AUDIT_FIRST_DAY = dt.date(2000, 1, 1)  # a range the database's dates hold in any time zone
+AUDIT_LAST_DAY = dt.date(2099, 12, 31)
+
+
+def _audit_date_field(label: str) -> forms.DateField:
+    attrs = {"type": "date", "min": AUDIT_FIRST_DAY.isoformat(), "max": AUDIT_LAST_DAY.isoformat()}
+    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs=attrs))
+
+
 class AuditFilterForm(forms.Form):
-    """Filters of the audit log viewer."""
+    """Filters of the audit log viewer; every field is checked, and an invalid filter shows no rows."""
 
     action = forms.ChoiceField(label="操作", choices=[("", "すべて"), *AuditLog.Action.choices], required=False)
-    actor = forms.CharField(label="操作者（氏名・メールアドレス）", required=False)
-    organization = forms.CharField(label="団体（コード・名称）", required=False)
-    date_from = forms.DateField(label="期間（開始日）", required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="期間（終了日）", required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.CharField(label="操作者（氏名・メールアドレス）", required=False, max_length=300)
+    organization = forms.CharField(label="団体（コード・名称）", required=False, max_length=100)
+    date_from = _audit_date_field("期間（開始日）")
+    date_to = _audit_date_field("期間（終了日）")
+
+    def clean_date_from(self):
+        return _audit_day(self.cleaned_data["date_from"])
+
+    def clean_date_to(self):
+        return _audit_day(self.cleaned_data["date_to"])
 
     def clean(self):
         data = super().clean()
@@ -200,9 +213,11 @@ class AuditFilterForm(forms.Form):
         return data
 
     def apply(self, qs: QuerySet[AuditLog]) -> QuerySet[AuditLog]:
-        """`qs` narrowed by the valid filters (dates are whole days in Japan time)."""
-        if not self.is_valid():
+        """`qs` narrowed by the filters (dates are whole days in Japan time); none when they are invalid."""
+        if not self.is_bound:
             return qs
+        if not self.is_valid():
+            return qs.none()
         data = self.cleaned_data
         if data["action"]:
             qs = qs.filter(action=data["action"])
@@ -215,6 +230,18 @@ class AuditFilterForm(forms.Form):
         if data["date_to"]:
             qs = qs.filter(at__lt=_start_of(data["date_to"] + dt.timedelta(days=1)))
         return qs
+
+
+def _audit_day(day: dt.date | None) -> dt.date | None:
+    if day is not None and not AUDIT_FIRST_DAY <= day <= AUDIT_LAST_DAY:
+        raise ValidationError(
+            f"日付は{_japanese_date(AUDIT_FIRST_DAY)}から{_japanese_date(AUDIT_LAST_DAY)}までの範囲で指定してください。",
+            code="date_out_of_range")
+    return day
+
+
+def _japanese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -54,3 +54,63 @@ def test_the_viewer_is_read_only(admin, cast):
     audit(A.LOGIN, actor=cast["sagamihara"])
     assert admin.post("/manage/audit/").status_code == 405
     assert AuditLog.objects.count() >= 1
+
+
+# --- filters from the address bar: never a 500 -------------------------------------------------
+
+OUT_OF_RANGE = "の範囲で指定してください"
+
+
+@pytest.mark.parametrize("params", [
+    {"date_to": "9999-12-31"},
+    {"date_from": "0001-01-01"},
+    {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+    {"date_from": "1899-12-31"},
+    {"date_to": "2200-01-01"},
+])
+def test_dates_out_of_range_are_explained_in_japanese(admin, cast, params):
+    audit(A.LOGIN, actor=cast["sagamihara"])
+    response = admin.get("/manage/audit/", params)
+    assert response.status_code == 200
+    assert OUT_OF_RANGE in response.content.decode() and not response.context["form"].is_valid()
+
+
+@pytest.mark.parametrize("params", [
+    {"date_from": "2026-02-30"},
+    {"date_to": "not-a-date"},
+    {"date_from": "99999-01-01"},
+    {"date_to": "2026-13-01"},
+    {"date_from": "2026-01-01\x00"},
+    {"action": "no_such_action"},
+    {"actor": "\x00"},
+    {"organization": "相模原\x00"},
+    {"actor": "x" * 5000},
+])
+def test_malformed_filters_are_explained_not_a_500(admin, cast, params):
+    audit(A.LOGIN, actor=cast["sagamihara"])
+    response = admin.get("/manage/audit/", params)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert not form.is_valid()
+    for errors in form.errors.values():
+        for message in errors:
+            assert message in response.content.decode()
+            assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in message), message
+
+
+def test_an_invalid_filter_shows_no_rows_rather_than_all(admin, cast):
+    audit(A.LOGIN, actor=cast["sagamihara"])
+    assert _rows(admin, date_to="9999-12-31") == []
+    assert _rows(admin, date_from="2025-02-01", date_to="2025-01-01") == []
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999999", "-1", "0", "abc", "1e308", "NaN", "１", ""])
+def test_any_page_number_gives_a_page(admin, cast, page):
+    audit(A.LOGIN, actor=cast["sagamihara"])
+    response = admin.get("/manage/audit/", {"page": page})
+    assert response.status_code == 200 and len(response.context["page"]) == 1
+
+
+def test_the_widest_valid_range_still_finds_today(admin, cast):
+    row = audit(A.LOGIN, actor=cast["sagamihara"])
+    assert row in _rows(admin, date_from="2000-01-01", date_to="2099-12-31")
