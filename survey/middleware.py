@@ -10,6 +10,14 @@ from django.utils.cache import add_never_cache_headers
 LOGIN_TIME_KEY = "portal_login_at"
 
 
+def session_seconds_left(request) -> int:
+    """Seconds until this session ends if the user does nothing: the idle limit (renewed by every
+    request), or what is left of the 12-hour limit if that comes first."""
+    started = request.session.get(LOGIN_TIME_KEY) or time.time()
+    absolute = settings.SESSION_ABSOLUTE_AGE - (time.time() - started)
+    return max(0, int(min(settings.SESSION_COOKIE_AGE, absolute)))
+
+
 class SessionLimitsMiddleware:
     """Ends a session 12 hours after login whatever the activity.
 

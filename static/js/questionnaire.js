@@ -204,19 +204,59 @@
     el.classList.toggle("indicator-off", !on);
   }
 
-  function announce(labels) {
+  /**
+   * Say which answers branching just cleared, with 「元に戻す」: it puts back the form as it was
+   * before the change (the answer that caused the clearing too, or it would clear them again).
+   */
+  function announce(labels, before, changed) {
     var region = document.getElementById("cleared-notice");
     if (!region || !labels.length) { return; }
     var box = document.createElement("div");
-    box.className = "alert alert-warning";
-    box.textContent = rules.cleared_notice.replace("{labels}", labels.join("、"));
+    box.className = "alert alert-warning d-flex flex-wrap align-items-center gap-2";
+    var text = document.createElement("span");
+    text.textContent = rules.cleared_notice.replace("{labels}", labels.join("、"));
+    var undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "btn btn-outline-secondary btn-sm";
+    undo.textContent = rules.undo_label;
+    undo.setAttribute("data-testid", "undo-cleared");
+    undo.addEventListener("click", function () { restoreBefore(before, changed); });
+    box.append(text, undo);
     region.replaceChildren(box);
   }
 
-  function update() {
+  function restoreBefore(before, changed) {
+    window.PortalFormState.apply(form, before);
+    refresh();
+    var region = document.getElementById("cleared-notice");
+    var box = document.createElement("div");
+    box.className = "alert alert-info";
+    box.textContent = rules.undone_notice;
+    region.replaceChildren(box);
+    if (changed && changed.type === "radio") {
+      // Focus the answer now chosen in that question (the one the change had replaced).
+      changed = inputs(changed.name).filter(function (el) { return el.checked; })[0] || changed;
+    }
+    if (changed && document.contains(changed)) { changed.focus(); }
+    form.dispatchEvent(new CustomEvent("portal:form-updated"));
+  }
+
+  /** Show and hide for the answers as they are now, clearing nothing. */
+  function refresh() {
+    var answers = readAnswers();
+    var status = itemStatus(answers);
+    render({ answers: answers, status: status, fstatus: followupStatus(answers, status) });
+    lastValues = window.PortalFormState.snapshot(form);
+  }
+
+  var lastValues = window.PortalFormState.snapshot(form);
+
+  function update(event) {
+    var before = lastValues;
     var state = clearSkipped();
     render(state);
-    announce(state.cleared);
+    announce(state.cleared, before, event && event.target);
+    lastValues = window.PortalFormState.snapshot(form);
   }
 
   form.addEventListener("change", update);
@@ -225,10 +265,11 @@
       var answers = readAnswers();
       var status = itemStatus(answers);
       renderIndicators({ answers: answers, status: status, fstatus: followupStatus(answers, status) });
+      lastValues = window.PortalFormState.snapshot(form);
     }
   });
+  // Answers put back from the browser's keeping (answer-keeper.js) were kept consistent already.
+  form.addEventListener("portal:form-restored", refresh);
   // The first render only shows and hides: answers the server kept stay as they are.
-  var answers = readAnswers();
-  var status = itemStatus(answers);
-  render({ answers: answers, status: status, fstatus: followupStatus(answers, status) });
+  refresh();
 })();

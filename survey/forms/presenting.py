@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from survey import engine
 
 CLEARED_NOTICE = "次の回答は、分岐により対象外となったため消去しました：{labels}"
+UNDO_LABEL = "元に戻す"
+UNDONE_NOTICE = "元に戻しました。消去した回答と、その前の選択を復元しました。"
 
 
 # HTML names are derived from the definition, never typed by hand: q_<item>, q_<item>__<n>
@@ -108,6 +110,8 @@ def branching_data(defn: engine.Definition, org_kind: str) -> dict:
             if f.required and f.filled_by == "respondent"
         ],
         "cleared_notice": CLEARED_NOTICE,
+        "undo_label": UNDO_LABEL,
+        "undone_notice": UNDONE_NOTICE,
     }
 
 
