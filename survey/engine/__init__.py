@@ -37,7 +37,7 @@ from .definition import (
 from .issues import ERROR, WARNING, Issue
 from .months import parse_month
 from .normalise import match_option, normalise_answers, normalise_value
-from .respondent import normalise_respondent
+from .respondent import ministry_values, normalise_respondent
 from .risk import FiredRule, Risk, classify_risk, indicators
 from .validate import validate
 
@@ -77,6 +77,7 @@ __all__ = [
     "item_status",
     "load_definition",
     "match_option",
+    "ministry_values",
     "normalise_answers",
     "normalise_respondent",
     "normalise_value",

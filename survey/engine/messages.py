@@ -49,3 +49,11 @@ INVALID_PHONE = (
 INVALID_EMAIL = "{field}：「{value}」はメールアドレスの形式ではありません（例：taro@example.lg.jp）。"
 FIELD_CHECK = "{field}：{message}"
 FIELD_NORMALISED = "{field}：「{value}」を「{shown}」として読み取りました。"
+
+MINISTRY_FIELD_BLANK = "{field}：空欄のため、この調査回の「{expected}」としました（厚労省で入力する欄です）。"
+MINISTRY_FIELD_IGNORED = "{field}：「{value}」と記入されていますが、この調査回では空欄の欄のため読み飛ばしました（厚労省で入力する欄です）。"
+MINISTRY_FIELD_REWORDED = "{field}：「{value}」を、この調査回の「{expected}」として読み取りました（厚労省で入力する欄です）。"
+MINISTRY_FIELD_OTHER = (
+    "{field}：「{value}」は、この調査回の「{expected}」と異なります。"
+    "別の制度の回答シートではないか確認し、この調査回の回答シートで提出してください。"
+)

@@ -164,3 +164,62 @@ def validate_respondent(
                 )
             )
     return issues
+
+
+# Words that only say "the work of": a copy without them names the same scheme.
+_WORDING_ONLY = ("関係事務", "関連事務", "事務", "関係", "制度")
+_BRACKETS = re.compile(r"[（(【\[［][^）)】\]］]*[）)】\]］]")
+
+
+def _names_of(text: str) -> set[str]:
+    """What a ministry-filled value may be written as: with or without its bracketed part
+    and the words that only say "the work of" (職業転換給付金制度（訓練手当）関係事務 ->
+    職業転換給付金, 職業転換給付金（訓練手当）, 訓練手当)."""
+    key = compact(text)
+    plain = key
+    for word in _WORDING_ONLY:
+        plain = plain.replace(word, "")
+    names = {key, plain, _BRACKETS.sub("", plain)}
+    names |= {compact(m.group())[1:-1] for m in _BRACKETS.finditer(plain)}
+    return {n for n in names if n}
+
+
+def _same_thing(written: str, expected: str) -> bool:
+    wanted = _names_of(expected)
+    key = compact(written)
+    for word in _WORDING_ONLY:
+        key = key.replace(word, "")
+    return bool({key, _BRACKETS.sub("", key)} & wanted)
+
+
+def ministry_values(defn: Definition, written: dict, round_values: dict) -> tuple[dict[str, str], list[Issue]]:
+    """The fields the ministry fills (`filled_by = "ministry"`) for a returned copy: always the
+    round's values. A copy that leaves one blank or words it differently (without 関係事務, without
+    the bracketed part) takes the round's value with a warning; a copy that names something
+    else (another scheme) is an error. `round_values` by label; a label it lacks takes the
+    field's default."""
+    values: dict[str, str] = {}
+    issues: list[Issue] = []
+    for f in defn.respondent_fields:
+        if f.filled_by != "ministry":
+            continue
+        expected = str(round_values.get(f.label) or f.default or "")
+        raw = written.get(f.label)
+        text = "" if raw is None else clean_text(raw)
+        if expected:
+            values[f.label] = expected
+        if compact(text) == compact(expected):
+            continue
+        if not text:
+            message = msg.MINISTRY_FIELD_BLANK.format(field=f.label, expected=expected)
+            issues.append(Issue("ministry_field_filled", message, field=f.label, value=raw, severity=WARNING))
+        elif not expected:
+            message = msg.MINISTRY_FIELD_IGNORED.format(field=f.label, value=text)
+            issues.append(Issue("ministry_field_ignored", message, field=f.label, value=raw, severity=WARNING))
+        elif _same_thing(text, expected):
+            message = msg.MINISTRY_FIELD_REWORDED.format(field=f.label, value=text, expected=expected)
+            issues.append(Issue("ministry_field_reworded", message, field=f.label, value=raw, severity=WARNING))
+        else:
+            message = msg.MINISTRY_FIELD_OTHER.format(field=f.label, value=text, expected=expected)
+            issues.append(Issue("ministry_field_mismatch", message, field=f.label, value=raw))
+    return values, issues
