@@ -22,10 +22,13 @@ from survey.engine.text import answer_key, compact
 
 from . import messages as msg
 from .model import (
+    ANSWER_HEADER,
     ANSWER_HEADER_PREFIX,
     IDENTITY_PREFIX,
+    ITEMS_HEADING,
     NO_HEADER,
     QUESTION_HEADER,
+    RESPONDENT_HEADING,
     SHEET_NAME,
     CellIssue,
     cell_name,
@@ -38,10 +41,14 @@ from .safety import (
     too_many_cells,
     too_many_sheets,
 )
+from .shape import Shape, fixed_texts, row_input
+from .sheetmeta import ods_merges, unlocked_cells
 
 _SPACES = re.compile(r"\s+")
+_HEADINGS = (NO_HEADER, QUESTION_HEADER, ANSWER_HEADER, RESPONDENT_HEADING, ITEMS_HEADING)
 MAX_ROWS = 400
 MAX_COLS = 40
+FIELD_SPAN = 6  # columns right of a respondent label searched for its input cell
 
 
 @dataclass(frozen=True)
@@ -87,25 +94,28 @@ def extract_sheet(data: bytes, filename: str, defn: Definition, limits: Limits =
     """Raw values of the answer sheet in `data`; UploadRejected for an unsafe or foreign file."""
     check_workbook_bytes(data, filename, limits)
     grids = _read_grids(data, limits)
-    found = [(name, grid, table) for name, grid in grids if (table := _find_table(grid))]
+    found = [(name, grid, merges, table) for name, grid, merges in grids if (table := _find_table(grid))]
     if not found:
         raise UploadRejected("no_answer_table", msg.NO_TABLE)
     # A kept copy of the sheet may sit beside it: the one still named 回答シート wins, else the first.
-    name, grid, (header_row, no_col, answer_col, question_col) = next(
+    name, grid, merges, (header_row, no_col, answer_col, question_col) = next(
         (f for f in found if f[0] == SHEET_NAME), found[0])
     out = Extraction(sheet=name)
     if len(found) > 1:
         others = "、".join(f[0] for f in found if f[0] != name)
         out.add("warning", None, "several_answer_tables", msg.SEVERAL_TABLES.format(sheet=name, others=others))
-    _Table(out, defn, grid, header_row, no_col, answer_col, question_col).read()
-    _read_respondent(out, defn, grid, header_row, answer_col)
+    if not merges and data[:4] == b"PK\x03\x04":
+        merges = ods_merges(data, name)
+    shape = Shape(merges=merges, unlocked=unlocked_cells(data, name), fixed_texts=fixed_texts(defn, _HEADINGS))
+    _Table(out, defn, grid, shape, header_row, no_col, answer_col, question_col).read()
+    _read_respondent(out, defn, grid, shape, header_row)
     out.identity = _find_identity(grid) or next(
-        (ident for other, g in grids if other != name and (ident := _find_identity(g))), None)
+        (ident for other, g, _m in grids if other != name and (ident := _find_identity(g))), None)
     return out
 
 
-def _read_grids(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, list[list[Any]]]]:
-    """Every sheet's top-left MAX_ROWS x MAX_COLS values (absolute positions kept).
+def _read_grids(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, list[list[Any]], list]]:
+    """Every sheet's top-left MAX_ROWS x MAX_COLS values (absolute positions kept) and merged ranges.
 
     The caps on sheets and on cells across sheets are applied here too, for `.xls` (which the
     pre-scan cannot open): the sheet count before any sheet is parsed, the cells after each.
@@ -129,8 +139,17 @@ def _read_grids(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str,
             cells += sheet.height * sheet.width
             if cells > limits.max_total_cells:
                 raise too_many_cells(cells, limits)
-            grids.append((name, [row[:MAX_COLS] for row in rows[:MAX_ROWS]]))
+            grids.append((name, [row[:MAX_COLS] for row in rows[:MAX_ROWS]], _merges(sheet)))
     return grids
+
+
+def _merges(sheet) -> list:
+    """Merged ranges inside the read area (.xlsx and .xls give them; .ods does not)."""
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except Exception:  # noqa: BLE001 - merge info is a hint only
+        return []
+    return [(start, end) for start, end in ranges[:5000] if start[0] < MAX_ROWS and start[1] < MAX_COLS]
 
 
 def _find_table(grid) -> tuple[int, int, int, int | None] | None:
@@ -178,10 +197,15 @@ def item_id(value: Any, ids: set[str]) -> str | None:
 class _Table:
     """Walks the rows under the header: item rows, then their follow-up and mark rows."""
 
-    def __init__(self, out: Extraction, defn: Definition, grid, header_row, no_col, answer_col, question_col):
-        self.out, self.defn, self.grid = out, defn, grid
+    def __init__(self, out: Extraction, defn: Definition, grid, shape: Shape, header_row, no_col, answer_col,
+                 question_col):
+        self.out, self.defn, self.grid, self.shape = out, defn, grid, shape
         self.header_row, self.no_col, self.answer_col = header_row, no_col, answer_col
         self.question_col = question_col
+        # The answer may sit anywhere under the 回答 heading (merged over several columns) or
+        # in a column inserted between 質問 and 回答.
+        first = question_col + 1 if question_col is not None and question_col < answer_col else answer_col
+        self.answer_cols = range(first, shape.span_end(header_row, answer_col) + 1)
         self.ids = {i.id for i in defn.items}
         self.current: Item | None = None
         self.open_followups: list = []
@@ -202,20 +226,24 @@ class _Table:
             cols = range(lo + 1, hi)
         return "".join(str(v) for c in cols if not _empty(v := _cell(self.grid, r, c)))
 
+    def _input(self, r: int, skip=None) -> tuple[Any, str]:
+        col, value = row_input(self.grid, self.shape, r, self.answer_cols, prefer=self.answer_col, skip=skip)
+        return value, cell_name(r, col)
+
     def _row(self, r: int) -> None:
-        no, answer = _cell(self.grid, r, self.no_col), _cell(self.grid, r, self.answer_col)
-        address = cell_name(r, self.answer_col)
+        no = _cell(self.grid, r, self.no_col)
         key = item_id(no, self.ids)
         if key is not None:
-            self._item_row(r, key, answer, address)
+            self._item_row(r, key, *self._input(r))
             return
         if not _empty(no):
             self.current, self.adjacent = None, False
         if self.current is None:
+            answer, address = self._input(r)
             if not _empty(answer):
                 self.out.add("warning", address, "ignored_cell", msg.IGNORED_CELL, value=answer)
             return
-        self._sub_row(r, answer, address)
+        self._sub_row(r)
 
     def _item_row(self, r: int, key: str, answer, address: str) -> None:
         if key in self.out.item_cells:
@@ -232,13 +260,15 @@ class _Table:
         if not _empty(answer) or item.kind == "one":
             self.out.answers[key] = RawCell(address, answer)
 
-    def _sub_row(self, r: int, answer, address: str) -> None:
+    def _sub_row(self, r: int) -> None:
         item, question = self.current, self._question(r)
         if item.kind == "marks":
-            option = _option_of_row(item, question)
+            option = _option_of_row(item, question) or self._option_in_answer_cells(item, r)
             if option is not None:
+                answer, address = self._input(r, skip=lambda v: _option_of_row(item, str(v)) is option)
                 self.out.marks[item.id].setdefault(option.code, RawCell(address, answer))
                 return
+        answer, address = self._input(r)
         followup = _followup_of_row(self.open_followups, question)
         by_position = not question.strip() or not _empty(answer)
         if followup is None and self.adjacent and self.open_followups and by_position \
@@ -251,6 +281,15 @@ class _Table:
         self.adjacent = False
         if not _empty(answer):
             self.out.add("warning", address, "ignored_cell", msg.IGNORED_CELL, item=item.id, value=answer)
+
+
+    def _option_in_answer_cells(self, item: Item, r: int):
+        """The option of a mark row whose option text stands under the 回答 heading, left of its mark."""
+        for c in self.answer_cols:
+            value = _cell(self.grid, r, c)
+            if isinstance(value, str) and (option := _option_of_row(item, value)) is not None:
+                return option
+        return None
 
 
 def _option_of_row(item: Item, question: str):
@@ -280,7 +319,7 @@ def _followup_of_row(followups, question: str):
     return None
 
 
-def _read_respondent(out: Extraction, defn: Definition, grid, header_row: int, answer_col: int) -> None:
+def _read_respondent(out: Extraction, defn: Definition, grid, shape: Shape, header_row: int) -> None:
     """Respondent fields by their labels, anywhere in the sheet above the table (or below)."""
     labels = {text_key(f.label): f.label for f in defn.respondent_fields}
     initials = {k[:1] for k in labels}
@@ -292,7 +331,7 @@ def _read_respondent(out: Extraction, defn: Definition, grid, header_row: int, a
             label = labels.get(text_key(value))
             if label is None or label in out.respondent:
                 continue
-            address, found = _field_value(grid, r, c, answer_col)
+            address, found = _field_value(grid, shape, r, c, labels)
             out.respondent[label] = RawCell(address, found)
             out.respondent_cells[label] = address
 
@@ -305,21 +344,13 @@ def _maybe_label(value: Any, initials: set[str]) -> bool:
     return head in initials or unicodedata.normalize("NFKC", head) in initials
 
 
-def _field_value(grid, r: int, c: int, answer_col: int) -> tuple[str, Any]:
-    """The input cell of a label at (r, c): the 回答 column's cell when it lies to the right,
-    else the first non-guidance cell right of the label."""
-    if answer_col > c:
-        value = _cell(grid, r, answer_col)
-        if not _empty(value):
-            return cell_name(r, answer_col), value
-        between = range(c + 1, answer_col)
-    else:
-        between = range(c + 1, c + 3)
-    for col in between:
-        value = _cell(grid, r, col)
-        if not _empty(value) and not str(value).lstrip().startswith("◆"):
-            return cell_name(r, col), value
-    return cell_name(r, answer_col if answer_col > c else c + 1), ""
+def _field_value(grid, shape: Shape, r: int, c: int, labels: dict[str, str]) -> tuple[str, Any]:
+    """The input cell of the label at (r, c): the first cell to its right that holds neither
+    guidance (◆…), a prompt nor a label (the unlocked one when the sheet says), whatever column
+    the item table below uses for 回答; the search ends at another field's label."""
+    end = min(MAX_COLS, shape.span_end(r, c) + 1 + FIELD_SPAN)
+    col, value = row_input(grid, shape, r, range(c + 1, end), stop=lambda v: text_key(v) in labels)
+    return cell_name(r, col), value
 
 
 def _find_identity(grid) -> RawCell | None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from survey.engine import Definition
 
 from . import messages as msg
-from .reader import OrgKindOf, ResolveOrg, interpret, rejected_result
+from .reader import MinistryValues, OrgKindOf, ResolveOrg, interpret, rejected_result
 from .safety import DEFAULT_LIMITS, Limits
 
 DEFAULT_TIMEOUT = 20.0
@@ -104,13 +104,15 @@ class SheetReaderPool:
         self.workers = []
 
     def read(self, data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
-             org_kind_of: OrgKindOf | None = None, complete: bool = True):
+             org_kind_of: OrgKindOf | None = None, complete: bool = True,
+             ministry_values: MinistryValues | None = None):
         """Read one sheet in a worker; same result as `read_answer_sheet`."""
         return next(self.read_many([(filename, data)], defn, resolve_org=resolve_org, org_kind_of=org_kind_of,
-                                   complete=complete))[1]
+                                   complete=complete, ministry_values=ministry_values))[1]
 
     def read_many(self, files: Iterable[tuple[str, bytes | Path]], defn: Definition, *, resolve_org: ResolveOrg,
-                  org_kind_of: OrgKindOf | None = None, complete: bool = True) -> Iterator[tuple[str, object]]:
+                  org_kind_of: OrgKindOf | None = None, complete: bool = True,
+                  ministry_values: MinistryValues | None = None) -> Iterator[tuple[str, object]]:
         """Yield (filename, SheetResult) for every (filename, data), in input order, as the
         workers finish them (so a job can report progress). `complete` as in `read_answer_sheet`.
         `data` may be the Path of a file on disk: the worker reads it, so the parent never holds
@@ -122,7 +124,8 @@ class SheetReaderPool:
                 digest = file_digest(data)
                 if outcome[0] == "ok":
                     yield filename, interpret(outcome[1], defn, digest, resolve_org=resolve_org,
-                                              org_kind_of=org_kind_of, complete=complete)
+                                              org_kind_of=org_kind_of, complete=complete,
+                                              ministry_values=ministry_values)
                 else:
                     yield filename, rejected_result(digest, outcome[1], outcome[2])
 
@@ -234,11 +237,12 @@ _lender = _Lender()
 
 def read_answer_sheet_isolated(data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
                                org_kind_of: OrgKindOf | None = None, timeout: float = DEFAULT_TIMEOUT,
-                               complete: bool = True, limits: Limits = DEFAULT_LIMITS):
+                               complete: bool = True, limits: Limits = DEFAULT_LIMITS,
+                               ministry_values: MinistryValues | None = None):
     """`read_answer_sheet` with the file parsed in a child process (memory and time limits).
 
     The child is a warm worker lent to this read alone (see `_Lender`), so a single upload does
     not pay a process start and does not wait behind another officer's file.
     """
     return _lender.read(data, filename, defn, timeout=timeout, limits=limits, resolve_org=resolve_org,
-                        org_kind_of=org_kind_of, complete=complete)
+                        org_kind_of=org_kind_of, complete=complete, ministry_values=ministry_values)

@@ -17,7 +17,18 @@ ORG_MISMATCH = (
     "自団体のシートか、組織名の記入を確認してください。"
 )
 ORG_UNKNOWN = "組織名「{name}」に該当する団体が見つかりません。「14神奈川県相模原市」のように記入してください。"
-ORG_AMBIGUOUS = "組織名「{name}」に該当する団体が複数あります。都道府県コード・都道府県名から記入してください。"
+ORG_AMBIGUOUS = (
+    "組織名「{name}」に該当する団体が複数あります{candidates}。"
+    "都道府県コード・都道府県名から記入してください。"
+)
+ORG_UNKNOWN_SUGGEST = (
+    "組織名「{name}」に該当する団体が見つかりません（同じ名前の団体：{candidates}）。"
+    "都道府県コード・都道府県名を確認してください。"
+)
+ORG_NAME_NORMALISED = "組織名「{name}」を「{shown}」（団体コード{code}{notes}）として読み取りました。"
+IDENTITY_MISSING_NORMALISED = (
+    "シートの識別情報がないため、組織名「{name}」を「{shown}」（団体コード{code}{notes}）として団体を特定しました。"
+)
 ORG_NAME_MISSING = "組織名が記入されていないため、団体を特定できません。"
 ORG_KIND_MISMATCH = "組織区分「{value}」が団体の区分（{expected}）と一致しません。"
 ORG_KIND_UNKNOWN = "組織区分が分からないため、回答の分岐を確認できません。組織区分を選択してください。"
@@ -25,3 +36,4 @@ REJECTED_CRASH = "ファイルの読み取り中に処理が異常終了しま�
 REJECTED_BUSY = "ほかのファイルの読み取りが混み合っているため、読み取れませんでした。しばらくしてからもう一度アップロードしてください。"
 REJECTED_TIMEOUT = "ファイルの読み取りが制限時間（{seconds}秒）内に終わりませんでした。"
 SEVERAL_TABLES = "回答の表があるシートが複数あります。シート「{sheet}」を読み取り、「{others}」は読み飛ばしました。"
+MONTH_FROM_ANSWER = "{label}：「{value}」を「{shown}」、{followup}「{month}」として読み取りました。"

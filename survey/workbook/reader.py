@@ -12,36 +12,43 @@ identifies the organisation.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 from survey import engine
 from survey.engine import Definition, Issue
+from survey.orgmaster import NameMatch
 
 from . import messages as msg
 from .extract import Extraction, RawCell, extract_sheet
 from .model import CellIssue, SheetResult, parse_identity
 from .safety import DEFAULT_LIMITS, Limits, UploadRejected
 
-ResolveOrg = Callable[[str], "str | None"]
+ResolveOrg = Callable[[str], "NameMatch | str | None"]
+MinistryValues = Callable[["int | None", "str | None"], dict]  # (round id, org code) -> values by label
+_BRACKETED = re.compile(r"[（(]([^）)]*)[）)]")
+_REQUIRED_CODES = frozenset({"required", "marks_required", "followup_required", "respondent_required"})
 OrgKindOf = Callable[[str], "str | None"]
 
 
 def read_answer_sheet(data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
                       org_kind_of: OrgKindOf | None = None, limits: Limits = DEFAULT_LIMITS,
-                      complete: bool = True) -> SheetResult:
+                      complete: bool = True, ministry_values: MinistryValues | None = None) -> SheetResult:
     """Read one returned answer sheet (in this process; see `read_answer_sheet_isolated`).
 
-    `resolve_org(display_name)` -> organisation code, None (unknown) or "ambiguous";
+    `resolve_org(written 組織名)` -> a NameMatch (or an organisation code, None or "ambiguous");
     `org_kind_of(code)` -> "prefecture" | "municipality" (the master's kind; without it the
     sheet's 組織区分 decides the branching). `complete=False` reads a draft: missing required
-    answers go to `missing` instead of `errors`.
+    answers go to `missing` instead of `errors`. `ministry_values(round id, org code)` -> the
+    round's values of the fields the ministry fills (without it: the definition's defaults).
     """
     digest = hashlib.sha256(data).hexdigest()
     try:
         extraction = extract_sheet(data, filename, defn, limits)
     except UploadRejected as exc:
         return rejected_result(digest, exc.code, exc.message)
-    return interpret(extraction, defn, digest, resolve_org=resolve_org, org_kind_of=org_kind_of, complete=complete)
+    return interpret(extraction, defn, digest, resolve_org=resolve_org, org_kind_of=org_kind_of, complete=complete,
+                     ministry_values=ministry_values)
 
 
 def rejected_result(digest: str, code: str, message: str, sheet: str | None = None) -> SheetResult:
@@ -67,16 +74,36 @@ class _Report:
     def new(self, cell, code, message, *, item=None, field=None, value=None, severity="error") -> None:
         self.add(CellIssue(self.sheet, cell, item, field, value, code, message), severity)
 
+    def one_per_cell(self) -> None:
+        """One message per cell, the first found (an invalid value, not also 未回答 for it); no
+        "required" for an item or field that already has another error; no warning on a cell in error."""
+        errors, cells = [], set()
+        for e in self.errors:
+            if not (e.cell and e.cell in cells):
+                cells.add(e.cell)
+                errors.append(e)
+        flagged = {e.item or e.field for e in errors if e.code not in _REQUIRED_CODES} - {None}
+        self.errors = [e for e in errors if not (e.code in _REQUIRED_CODES and (e.item or e.field) in flagged)]
+        warnings = []
+        for w in self.warnings:
+            if not (w.cell and w.cell in cells):
+                cells.add(w.cell)
+                warnings.append(w)
+        self.warnings = warnings
+
 
 def interpret(ex: Extraction, defn: Definition, digest: str, *, resolve_org: ResolveOrg,
-              org_kind_of: OrgKindOf | None = None, complete: bool = True) -> SheetResult:
+              org_kind_of: OrgKindOf | None = None, complete: bool = True,
+              ministry_values: MinistryValues | None = None) -> SheetResult:
     """Canonical values, identity and the report for an extraction (see `read_answer_sheet`)."""
     report = _Report(ex.sheet)
     for severity, issue in ex.issues:
         report.add(issue, "error" if severity == "fatal" else severity)
     respondent = _respondent(ex, defn, report)
     answers, cells = _answers(ex, defn, report)
+    _months_in_answers(ex, defn, answers, report)
     round_id, template, org_code = _identity(ex, respondent, report, resolve_org)
+    respondent = _ministry_fields(ex, defn, respondent, report, ministry_values, round_id, org_code)
     org_kind = _org_kind(defn, respondent, org_code, org_kind_of, ex, report)
     attached = _followups_without_rows(ex, defn)
     missing: list[CellIssue] = []
@@ -87,6 +114,7 @@ def interpret(ex: Extraction, defn: Definition, digest: str, *, resolve_org: Res
             report.engine_issue(issue, _cell_of(issue, ex, cells))
         if not complete:
             missing = _missing(defn, org_kind, answers, respondent, attached, issues, ex, cells)
+    report.one_per_cell()
     return SheetResult(
         ok=not report.errors, round_id=round_id, org_code=org_code, org_display_name=respondent.get("組織名"),
         answers=answers, respondent=respondent, errors=report.errors, warnings=report.warnings,
@@ -96,7 +124,10 @@ def interpret(ex: Extraction, defn: Definition, digest: str, *, resolve_org: Res
 
 
 def _cell_of(issue: Issue, ex: Extraction, cells: dict[str, str]) -> str | None:
-    return ex.respondent_cells.get(issue.field) if issue.field else cells.get(issue.item)
+    """The cell an issue is about; a follow-up without a row of its own is about its item's cell."""
+    if issue.field:
+        return ex.respondent_cells.get(issue.field)
+    return cells.get(issue.item) or cells.get((issue.item or "").split(":")[0])
 
 
 def _missing(defn, org_kind: str, answers: dict, respondent: dict, attached, draft_issues: list[Issue],
@@ -110,12 +141,28 @@ def _missing(defn, org_kind: str, answers: dict, respondent: dict, attached, dra
 
 def _respondent(ex: Extraction, defn: Definition, report: _Report) -> dict[str, str]:
     found: dict[str, str] = {}
+    ministry = {f.label for f in defn.respondent_fields if f.filled_by == "ministry"}
     for label, raw in ex.respondent.items():
+        if label in ministry:
+            continue  # the round's values: see _ministry_fields
         values, issues = engine.normalise_respondent(defn, {label: raw.value})
         found.update(values)
         for issue in issues:
             report.engine_issue(issue, raw.cell, raw.value)
     return {f.label: found[f.label] for f in defn.respondent_fields if f.label in found}
+
+
+def _ministry_fields(ex: Extraction, defn: Definition, respondent: dict, report: _Report,
+                     ministry_values: MinistryValues | None, round_id, org_code) -> dict:
+    """The fields the ministry fills take the round's values (`engine.ministry_values`)."""
+    labels = [f.label for f in defn.respondent_fields if f.filled_by == "ministry"]
+    written = {label: ex.respondent[label].value for label in labels if label in ex.respondent}
+    expected = ministry_values(round_id, org_code) if ministry_values else {}
+    values, issues = engine.ministry_values(defn, written, expected or {})
+    for issue in issues:
+        report.engine_issue(issue, ex.respondent_cells.get(issue.field))
+    merged = {**{k: v for k, v in respondent.items() if k not in labels}, **values}
+    return {f.label: merged[f.label] for f in defn.respondent_fields if f.label in merged}
 
 
 def _answers(ex: Extraction, defn: Definition, report: _Report) -> tuple[dict, dict[str, str]]:
@@ -148,6 +195,26 @@ def _answers(ex: Extraction, defn: Definition, report: _Report) -> tuple[dict, d
     return {k: answers[k] for k in order if k in answers}, cells
 
 
+def _months_in_answers(ex: Extraction, defn: Definition, answers: dict, report: _Report) -> None:
+    """A month follow-up without a row of its own (the ministry's form): the month typed into
+    the option's own brackets, "③定める予定である（2025年3月）", is that follow-up's answer."""
+    for key in ex.followup_rows_missing:
+        f = defn.followups[key]
+        raw = ex.answers.get(f.item)
+        if f.kind != "month" or key in answers or raw is None or not isinstance(raw.value, str) \
+                or answers.get(f.item) not in f.when:
+            continue
+        for part in _BRACKETED.findall(raw.value) + [raw.value.lstrip(" ①②③④⑤⑥⑦⑧⑨⑩")]:
+            if month := engine.parse_month(part):
+                answers[key] = month
+                shown = defn.item(f.item).option(answers[f.item]).display
+                text = msg.MONTH_FROM_ANSWER.format(label=defn.item(f.item).label, followup=f.label,
+                                                    value=raw.value, shown=shown, month=part.strip())
+                report.warnings = [w for w in report.warnings if w.cell != raw.cell]  # this one says it all
+                report.new(raw.cell, "month_from_answer", text, item=key, value=raw.value, severity="warning")
+                break
+
+
 def _normalise_cell(defn, key: str, raw: RawCell, value, into: dict, report: _Report) -> None:
     values, issues = engine.normalise_answers(defn, {key: value})
     into.update(values)
@@ -155,30 +222,64 @@ def _normalise_cell(defn, key: str, raw: RawCell, value, into: dict, report: _Re
         report.engine_issue(issue, raw.cell, raw.value)
 
 
+def _as_match(found) -> NameMatch:
+    """A resolver's answer as a NameMatch (a plain code, "ambiguous" or None are accepted too)."""
+    if isinstance(found, NameMatch):
+        return found
+    if found == "ambiguous":
+        return NameMatch(ambiguous=True)
+    return NameMatch(code=found, exact=True) if found else NameMatch()
+
+
 def _identity(ex: Extraction, respondent: dict, report: _Report, resolve_org: ResolveOrg):
-    """(round id, template version, organisation code) from the hidden cell and 組織名."""
+    """(round id, template version, organisation code) from the hidden cell and 組織名.
+
+    組織名 is matched as people write it (`orgmaster.OrgNameIndex`); once it names exactly one
+    organisation, the master's spelling replaces the written one, with a warning.
+    """
     name = respondent.get("組織名")
     name_cell = ex.respondent_cells.get("組織名")
-    resolved = resolve_org(name) if name else None
+    match = _as_match(resolve_org(name)) if name else NameMatch()
     if ex.identity is not None:
         ident = parse_identity(str(ex.identity.value))
         if ident is None:
             report.new(ex.identity.cell, "bad_identity", msg.IDENTITY_BAD, value=ex.identity.value)
             return None, None, None
-        if name and resolved != ident.org_code:
+        if name and ident.org_code not in (match.code, *match.candidate_codes):
             report.new(name_cell, "org_mismatch", msg.ORG_MISMATCH.format(name=name, code=ident.org_code),
                        field="組織名", value=name)
+        elif name and match.code and not match.exact:
+            _take_master_name(respondent, match, report, name_cell, msg.ORG_NAME_NORMALISED)
         return ident.round_id, ident.template_version, ident.org_code
     if not name:
         report.new(name_cell, "org_unknown", msg.ORG_NAME_MISSING, field="組織名")
         return None, None, None
-    if resolved is None or resolved == "ambiguous":
-        code, text = ("org_ambiguous", msg.ORG_AMBIGUOUS) if resolved else ("org_unknown", msg.ORG_UNKNOWN)
-        report.new(name_cell, code, text.format(name=name), field="組織名", value=name)
+    if match.code is None:
+        candidates = "、".join(match.candidates)
+        if match.ambiguous:
+            listed = f"（{candidates}）" if candidates else ""
+            code, text = "org_ambiguous", msg.ORG_AMBIGUOUS.format(name=name, candidates=listed)
+        elif candidates:
+            code, text = "org_unknown", msg.ORG_UNKNOWN_SUGGEST.format(name=name, candidates=candidates)
+        else:
+            code, text = "org_unknown", msg.ORG_UNKNOWN.format(name=name)
+        report.new(name_cell, code, text, field="組織名", value=name)
         return None, None, None
-    report.new(name_cell, "identity_missing", msg.IDENTITY_MISSING.format(name=name), field="組織名",
-               value=name, severity="warning")
-    return None, None, resolved
+    if match.exact:
+        report.new(name_cell, "identity_missing", msg.IDENTITY_MISSING.format(name=name), field="組織名",
+                   value=name, severity="warning")
+    else:
+        _take_master_name(respondent, match, report, name_cell, msg.IDENTITY_MISSING_NORMALISED)
+    return None, None, match.code
+
+
+def _take_master_name(respondent: dict, match: NameMatch, report: _Report, cell, template: str) -> None:
+    name = respondent["組織名"]
+    notes = "".join(f"、{n}" for n in match.notes)
+    respondent["組織名"] = match.display
+    report.new(cell, "org_name_normalised", template.format(name=name, shown=match.display, code=match.code,
+                                                              notes=notes),
+               field="組織名", value=name, severity="warning")
 
 
 def _org_kind(defn: Definition, respondent: dict, org_code, org_kind_of, ex: Extraction, report: _Report):

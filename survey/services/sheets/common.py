@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from django.conf import settings
 
 from survey import workbook
-from survey.models import Organization
+from survey.models import Organization, Round, RoundTarget
+from survey.orgmaster import NameMatch, OrgNameIndex, OrgRecord
+from survey.services.responses import ministry_fields
 from survey.workbook.safety import Limits
 
 TEMPLATE_VERSION = "1"
@@ -51,13 +53,13 @@ def file_suffix(filename: str) -> str:
 
 
 class OrgResolver:
-    """組織名 -> organisation code, "ambiguous" or None; plain data, so it can go to a child process."""
+    """組織名 as written -> `orgmaster.NameMatch`; plain data, so it can go to a child process."""
 
-    def __init__(self, names: dict[str, str]):
-        self.names = names
+    def __init__(self, index: OrgNameIndex):
+        self.index = index
 
-    def __call__(self, display_name: str | None) -> str | None:
-        return self.names.get("".join((display_name or "").split()))
+    def __call__(self, display_name: str | None) -> NameMatch:
+        return self.index.match(display_name)
 
 
 class OrgKinds:
@@ -70,20 +72,44 @@ class OrgKinds:
         return self.kinds.get(code)
 
 
-def org_lookups() -> tuple[OrgResolver, OrgKinds]:
-    """Name and kind lookups over the organisation master (an active organisation wins a name)."""
-    names: dict[str, str] = {}
-    kinds: dict[str, str] = {}
-    for code, pref_code, pref_name, name, kind, active in Organization.objects.order_by("-is_active", "code").values_list(
+class RoundFields:
+    """(round id, organisation code) -> the values of the fields the ministry fills, for the
+    reader: the round the sheet goes to (its hidden round id, else `default`; always `default`
+    when `fixed`), for that organisation's target (its own 属性) or the round's."""
+
+    def __init__(self, default: Round | None = None, fixed: bool = False):
+        self.default, self.fixed = default, fixed
+        self.rounds: dict[int, Round | None] = {default.pk: default} if default else {}
+        self.targets: dict[int, dict[str, RoundTarget]] = {}
+
+    def __call__(self, round_id: int | None, org_code: str | None) -> dict[str, str]:
+        rnd = self.default if (round_id is None or self.fixed) else self._round(round_id)
+        if rnd is None:
+            return {}
+        if rnd.pk not in self.targets:
+            self.targets[rnd.pk] = {t.organization.code: t for t in
+                                    RoundTarget.objects.filter(round=rnd).select_related("organization")}
+        target = self.targets[rnd.pk].get(org_code or "") or RoundTarget(round=rnd)
+        target.round = rnd
+        return ministry_fields(target)
+
+    def _round(self, round_id: int) -> Round | None:
+        if round_id not in self.rounds:
+            self.rounds[round_id] = Round.objects.select_related("survey").filter(pk=round_id).first()
+        return self.rounds[round_id]
+
+
+def org_lookups(round: Round | None = None, *, fixed: bool = False) -> tuple[OrgResolver, OrgKinds, RoundFields]:
+    """Name and kind lookups over the organisation master (an active organisation wins a name),
+    and the ministry's fields of `round` (see RoundFields)."""
+    records, inactive, kinds = [], [], {}
+    for code, pref_code, pref_name, name, kind, active in Organization.objects.order_by("code").values_list(
             "code", "prefecture_code", "prefecture_name", "name", "kind", "is_active"):
-        org = Organization(code=code, prefecture_code=pref_code, prefecture_name=pref_name, name=name, kind=kind)
-        kinds[code] = org.engine_kind
-        key = org.display_name
-        if key not in names:
-            names[key] = code
-        elif active and names[key] != code:
-            names[key] = "ambiguous"
-    return OrgResolver(names), OrgKinds(kinds)
+        records.append(OrgRecord(code, pref_code, pref_name, name, "", kind))
+        kinds[code] = Organization(kind=kind).engine_kind
+        if not active:
+            inactive.append(code)
+    return OrgResolver(OrgNameIndex(records, inactive)), OrgKinds(kinds), RoundFields(round, fixed)
 
 
 def org_resolver() -> OrgResolver:
@@ -106,16 +132,17 @@ def upload_limits() -> Limits:
 def read_one(data: bytes, filename: str, defn, lookups, *, complete: bool = True) -> workbook.SheetResult:
     """One sheet through the isolated reader: a warm child process lent to this read alone, with
     memory and time (READER_TIMEOUT_SECONDS) limits."""
-    resolver, kinds = lookups
+    resolver, kinds, fields = lookups
     return workbook.read_answer_sheet_isolated(data, filename, defn, resolve_org=resolver, org_kind_of=kinds,
                                                timeout=settings.READER_TIMEOUT_SECONDS, complete=complete,
-                                               limits=upload_limits())
+                                               limits=upload_limits(), ministry_values=fields)
 
 
 def read_many(files: list[tuple[str, bytes]], defn, lookups) -> Iterator[workbook.SheetResult]:
     """Many sheets, read completely, through one reader pool (a worker per CPU), in order."""
-    resolver, kinds = lookups
+    resolver, kinds, fields = lookups
     with workbook.SheetReaderPool(READER_PROCESSES, limits=upload_limits(), timeout=settings.READER_TIMEOUT_SECONDS,
                                   max_files_per_worker=1000) as pool:
-        for _name, result in pool.read_many(files, defn, resolve_org=resolver, org_kind_of=kinds, complete=True):
+        for _name, result in pool.read_many(files, defn, resolve_org=resolver, org_kind_of=kinds, complete=True,
+                                            ministry_values=fields):
             yield result

@@ -50,11 +50,11 @@ class UploadOutcome:
         return not self.missing
 
 
-def _read_checked(data: bytes, filename: str, defn) -> workbook.SheetResult:
+def _read_checked(data: bytes, filename: str, rnd) -> workbook.SheetResult:
     """The reader's result for one uploaded file, read as a draft; SheetRejected for a file with errors."""
     if len(data) > settings.UPLOAD_MAX_BYTES:
         raise SheetRejected([too_large_problem()])
-    result = read_one(data, filename, defn, org_lookups(), complete=False)
+    result = read_one(data, filename, rnd.survey.engine, org_lookups(rnd, fixed=True), complete=False)
     if not result.ok:
         raise SheetRejected(as_dicts(result.errors))
     return result
@@ -107,7 +107,7 @@ def sheet_upload(*, target: RoundTarget, data: bytes, filename: str, acting_user
     """
     if not target.round.is_open:
         raise RoundClosed()
-    result = _read_checked(data, filename, target.round.survey.engine)
+    result = _read_checked(data, filename, target.round)
     problems = _identity_problems(result, target)
     if problems:
         raise SheetRejected(problems)

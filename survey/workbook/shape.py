@@ -1,0 +1,119 @@
+"""Where a person types on a row: the input cell found from the row's shape, not a fixed column.
+
+A respondent row reads label -> input -> guidance (◆…), with the label or the input possibly
+merged over several columns; an item row reads 項番 -> 質問 -> 回答, where the 回答 heading
+may be merged over more than one column or a column may have been inserted before it. The
+input cell is never guidance, a prompt, a heading or a label, and when the sheet is protected
+its unlocked cells are the input cells (`locks.unlocked_cells`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from survey.engine.text import compact
+
+from .model import IDENTITY_PREFIX, INFO_MISSING_TEXT, UNANSWERED_TEXT
+
+GUIDANCE_MARKS = ("◆", "◇", "※", "＊", "*", "→")
+HINT_PREFIXES = ("例：", "例:", "（例", "(例")
+
+
+def empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@dataclass
+class Shape:
+    """Merged ranges and unlocked cells of one sheet (0-based), and the texts that are never input."""
+
+    merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    unlocked: frozenset[tuple[int, int]] | None = None
+    fixed_texts: frozenset[str] = frozenset()
+    _covered: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, init=False)
+    _ends: dict[tuple[int, int], int] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        for (r0, c0), (r1, c1) in self.merges:
+            self._ends[(r0, c0)] = c1
+            for r in range(r0, min(r1, r0 + 400) + 1):
+                for c in range(c0, min(c1, c0 + 40) + 1):
+                    if (r, c) != (r0, c0):
+                        self._covered[(r, c)] = (r0, c0)
+
+    def covered(self, r: int, c: int) -> bool:
+        """Inside a merged range that starts at another cell (its value is the top-left's)."""
+        return (r, c) in self._covered
+
+    def span_end(self, r: int, c: int) -> int:
+        """The last column of the merged range starting at (r, c); c when it is not merged."""
+        return self._ends.get((r, c), c)
+
+    def unlocked_in(self, r: int, cols: range) -> int | None:
+        """The first unlocked column of `cols` on row r, when the sheet says which cells are input."""
+        if not self.unlocked:
+            return None
+        return next((c for c in cols if (r, c) in self.unlocked), None)
+
+    def is_fixed_text(self, value: Any) -> bool:
+        """Guidance (◆…, ※…), a hint, a prompt, a heading, a label, the indicators or the
+        identity: text the sheet's maker wrote, never what the respondent typed."""
+        if not isinstance(value, str):
+            return False
+        text = value.strip()
+        if text.startswith(GUIDANCE_MARKS) or text.startswith(HINT_PREFIXES) or text.startswith(IDENTITY_PREFIX):
+            return True
+        return compact(text) in self.fixed_texts
+
+
+def fixed_texts(defn, extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """The definition's own texts that can stand beside an input cell."""
+    texts = [INFO_MISSING_TEXT, UNANSWERED_TEXT, *extra]
+    for f in defn.respondent_fields:
+        texts += [f.label, f.guidance or ""]
+    for item in defn.items:
+        texts += [item.text, item.sheet_text or ""]
+        texts += [f.prompt for f in item.followups]
+    return frozenset(compact(t) for t in texts if t)
+
+
+def row_input(grid, shape: Shape, r: int, cols: range, *, stop=None, skip=None,
+              prefer: int | None = None) -> tuple[int, Any]:
+    """(column, value) of the input cell of row r among `cols`.
+
+    The unlocked cell when the sheet marks one; else `prefer` when it holds input; else the
+    first cell that holds something other than fixed text; else the first free cell (empty,
+    not covered by a merge), where a missing answer is reported. `stop(value)` ends the search
+    (another label on the same row); `skip(value)` marks more fixed text (an option's own text).
+    """
+    row = grid[r] if r < len(grid) else []
+
+    def at(c: int) -> Any:
+        return row[c] if c < len(row) else ""
+
+    def fixed(value: Any) -> bool:
+        return shape.is_fixed_text(value) or (skip is not None and skip(value))
+
+    unlocked = shape.unlocked_in(r, cols)
+    if unlocked is not None:
+        value = at(unlocked)
+        return unlocked, "" if fixed(value) else value
+    if prefer is not None and not shape.covered(r, prefer):
+        value = at(prefer)
+        if not empty(value) and not fixed(value):
+            return prefer, value
+    free = None
+    for c in cols:
+        if shape.covered(r, c):
+            continue
+        value = at(c)
+        if empty(value):
+            free = c if free is None else free
+            continue
+        if stop is not None and stop(value):
+            break
+        if not fixed(value):
+            return c, value
+    fallback = prefer if prefer is not None and not shape.covered(r, prefer) else free
+    return (fallback if fallback is not None else cols.start), ""

@@ -1,0 +1,153 @@
+"""What python-calamine does not tell about a sheet: unlocked cells (.xlsx) and merged ranges (.ods).
+
+A protected sheet (`<sheetProtection>`) whose cell styles say `<protection locked="0"/>`
+tells the reader where the respondent types, whatever the layout. The parts were already
+checked by `safety.check_workbook_bytes` (sizes, no DTD); they are parsed again here with the
+same defused expat parser. .xls and .ods carry no usable protection info here: None.
+calamine gives merged ranges for .xlsx and .xls; for .ods they are read from content.xml.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+
+from .safety import defused_expat
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships}"
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_MAX_ROW, _MAX_COL = 400, 40  # the reader's area (extract.MAX_ROWS x MAX_COLS)
+
+
+def unlocked_cells(data: bytes, sheet_name: str) -> frozenset[tuple[int, int]] | None:
+    """0-based (row, col) of the unlocked cells of `sheet_name`, or None when the file is not
+    an .xlsx or the sheet is not protected (then every cell may hold input)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        part = _sheet_part(zf, sheet_name)
+        if part is None:
+            return None
+        styles = _unlocked_styles(zf)
+        return _scan_sheet(zf.read(part), styles)
+    except Exception:  # noqa: BLE001 - protection info is a hint: a part it cannot parse gives none
+        return None
+
+
+def _parse(data: bytes, start, end=None) -> None:
+    parser = defused_expat(start, end)
+    parser.Parse(data, True)
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
+    ids: dict[str, str] = {}
+    targets: dict[str, str] = {}
+
+    def on_sheet(tag, attrs):
+        if tag == f"{_MAIN}sheet" and attrs.get("name") == sheet_name:
+            ids[attrs.get(f"{_REL}id", "")] = sheet_name
+
+    def on_rel(tag, attrs):
+        if tag == f"{_PKG_REL}Relationship":
+            targets[attrs.get("Id", "")] = attrs.get("Target", "")
+
+    _parse(zf.read("xl/workbook.xml"), on_sheet)
+    _parse(zf.read("xl/_rels/workbook.xml.rels"), on_rel)
+    rid = next(iter(ids), None)
+    target = targets.get(rid or "")
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def _unlocked_styles(zf: zipfile.ZipFile) -> frozenset[int]:
+    """Indexes of the cellXfs formats that unlock their cells."""
+    found: set[int] = set()
+    state = {"in_xfs": False, "index": -1}
+
+    def start(tag, attrs):
+        if tag == f"{_MAIN}cellXfs":
+            state["in_xfs"] = True
+        elif tag == f"{_MAIN}cellStyleXfs" or tag == f"{_MAIN}dxfs":
+            state["in_xfs"] = False
+        elif state["in_xfs"] and tag == f"{_MAIN}xf":
+            state["index"] += 1
+        elif state["in_xfs"] and tag == f"{_MAIN}protection" and attrs.get("locked") in ("0", "false"):
+            found.add(state["index"])
+
+    _parse(zf.read("xl/styles.xml"), start)
+    return frozenset(found)
+
+
+def _scan_sheet(xml: bytes, styles: frozenset[int]) -> frozenset[tuple[int, int]] | None:
+    cells: set[tuple[int, int]] = set()
+    protected = []
+
+    def start(tag, attrs):
+        if tag == f"{_MAIN}c":
+            style = attrs.get("s")
+            if style and int(style) in styles and attrs.get("r"):
+                cells.add(_address(attrs["r"]))
+        elif tag == f"{_MAIN}sheetProtection" and attrs.get("sheet") in ("1", "true"):
+            protected.append(True)
+
+    _parse(xml, start)
+    return frozenset(cells) if protected else None
+
+
+def _address(ref: str) -> tuple[int, int]:
+    letters = "".join(c for c in ref if c.isalpha())
+    digits = ref[len(letters):]
+    col = 0
+    for c in letters.upper():
+        col = col * 26 + ord(c) - 64
+    return int(digits) - 1, col - 1
+
+
+def ods_merges(data: bytes, sheet_name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Merged ranges ((row, col), (last row, last col)), 0-based, of `sheet_name` in an .ods
+    (`table:number-columns-spanned` / `-rows-spanned`), within the reader's area."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        if "content.xml" not in zf.namelist():
+            return []
+        walker = _OdsWalker(sheet_name)
+        _parse(zf.read("content.xml"), walker.start, walker.end)
+        return walker.merges
+    except Exception:  # noqa: BLE001 - merge info is a hint: a part it cannot parse gives none
+        return []
+
+
+class _OdsWalker:
+    def __init__(self, sheet_name: str):
+        self.sheet_name = sheet_name
+        self.inside = False
+        self.row = -1
+        self.col = 0
+        self.row_repeat = 1
+        self.merges: list = []
+
+    def start(self, tag, attrs):
+        if tag == f"{_TABLE}table":
+            self.inside = attrs.get(f"{_TABLE}name") == self.sheet_name
+            self.row = -1
+        elif not self.inside or self.row >= _MAX_ROW:
+            return
+        elif tag == f"{_TABLE}table-row":
+            self.row += 1
+            self.col = 0
+            self.row_repeat = int(attrs.get(f"{_TABLE}number-rows-repeated", "1") or 1)
+        elif tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
+            cols = int(attrs.get(f"{_TABLE}number-columns-spanned", "1") or 1)
+            rows = int(attrs.get(f"{_TABLE}number-rows-spanned", "1") or 1)
+            if (cols > 1 or rows > 1) and self.col < _MAX_COL:
+                self.merges.append(((self.row, self.col), (self.row + rows - 1, self.col + cols - 1)))
+            self.col += int(attrs.get(f"{_TABLE}number-columns-repeated", "1") or 1)
+
+    def end(self, tag):
+        if tag == f"{_TABLE}table":
+            self.inside = False
+        elif self.inside and tag == f"{_TABLE}table-row":
+            self.row += min(self.row_repeat, 1 << 20) - 1
