@@ -1,0 +1,1 @@
+"""An independent corpus of returned answer sheets, generated at test time (see build.py)."""
