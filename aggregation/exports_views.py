@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from aggregation import selectors, services
+from aggregation import services
 from aggregation.models import Snapshot
-from survey.access import round_get_for_user
+from survey.access import dashboard_scope, round_get_for_user
 from survey.models import Job, Response, ResponseStatus, RoundTarget
 from survey.storage import XLSX_TYPE, private_download
 
@@ -27,7 +27,7 @@ SNAPSHOT_CONFIRM_WORD = "確定する"
 def _export_scope(request, round_id: int):
     """(round, prefecture) the user may export: '' for the country, else their prefecture."""
     rnd = round_get_for_user(request.user, round_id)
-    return rnd, selectors.dashboard_scope(request.user).prefecture
+    return rnd, dashboard_scope(request.user).prefecture
 
 
 def _whole_country_only(user) -> None:

@@ -3,7 +3,7 @@
 Every selector takes querysets rather than a round, so that the same code counts live figures
 (`AnswerFact.objects.filter(round=r)`, `Response.objects.filter(round=r)`) and frozen ones
 (`SnapshotFact.objects.filter(snapshot=s)`). The caller narrows those querysets to what the user
-may see and to the dashboard's filters first, with a `Scope` (see `dashboard_scope`).
+may see and to the dashboard's filters first, with a `Scope` (see `survey.access.dashboard_scope`).
 
 Only submitted responses count: facts exist only for submitted responses, and the response
 selectors filter on `status=submitted`. Results are small lists of dataclasses, one row per
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import (
     Case,
@@ -22,85 +21,17 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
-    OuterRef,
-    Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.http import Http404
 
-from survey.models import OrgKind, Response, ResponseStatus, ResponseVersion, Role, RoundTarget, User
+from survey.models import OrgKind, Response, ResponseStatus, ResponseVersion, RoundTarget
 
 SUBMITTED = ResponseStatus.SUBMITTED
-PREFECTURE_CODES = frozenset(f"{n:02d}" for n in range(1, 48))
 ORG_VALUES = ("organization__code", "organization__prefecture_name", "organization__name", "organization__kind")
-
-
-# --- scope -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a dashboard counts: one prefecture or the country ('') and optionally one org type.
-
-    `locked` is True for a prefecture officer, whose prefecture cannot be widened by a filter.
-    """
-
-    prefecture: str = ""
-    kind: str = ""
-    locked: bool = False
-
-    @property
-    def key(self) -> str:
-        return f"{self.prefecture or 'all'}:{self.kind or 'all'}"
-
-    def facts(self, qs: QuerySet) -> QuerySet:
-        """Facts (live or snapshot) of this scope; both carry prefecture_code and org_kind."""
-        return qs.filter(**self._filters("prefecture_code", "org_kind"))
-
-    def responses(self, qs: QuerySet) -> QuerySet:
-        return qs.filter(**self._filters("prefecture_code", "org_kind"))
-
-    def targets(self, qs: QuerySet) -> QuerySet:
-        return qs.filter(**self._filters("organization__prefecture_code", "organization__kind"))
-
-    def widened(self) -> Scope:
-        """The same scope without the prefecture filter (for the country map), unless locked."""
-        return self if self.locked else Scope(kind=self.kind)
-
-    def _filters(self, pref_field: str, kind_field: str) -> dict[str, str]:
-        filters = {}
-        if self.prefecture:
-            filters[pref_field] = self.prefecture
-        if self.kind:
-            filters[kind_field] = self.kind
-        return filters
-
-
-def dashboard_scope(user: User, *, prefecture: str = "", kind: str = "") -> Scope:
-    """The scope `user` may see, narrowed by the requested filters.
-
-    The same rule as survey.access.organizations_visible_to, seen from a dashboard: ministry
-    staff and administrators see the country, a prefecture officer their prefecture, and a
-    municipal officer no dashboard at all (403). Asking for another prefecture, or for a code
-    that is no prefecture, answers 404; an unknown type is ignored.
-    """
-    if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied
-    if user.role in (Role.MINISTRY, Role.ADMIN):
-        own = ""
-    elif user.is_prefecture_officer:
-        own = user.organization.prefecture_code
-    else:
-        raise PermissionDenied("集計画面は省庁職員と都道府県の担当者のみ利用できます。")
-    if prefecture and (prefecture not in PREFECTURE_CODES or (own and prefecture != own)):
-        raise Http404
-    kind = kind if kind in OrgKind.values else ""
-    return Scope(prefecture=prefecture or own, kind=kind, locked=bool(own))
 
 
 # --- status ----------------------------------------------------------------------------------
@@ -192,23 +123,6 @@ def status_total(rows: list[StatusRow]) -> StatusRow:
 def latest_submission(responses: QuerySet[Response]):
     """When the newest counted submission arrived (None if none): the figures' 'as of'."""
     return responses.filter(status=SUBMITTED).aggregate(latest=Max("submitted_at"))["latest"]
-
-
-def non_submitters(*, targets: QuerySet[RoundTarget], responses: QuerySet[Response]) -> QuerySet[RoundTarget]:
-    """Targets without a submitted response, with their state and active officers (`contacts`).
-
-    `resp_status` is 'draft' or None (not started). Officers come in one prefetch query per page.
-    """
-    submitted = responses.filter(status=SUBMITTED).values("organization_id")
-    state = responses.filter(organization_id=OuterRef("organization_id")).values("status")[:1]
-    officers = User.objects.filter(role=Role.OFFICER, is_active=True).order_by("email")
-    return (
-        targets.exclude(organization_id__in=submitted)
-        .select_related("organization")
-        .annotate(resp_status=Subquery(state))
-        .prefetch_related(Prefetch("organization__officers", queryset=officers, to_attr="contacts"))
-        .order_by("organization__code")
-    )
 
 
 # --- results ---------------------------------------------------------------------------------

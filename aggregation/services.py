@@ -160,7 +160,7 @@ def export_start(*, round: Round, acting_user: User, prefecture: str = "", snaps
                  fmt: str = "xlsx", request=None) -> Job:
     """Queue an aggregate export as a job (run by the worker after commit); audited EXPORT.
 
-    The caller has already narrowed `prefecture` to what the user may see (selectors.dashboard_scope).
+    The caller has already narrowed `prefecture` to what the user may see (survey.access.dashboard_scope).
     """
     if snapshot is not None and snapshot.round_id != round.pk:
         raise ValueError("snapshot of another round")

@@ -1,7 +1,7 @@
 """Dashboards of a round: status, results, cross-tabulation, follow-up texts and risk.
 
 Each view resolves the round through survey.access (404 for a round the user has no part in),
-the scope through `selectors.dashboard_scope` (403 for municipal officers, 404 for another
+the scope through `survey.access.dashboard_scope` (403 for municipal officers, 404 for another
 prefecture), then calls grouped selectors: the number of queries does not grow with the
 number of responses.
 
@@ -24,9 +24,10 @@ from django.utils import timezone
 from aggregation import selectors
 from aggregation.csvexport import guard
 from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
-from survey.access import round_get_for_user
+from survey.access import Scope, dashboard_scope, round_get_for_user
 from survey.audit import Action, audit
 from survey.models import AnswerFact, Organization, OrgKind, Response, Round, RoundTarget
+from survey.selectors import non_submitters
 
 PAGE_SIZE = 50
 
@@ -34,7 +35,7 @@ PAGE_SIZE = 50
 def _dashboard(request, round_id: int):
     """(round, scope, facts, responses, targets) the user may see, narrowed by ?prefecture=&kind=."""
     rnd = round_get_for_user(request.user, round_id)
-    scope = selectors.dashboard_scope(
+    scope = dashboard_scope(
         request.user, prefecture=request.GET.get("prefecture", ""), kind=request.GET.get("kind", "")
     )
     facts = scope.facts(AnswerFact.objects.filter(round=rnd))
@@ -48,7 +49,7 @@ class _Basis:
     """What a figures page counts: live (snapshot None) or a snapshot's facts and kept versions."""
 
     round: Round
-    scope: selectors.Scope
+    scope: Scope
     snapshots: list[Snapshot]  # the round's snapshots, for the picker
     snapshot: Snapshot | None
     facts: QuerySet  # AnswerFact or SnapshotFact, in scope
@@ -125,12 +126,12 @@ def status(request, round_id: int):
     """Targets, submitted, draft and not started; by prefecture (map) and type; non-submitters."""
     rnd, scope, _, responses, targets = _dashboard(request, round_id)
     figures = selectors.status_figures(targets=targets, responses=responses)
-    non_submitters = selectors.non_submitters(targets=targets, responses=responses)
+    missing = non_submitters(targets=targets, responses=responses)
     context = _base_context(request, rnd, scope, responses, "status") | {
         "total": figures.total,
         "by_prefecture": figures.by_prefecture,
         "by_kind": figures.by_kind,
-        "page": _page(request, non_submitters, count=figures.total.targets - figures.total.submitted),
+        "page": _page(request, missing, count=figures.total.targets - figures.total.submitted),
     }
     return render(request, "aggregation/status.html", context)
 
@@ -253,7 +254,7 @@ def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespon
 def status_csv(request, round_id: int):
     """The organisations that have not submitted, with their officers, as CSV (audited)."""
     rnd, scope, _, responses, targets = _dashboard(request, round_id)
-    rows = selectors.non_submitters(targets=targets, responses=responses)
+    rows = non_submitters(targets=targets, responses=responses)
     audit(Action.EXPORT, actor=request.user, request=request, target=f"round:{rnd.pk}/nonsubmitters",
           scope=scope.key)
     header = ["団体コード", "都道府県", "団体名", "団体区分", "状態", "担当者氏名", "担当者メールアドレス"]

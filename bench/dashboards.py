@@ -232,7 +232,7 @@ def _page_figures(client, url: str, runs: int) -> tuple[float, float, int]:
 
 
 def measure(round_id: int, runs: int) -> None:
-    from aggregation.selectors import Scope
+    from survey.access import Scope
     from survey.models import Organization, Round, User
 
     rnd = Round.objects.select_related("survey").get(pk=round_id)

@@ -4,11 +4,17 @@ An organisation's data is reachable only by its own officers, the officers of it
 and ministry staff / administrators. A fetch the user may not make answers 404, so that the
 existence of another organisation's data is not revealed either.
 """
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from survey.models import Organization, Response, Round, RoundTarget, User
+from survey.models import Organization, OrgKind, Response, Role, Round, RoundTarget, User
+
+PREFECTURE_CODES = frozenset(f"{n:02d}" for n in range(1, 48))
 
 
 def organizations_visible_to(user: User) -> QuerySet[Organization]:
@@ -103,3 +109,66 @@ def response_of(target: RoundTarget) -> Response | None:
         .filter(round_id=target.round_id, organization_id=target.organization_id)
         .first()
     )
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a dashboard counts: one prefecture or the country ('') and optionally one org type.
+
+    `locked` is True for a prefecture officer, whose prefecture cannot be widened by a filter.
+    """
+
+    prefecture: str = ""
+    kind: str = ""
+    locked: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.prefecture or 'all'}:{self.kind or 'all'}"
+
+    def facts(self, qs: QuerySet) -> QuerySet:
+        """Facts (live or snapshot) of this scope; both carry prefecture_code and org_kind."""
+        return qs.filter(**self._filters("prefecture_code", "org_kind"))
+
+    def responses(self, qs: QuerySet) -> QuerySet:
+        return qs.filter(**self._filters("prefecture_code", "org_kind"))
+
+    def targets(self, qs: QuerySet) -> QuerySet:
+        return qs.filter(**self._filters("organization__prefecture_code", "organization__kind"))
+
+    def widened(self) -> Scope:
+        """The same scope without the prefecture filter (for the country map), unless locked."""
+        return self if self.locked else Scope(kind=self.kind)
+
+    def _filters(self, pref_field: str, kind_field: str) -> dict[str, str]:
+        filters = {}
+        if self.prefecture:
+            filters[pref_field] = self.prefecture
+        if self.kind:
+            filters[kind_field] = self.kind
+        return filters
+
+
+def dashboard_scope(user: User, *, prefecture: str = "", kind: str = "") -> Scope:
+    """The scope `user` may see, narrowed by the requested filters.
+
+    The same rule as survey.access.organizations_visible_to, seen from a dashboard: ministry
+    staff and administrators see the country, a prefecture officer their prefecture, and a
+    municipal officer no dashboard at all (403). Asking for another prefecture, or for a code
+    that is no prefecture, answers 404; an unknown type is ignored.
+    """
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied
+    if user.role in (Role.MINISTRY, Role.ADMIN):
+        own = ""
+    elif user.is_prefecture_officer:
+        own = user.organization.prefecture_code
+    else:
+        raise PermissionDenied("集計画面は省庁職員と都道府県の担当者のみ利用できます。")
+    if prefecture and (prefecture not in PREFECTURE_CODES or (own and prefecture != own)):
+        raise Http404
+    kind = kind if kind in OrgKind.values else ""
+    return Scope(prefecture=prefecture or own, kind=kind, locked=bool(own))

@@ -9,10 +9,7 @@ from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth.backends import ModelBackend
 
-
-def normalise_email(email: str) -> str:
-    """E-mail addresses are stored and compared in lower case."""
-    return (email or "").strip().lower()
+from survey.models.accounts import normalise_email
 
 
 def _email(username, kwargs) -> str:

@@ -16,7 +16,8 @@ How to add a kind of job (any app):
                 ctx.checkpoint()
         ctx.job.result_path = ...         # saved when the job is marked done
 
-and list the module in RUNNER_MODULES so that a worker imports it. Create the row with
+and import the module from its app's `AppConfig.ready()` so that every process (web, worker)
+has every runner registered. Create the row with
 `job_create(kind=..., created_by=..., params=...)`: it is queued (survey.tasks.run_job_task)
 when the transaction commits, and the Celery task only calls `run_job(job_id)`.
 
@@ -30,14 +31,13 @@ BaseException such as SystemExit) leaves it running, to be resumed.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import os
 import socket
 import time
 from collections.abc import Callable
 
+from celery import shared_task
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -46,8 +46,6 @@ from survey.models import Job, User
 
 logger = logging.getLogger(__name__)
 
-# Modules that register runners; imported (when present) before a job is run.
-RUNNER_MODULES = ["survey.services.sheets", "aggregation.services", "survey.services.reminders"]
 LEASE_SECONDS = 120  # a running job whose holder has not checkpointed for this long is taken over
 LEASE_KEY = "_lease"
 
@@ -66,13 +64,6 @@ def job_runner(kind: str) -> Callable[[Runner], Runner]:
 
 
 def _load_runner(kind: str) -> Runner:
-    for module in RUNNER_MODULES if kind not in _RUNNERS else ():
-        if importlib.util.find_spec(module.split(".")[0]) is not None:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                if exc.name != module:
-                    raise
     if kind not in _RUNNERS:
         raise LookupError(f"no runner registered for job kind {kind!r}")
     return _RUNNERS[kind]
@@ -88,8 +79,6 @@ def job_create(*, kind: str, created_by: User | None, round=None, params: dict |
 
 def job_enqueue(job_id: int) -> None:
     """Queue the job's task after commit (a worker must see the row)."""
-    from survey.tasks import run_job_task
-
     transaction.on_commit(lambda: run_job_task.delay(job_id))
 
 
@@ -168,14 +157,21 @@ def run_job(job_id: int, *, steal: bool = False) -> Job | None:
     return job
 
 
+# Named as when it lived in survey/tasks.py, so that messages already queued still find it. It is
+# defined here, not in survey/tasks.py, so that queueing a job does not import the tasks module
+# (which imports this one).
+@shared_task(name="survey.tasks.run_job_task", acks_late=True, reject_on_worker_lost=True)
+def run_job_task(job_id: int) -> None:
+    """Run the job row `job_id` (resumes it if an earlier worker died on it)."""
+    run_job(job_id)
+
+
 def jobs_resume_interrupted() -> list[int]:
     """Queue again every unfinished job (a worker calls this when it starts).
 
     Extra deliveries are harmless: `run_job` only claims a job nobody alive is running.
     """
     ids = list(Job.objects.filter(status__in=[Job.Status.PENDING, Job.Status.RUNNING]).values_list("pk", flat=True))
-    from survey.tasks import run_job_task
-
     for job_id in ids:
         run_job_task.delay(job_id)
     return ids

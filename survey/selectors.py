@@ -1,5 +1,5 @@
 """Read operations. Organisation scoping comes from survey.access; roll-ups group in the database."""
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from survey.access import organizations_visible_to
@@ -8,6 +8,7 @@ from survey.models import (
     Response,
     ResponseStatus,
     ResponseVersion,
+    Role,
     Round,
     RoundStatus,
     RoundTarget,
@@ -107,3 +108,20 @@ def versions_of(response: Response) -> QuerySet[ResponseVersion]:
 
 def org_kind_choices() -> list[tuple[str, str]]:
     return list(OrgKind.choices)
+
+
+def non_submitters(*, targets: QuerySet[RoundTarget], responses: QuerySet[Response]) -> QuerySet[RoundTarget]:
+    """Targets without a submitted response, with their state and active officers (`contacts`).
+
+    `resp_status` is 'draft' or None (not started). Officers come in one prefetch query per page.
+    """
+    submitted = responses.filter(status=ResponseStatus.SUBMITTED).values("organization_id")
+    state = responses.filter(organization_id=OuterRef("organization_id")).values("status")[:1]
+    officers = User.objects.filter(role=Role.OFFICER, is_active=True).order_by("email")
+    return (
+        targets.exclude(organization_id__in=submitted)
+        .select_related("organization")
+        .annotate(resp_status=Subquery(state))
+        .prefetch_related(Prefetch("organization__officers", queryset=officers, to_attr="contacts"))
+        .order_by("organization__code")
+    )

@@ -1,15 +1,11 @@
-"""Celery tasks. They only dispatch: the work is in the job's runner (survey.jobs)."""
-from celery import shared_task
+"""Celery tasks (found by the worker's autodiscovery). They only dispatch: the work is in the
+job's runner (survey.jobs)."""
 from celery.signals import worker_ready
 from django.db import connections
 
-from survey.jobs import jobs_resume_interrupted, run_job
+from survey.jobs import jobs_resume_interrupted, run_job_task
 
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def run_job_task(job_id: int) -> None:
-    """Run the job row `job_id` (resumes it if an earlier worker died on it)."""
-    run_job(job_id)
+__all__ = ["run_job_task"]
 
 
 @worker_ready.connect

@@ -32,13 +32,14 @@ from .definition import (
     RespondentField,
     RiskLevel,
     RiskRule,
-    load_definition,
 )
 from .issues import ERROR, WARNING, Issue
+from .loading import definition_from_dict, load_definition
 from .months import parse_month
 from .normalise import match_option, normalise_answers, normalise_value
 from .respondent import ministry_values, normalise_respondent
 from .risk import FiredRule, Risk, classify_risk, indicators
+from .serial import definition_to_dict
 from .validate import validate
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
@@ -71,6 +72,8 @@ __all__ = [
     "classify_risk",
     "clear_inapplicable",
     "condition_holds",
+    "definition_from_dict",
+    "definition_to_dict",
     "followup_status",
     "indicators",
     "item_paths",

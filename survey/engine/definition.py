@@ -1,17 +1,14 @@
 """The survey definition as frozen dataclasses, read from the versioned TOML file.
 
-`Definition.from_dict` accepts the TOML shape (also what `to_dict` writes and the database
-stores) and checks the structure (see `structure.py`); a bad definition raises
-`DefinitionError` listing every problem at once.
+Only the types live here; `loading.definition_from_dict` reads the TOML shape (also what
+`serial.definition_to_dict` writes and the database stores) and checks the structure (see
+`structure.py`); a bad definition raises `DefinitionError` listing every problem at once.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
-from typing import Any
 
 ITEM_KINDS = ("one", "marks")
 FOLLOWUP_KINDS = ("month", "text")
@@ -163,22 +160,6 @@ class Definition:
     risk_levels: tuple[RiskLevel, ...]
     risk_rules: tuple[RiskRule, ...] = ()
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Definition:
-        """Build and check a definition from its dict form (TOML shape)."""
-        from .serial import definition_from_dict
-        from .structure import check_definition
-
-        defn = definition_from_dict(data)
-        check_definition(defn)
-        return defn
-
-    def to_dict(self) -> dict[str, Any]:
-        """The dict form; `Definition.from_dict(d.to_dict()) == d`."""
-        from .serial import definition_to_dict
-
-        return definition_to_dict(self)
-
     def item(self, item_id: str) -> Item:
         """The item with this id (KeyError if there is none)."""
         return self._items_by_id[item_id]
@@ -214,9 +195,3 @@ class Definition:
         gotos = {i.id for i in self.items if any(o.goto for o in i.options)}
         referenced = {i.only_if.item for i in self.items if i.only_if}
         return frozenset(gotos | referenced)
-
-
-def load_definition(path: str | Path) -> Definition:
-    """Read and check a definition file (TOML)."""
-    with open(path, "rb") as fh:
-        return Definition.from_dict(tomllib.load(fh))

@@ -112,8 +112,8 @@ def _simple(cls, data: Any, where: str, required: set[str], optional: set[str] =
     return cls(**_keys(data, where, required, optional))
 
 
-def definition_from_dict(data: dict[str, Any]) -> Definition:
-    """Build a Definition from its dict form, without the semantic checks."""
+def build_definition(data: dict[str, Any]) -> Definition:
+    """Build a Definition from its dict form, without the semantic checks (loading.py adds them)."""
     d = _keys(
         data,
         "definition",

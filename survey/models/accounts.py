@@ -15,6 +15,11 @@ class Role(models.TextChoices):
     ADMIN = "admin", "管理者"
 
 
+def normalise_email(email: str) -> str:
+    """E-mail addresses are stored and compared in lower case."""
+    return (email or "").strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 

@@ -24,9 +24,9 @@ class SurveyVersion(models.Model):
     @cached_property
     def engine(self):
         """The definition as the engine's frozen dataclasses (survey.engine.Definition)."""
-        from survey.engine import Definition
+        from survey.engine import definition_from_dict
 
-        return Definition.from_dict(self.definition)
+        return definition_from_dict(self.definition)
 
 
 class RoundStatus(models.TextChoices):

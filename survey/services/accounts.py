@@ -27,10 +27,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from survey.audit import Action, audit
-from survey.auth import normalise_email
 from survey.mailtext import render_mail_text
 from survey.middleware import LOGIN_TIME_KEY
 from survey.models import Organization, Role, User
+from survey.models.accounts import normalise_email
 from survey.orgmaster import is_valid_code
 
 # --- sessions ----------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from survey.models import (
     RoundTarget,
     User,
 )
+from survey.services.locks import response_locked
 
 # Audit actions of this feature.
 ATTACH = Action.ATTACH
@@ -239,13 +240,6 @@ def check_purpose(target: RoundTarget, purpose: str, followup_key: str) -> str:
     return followup_key
 
 
-def _locked_response(target: RoundTarget) -> Response:
-    # responses imports this module (attached keys), so this import waits until it is needed.
-    from survey.services.responses import _locked_response as locked
-
-    return locked(target)
-
-
 def _store(response, purpose, key, name, data, kind, acting_user) -> Attachment | None:
     """Save one checked file; None when the same content is already attached (concurrent upload)."""
     digest = hashlib.sha256(data).hexdigest()
@@ -283,7 +277,7 @@ def attachments_add(
     limit = settings.UPLOAD_MAX_BYTES
     outcome = AddOutcome(rejected=[Problem("too_large", f"「{clean_name(n)}」は大きすぎます（上限 {megabytes(limit)}）。")
                                    for n in too_large])
-    response = _locked_response(target)  # held until commit: the quota check cannot race
+    response = response_locked(target)  # held until commit: the quota check cannot race
     usage = stored_usage(response)
     for raw_name, data in files:
         name = clean_name(raw_name)
@@ -316,7 +310,7 @@ def attachment_remove(*, target: RoundTarget, attachment: Attachment, acting_use
     """
     if not target.round.is_open:
         raise UploadClosed()
-    _locked_response(target)
+    response_locked(target)
     attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
     if attachment.removed_at is not None:
         return

@@ -1,7 +1,7 @@
 """Reminders (督促メール): e-mail the officers of the organisations that have not submitted.
 
 Who: the active officers of every target in the user's scope whose response is not submitted
-(not started or draft). The scope is the dashboards' (aggregation.selectors.dashboard_scope):
+(not started or draft). The scope is the dashboards' (survey.access.dashboard_scope):
 ministry staff and administrators the country (narrowed by prefecture / type), a prefecture
 officer the municipalities of their prefecture, a municipal officer nothing (403). Recipients
 are always computed here from the user and the filters, never taken from the request.
@@ -29,13 +29,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from aggregation.selectors import Scope, dashboard_scope, non_submitters
-from survey.access import organizations_visible_to
+from survey.access import Scope, dashboard_scope, organizations_visible_to
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner
 from survey.mailtext import render_mail_text
 from survey.models import Job, Organization, OrgKind, Response, ResponseStatus, Round, RoundTarget, User
-from survey.selectors import STATUS_LABELS, STATUS_NOT_STARTED
+from survey.selectors import STATUS_LABELS, STATUS_NOT_STARTED, non_submitters
 
 KIND = "reminders"
 THROTTLE = timedelta(hours=24)

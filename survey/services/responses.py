@@ -1,7 +1,7 @@
 """Saving, submitting and importing responses. Every saved state is a new, kept version."""
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from survey import engine
@@ -17,6 +17,7 @@ from survey.models import (
     VersionSource,
 )
 from survey.services import attachments
+from survey.services.locks import response_locked
 
 
 class ResponseInvalid(Exception):
@@ -80,21 +81,6 @@ def ministry_fields(target: RoundTarget) -> dict[str, str]:
     defn = target.round.survey.engine
     values = {"制度等": target.round.scheme, "属性": target.effective_attribute}
     return {f.label: values.get(f.label, "") for f in defn.respondent_fields if f.filled_by == "ministry"}
-
-
-def _locked_response(target: RoundTarget) -> Response:
-    """The response row of the target, created if needed, locked until the transaction ends."""
-    org = target.organization
-    try:
-        with transaction.atomic():
-            Response.objects.get_or_create(
-                round_id=target.round_id,
-                organization=org,
-                defaults={"prefecture_code": org.prefecture_code, "org_kind": org.kind},
-            )
-    except IntegrityError:
-        pass  # created concurrently by someone else: lock theirs below
-    return Response.objects.select_for_update().get(round_id=target.round_id, organization=org)
 
 
 def _describe(defn: engine.Definition, key: str, value) -> str:
@@ -171,7 +157,7 @@ def response_save(
     kind = target.organization.engine_kind
     if source in OFFICER_SOURCES and not target.round.is_open:
         raise RoundClosed()
-    response = _locked_response(target)
+    response = response_locked(target)
     if file_sha256:
         existing = response.versions.filter(file_sha256=file_sha256).first()
         if existing is not None:

@@ -21,7 +21,7 @@ class DefinitionChanged(Exception):
 def survey_version_load(path: Path) -> tuple[SurveyVersion, bool]:
     """Load a definition file; returns (version, created). A version is immutable once loaded."""
     defn = engine.load_definition(path)
-    data = defn.to_dict()
+    data = engine.definition_to_dict(defn)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     existing = SurveyVersion.objects.filter(code=defn.code, version=defn.version).first()
     if existing is not None:

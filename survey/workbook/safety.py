@@ -588,12 +588,3 @@ _ODS_VALUE_TYPE = f"{_OFFICE_NS}}}value-type"
 
 def _repeat(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 1
-
-
-def __getattr__(name: str):
-    """`safety.read_answer_sheet_isolated` as named in the plan (defined in isolation.py)."""
-    if name == "read_answer_sheet_isolated":
-        from .isolation import read_answer_sheet_isolated
-
-        return read_answer_sheet_isolated
-    raise AttributeError(name)

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from aggregation import selectors
+from survey import access
+from survey import selectors as survey_selectors
 from survey.models import AnswerFact, Response, RoundTarget
 from tests.aggregation.conftest import EXPECTED_RISK, KNOWN, build_round, org_info
 
@@ -58,7 +60,7 @@ def expected_item(item_id, codes):
 
 
 def live(rnd, scope=None):
-    scope = scope or selectors.Scope()
+    scope = scope or access.Scope()
     return (scope.facts(AnswerFact.objects.filter(round=rnd)), scope.responses(Response.objects.filter(round=rnd)),
             scope.targets(RoundTarget.objects.filter(round=rnd)))
 
@@ -90,7 +92,7 @@ def test_status_total_and_rate(agg_round):
 
 
 def test_prefecture_scope_counts_only_that_prefecture(agg_round):
-    _, responses, targets = live(agg_round, selectors.Scope(prefecture="14", locked=True))
+    _, responses, targets = live(agg_round, access.Scope(prefecture="14", locked=True))
     rows = selectors.status_by(targets=targets, responses=responses, by="prefecture")
     assert [r.key for r in rows] == ["14"]
     assert rows[0].targets == len(codes_where(prefecture="14"))
@@ -99,7 +101,7 @@ def test_prefecture_scope_counts_only_that_prefecture(agg_round):
 
 def test_non_submitters_are_drafts_and_not_started_with_their_officers(agg_round, kamakura, chiyoda):
     _, responses, targets = live(agg_round)
-    rows = list(selectors.non_submitters(targets=targets, responses=responses))
+    rows = list(survey_selectors.non_submitters(targets=targets, responses=responses))
     expected = sorted(codes_where(state="draft") + codes_where(state="none"))
     assert [t.organization.code for t in rows] == expected
     by_code = {t.organization.code: t for t in rows}
@@ -121,7 +123,7 @@ def test_latest_submission_is_the_newest_submitted_at(agg_round):
 @pytest.mark.parametrize("prefecture,kind", [("", ""), ("14", ""), ("13", ""), ("", "city"),
                                              ("14", "designated_city"), ("27", "")])
 def test_every_item_matches_the_known_answers(agg_round, prefecture, kind):
-    scope = selectors.Scope(prefecture=prefecture, kind=kind)
+    scope = access.Scope(prefecture=prefecture, kind=kind)
     facts, responses, _ = live(agg_round, scope)
     submitted = codes_where(state="submitted", prefecture=prefecture, kind=kind)
     assert selectors.submitted_count(responses) == len(submitted)
@@ -232,7 +234,7 @@ def test_risk_rows_name_the_rules_that_fired_highest_first(agg_round):
 
 
 def test_risk_rows_filtered_by_level_and_prefecture(agg_round):
-    _, responses, _ = live(agg_round, selectors.Scope(prefecture="14"))
+    _, responses, _ = live(agg_round, access.Scope(prefecture="14"))
     rows = list(selectors.risk_rows(agg_round.survey.engine, responses, level="critical"))
     assert [r["organization__code"] for r in rows] == [
         c for c in sorted(EXPECTED_RISK) if EXPECTED_RISK[c] == "critical" and org_info(c)[0] == "14"]
@@ -242,18 +244,18 @@ def test_risk_rows_filtered_by_level_and_prefecture(agg_round):
 
 
 def test_scope_for_each_member_of_the_cast(cast):
-    assert selectors.dashboard_scope(cast["ministry"]) == selectors.Scope()
-    assert selectors.dashboard_scope(cast["admin"], prefecture="13").prefecture == "13"
-    assert selectors.dashboard_scope(cast["kanagawa"]) == selectors.Scope(prefecture="14", locked=True)
-    assert selectors.dashboard_scope(cast["kanagawa"], prefecture="14", kind="city").kind == "city"
+    assert access.dashboard_scope(cast["ministry"]) == access.Scope()
+    assert access.dashboard_scope(cast["admin"], prefecture="13").prefecture == "13"
+    assert access.dashboard_scope(cast["kanagawa"]) == access.Scope(prefecture="14", locked=True)
+    assert access.dashboard_scope(cast["kanagawa"], prefecture="14", kind="city").kind == "city"
     with pytest.raises(Http404):
-        selectors.dashboard_scope(cast["kanagawa"], prefecture="13")
+        access.dashboard_scope(cast["kanagawa"], prefecture="13")
     with pytest.raises(Http404):
-        selectors.dashboard_scope(cast["ministry"], prefecture="99")
+        access.dashboard_scope(cast["ministry"], prefecture="99")
     for name in ("sagamihara", "yokohama", "chiyoda"):
         with pytest.raises(PermissionDenied):
-            selectors.dashboard_scope(cast[name])
-    assert selectors.dashboard_scope(cast["ministry"], kind="bogus").kind == ""
+            access.dashboard_scope(cast[name])
+    assert access.dashboard_scope(cast["ministry"], kind="bogus").kind == ""
 
 
 def test_selectors_count_one_round_only(agg_round, survey_version):

@@ -11,12 +11,18 @@ from pathlib import Path
 import pytest
 
 import survey.engine as engine
-from survey.engine import DEFINITIONS_DIR, Definition, DefinitionError, load_definition
+from survey.engine import (
+    DEFINITIONS_DIR,
+    DefinitionError,
+    definition_from_dict,
+    definition_to_dict,
+    load_definition,
+)
+from tests.infra.requirements import SHARED_DIR, require
 
 DEFINITION_FILE = DEFINITIONS_DIR / "linkage-2023.1.toml"
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = next((p for p in (REPO.parent / "shared", Path("/work/shared")) if p.is_dir()), None)
 
 
 def raw_definition() -> dict:
@@ -107,10 +113,10 @@ def test_followups(defn):
     assert defn.item("1-2").option("1").note.startswith("Q2以降は上記以外の者")
 
 
-@pytest.mark.skipif(SHARED is None, reason="shared/ with the seed is not beside the repo")
 def test_texts_are_verbatim_from_the_seed(defn):
-    seed = next((SHARED / "seeds").glob("002_*.txt")).read_text(encoding="utf-8")
-    sheet_spec = (SHARED / "spec" / "answer-sheet.md").read_text(encoding="utf-8")
+    require("shared")  # ../shared beside the repository
+    seed = next((SHARED_DIR / "seeds").glob("002_*.txt")).read_text(encoding="utf-8")
+    sheet_spec = (SHARED_DIR / "spec" / "answer-sheet.md").read_text(encoding="utf-8")
     texts = [g.text for g in defn.guidance] + [f"{f.label}\t{f.guidance}" for f in defn.respondent_fields]
     for item in defn.items:
         texts += [item.text, item.sheet_text, *item.notes]
@@ -122,10 +128,10 @@ def test_texts_are_verbatim_from_the_seed(defn):
 
 
 def test_round_trip_through_dict_and_json(defn):
-    data = defn.to_dict()
-    assert Definition.from_dict(data) == defn
-    assert Definition.from_dict(json.loads(json.dumps(data, ensure_ascii=False))) == defn
-    assert Definition.from_dict(data).to_dict() == data
+    data = definition_to_dict(defn)
+    assert definition_from_dict(data) == defn
+    assert definition_from_dict(json.loads(json.dumps(data, ensure_ascii=False))) == defn
+    assert definition_to_dict(definition_from_dict(data)) == data
 
 
 def test_no_item_number_in_engine_code():
@@ -140,7 +146,7 @@ def broken(mutate) -> list[str]:
     data = copy.deepcopy(raw_definition())
     mutate(data)
     with pytest.raises(DefinitionError) as exc:
-        Definition.from_dict(data)
+        definition_from_dict(data)
     return exc.value.problems
 
 

@@ -1,10 +1,13 @@
-"""A Celery worker finds the runner of every job kind, not only those its process happened to import."""
+"""Every process that may run a job (web or Celery worker) has every runner registered once
+Django is set up: the apps' AppConfig.ready() import the modules that declare them."""
 import importlib
 import json
 import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import aggregation
 import survey
@@ -22,19 +25,20 @@ def _all_registered_kinds() -> set[str]:
     return set(jobs._RUNNERS)
 
 
-def test_every_job_kind_is_loadable_in_a_fresh_worker_process():
-    kinds = _all_registered_kinds()
-    assert {"aggregate_workbook", "reminders"} <= kinds
-    code = (
-        "import django, json, sys; django.setup(); from survey import jobs; "
-        "kinds = json.loads(sys.argv[1]); missing = []\n"
-        "for k in kinds:\n"
-        "    try: jobs._load_runner(k)\n"
-        "    except Exception: missing.append(k)\n"
-        "print(json.dumps(missing))"
-    )
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(sorted(kinds))], cwd=ROOT, capture_output=True,
-                         text=True, env={"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"},
-                         timeout=120)
+def _kinds_after_setup_in_a_fresh_process() -> set[str]:
+    code = "import django, json; django.setup(); from survey import jobs; print(json.dumps(sorted(jobs._RUNNERS)))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"}, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [], "add the module to survey.jobs.RUNNER_MODULES"
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_every_job_kind_is_registered_by_django_setup_alone():
+    kinds = _all_registered_kinds()
+    assert {"aggregate_workbook", "reminders", "sheet_import"} <= kinds
+    assert _kinds_after_setup_in_a_fresh_process() == kinds, "import the runner's module from its AppConfig.ready()"
+
+
+def test_an_unknown_kind_is_a_lookup_error_not_a_silent_success():
+    with pytest.raises(LookupError, match="no_such_kind"):
+        jobs._load_runner("no_such_kind")
