@@ -23,9 +23,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.infra.requirements import CHROMIUM_PATH, require, services_required
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = Path(os.environ.get("TEST_ARTIFACTS_DIR", "/tmp/test-artifacts"))
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling out through a closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -56,10 +57,30 @@ def pytest_collection_modifyitems(items):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Keep each phase's report on the item, so fixtures can tell whether the test failed."""
+    """Keep each phase's report on the item, so fixtures can tell whether the test failed.
+
+    Under REQUIRE_SERVICES=1 (scripts/test) a skip is a failure, whoever skipped: the suite
+    cannot pass by skipping (tests/infra/requirements.py).
+    """
     report = yield
+    _no_skip(report)
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """A module skipped at collection is a failure under REQUIRE_SERVICES=1 too."""
+    report = yield
+    _no_skip(report)
+    return report
+
+
+def _no_skip(report) -> None:
+    if services_required() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under REQUIRE_SERVICES=1 (scripts/test): {reason}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -111,12 +132,8 @@ def celery_worker_process(django_db_setup) -> Iterator[str]:
     and must see the same database. Tests that hand it work must commit their data: use
     `real_celery`, which is transactional.
     """
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set: the real Celery worker needs Redis (run scripts/test)")
+    require("celery")
     from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the real Celery worker needs PostgreSQL (DATABASE_URL) to share the test database")
 
     node = f"pytest-{uuid.uuid4().hex[:8]}@%h"
     log_path = ARTIFACTS_DIR / "celery-worker.log"
@@ -200,11 +217,7 @@ def live_browser():
     calls. Only browser tests run after it starts (pytest_collection_modifyitems); the variable
     is never set for the rest, because `check --deploy` rejects it in a subprocess's env.
     """
-    if not Path(CHROMIUM_PATH).exists():
-        message = f"{CHROMIUM_PATH} is missing (scripts/test installs Debian's chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require("chromium")
     from playwright.sync_api import sync_playwright
 
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:

@@ -20,6 +20,7 @@ from django.test import Client
 
 from survey.models import Organization, Role, User
 from survey.services.accounts import activation_path, user_invite
+from tests.infra.requirements import require
 
 N = 200
 PASSWORD = "a-brand-new-passphrase-42"
@@ -30,8 +31,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _postgresql_only(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (scripts/test runs it): SQLite serialises writers, so no race shows")
+    require("postgres")  # SQLite serialises writers, so no race shows
 
 
 def _slots() -> int:

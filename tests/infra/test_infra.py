@@ -1,12 +1,12 @@
 """Smoke tests proving that the test suite runs on the real parts, not stand-ins.
 
-Under scripts/test (and so in CI) every one of these must pass: with CI=true a missing service
-fails instead of skipping. Run alone with `scripts/test tests/infra`.
+Under scripts/test (and so in CI) every one of these must pass: with REQUIRE_SERVICES=1 a missing
+service fails instead of skipping (tests/infra/requirements.py). Run alone with
+`scripts/test tests/infra`.
 """
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 
@@ -14,7 +14,7 @@ import pytest
 from django.http import HttpResponse
 from django.urls import path
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from tests.infra.requirements import require
 
 SMOKE_PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><title>動作確認 - 調査回答ポータル</title></head>
@@ -38,18 +38,10 @@ urlpatterns = [
 ]
 
 
-def require(condition: bool, reason: str) -> None:
-    """Skip when a service is simply absent locally; fail in CI, where it must be there."""
-    if not condition:
-        if IN_CI:
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-
-
 def test_database_is_postgresql(db):
     from django.db import connection
 
-    require(bool(os.environ.get("DATABASE_URL")), "DATABASE_URL is not set (run scripts/test)")
+    require("postgres")
     assert connection.vendor == "postgresql"
     assert connection.pg_version >= 150000
     assert connection.settings_dict["NAME"].startswith("test_")
@@ -58,14 +50,14 @@ def test_database_is_postgresql(db):
 def test_redis_answers_ping():
     import redis
 
-    require(bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set (run scripts/test)")
+    require("redis")
     assert redis.Redis.from_url(os.environ["REDIS_URL"]).ping() is True
 
 
 def test_celery_uses_redis_broker():
     from config.celery import app
 
-    require(bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set (run scripts/test)")
+    require("redis")
     assert app.conf.broker_url == os.environ["REDIS_URL"]
 
 
@@ -85,7 +77,7 @@ def test_task_round_trip_through_real_worker(real_celery):
 
 
 def test_japanese_fonts_installed():
-    require(shutil.which("fc-list") is not None, "fontconfig is not installed")
+    require("fonts")
     families = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True,
                               check=True).stdout
     assert "Noto Sans CJK JP" in families
@@ -94,7 +86,7 @@ def test_japanese_fonts_installed():
 def test_libreoffice_converts_csv_to_xlsx(tmp_path):
     import openpyxl
 
-    require(shutil.which("soffice") is not None, "soffice is not installed (run scripts/test)")
+    require("libreoffice")
     source = tmp_path / "回答.csv"
     source.write_text("組織名,回答\n札幌市,1\n", encoding="utf-8")
     profile = (tmp_path / "lo-profile").as_uri()  # a private profile: no clash with other runs

@@ -2,10 +2,10 @@
 import threading
 
 import pytest
-from django.db import connection
 
 from survey.models import AnswerFact, AuditLog, ResponseVersion
 from survey.services.responses import ResponseConflict, ResponseInvalid, response_save
+from tests.infra.requirements import require
 
 LONG = {"1-1": "2", "2": "1", "3": "1", "4": "1", "5": "2", "6": ["1", "2"], "7-1": "1", "7-2": "1",
         "7-3": "1", "7-4": ["2", "3"], "8-1": "1", "8-1:概要": "複数職員で確認", "8-2": "1", "9": "1", "10": "2",
@@ -70,8 +70,7 @@ def test_save_from_an_old_revision_is_a_conflict_showing_what_changed(target, sa
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_saves_give_one_success_and_one_conflict(round_, orgs, sagamihara):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL (scripts/test runs on it)")
+    require("postgres")  # row locks: SQLite serialises writers
     target = round_.targets.get(organization=orgs["141500"])
     base = response_save(target=target, answers={"1-1": "1"}, respondent={}, acting_user=sagamihara)
     barrier = threading.Barrier(2)

@@ -66,6 +66,18 @@ def sheet_for(round_, org, answers=None, respondent=None, **respondent_changes) 
                               respondent=respondent)
 
 
+def input_cell(data: bytes, label: str) -> str:
+    """The address of the input cell right of `label` ("C23"), found with openpyxl."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    for row in sheet.iter_rows():
+        for cell in row:
+            if str(cell.value or "").strip() == label:
+                return f"C{cell.row}"
+    raise AssertionError(f"label {label!r} not found in the sheet")
+
+
 def edit_cell(data: bytes, label: str, value, *, as_text: bool = False) -> bytes:
     """Set the input cell right of `label` (a 項番 or a respondent label) with openpyxl, like a person.
 

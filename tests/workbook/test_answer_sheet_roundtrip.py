@@ -2,9 +2,7 @@
 also after LibreOffice re-saves the filled sheet (xlsx, ods, xls)."""
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import subprocess
 
 import pytest
@@ -13,6 +11,7 @@ from hypothesis import strategies as st
 
 from survey.synthetic import random_answers, random_respondent
 from survey.workbook import write_answer_sheet
+from tests.infra.requirements import require, soffice_path
 from tests.workbook.answer_sheet_helpers import DEFN, KANAGAWA, SAGAMIHARA, Sheet, filled_sheet, read, sample
 
 CONTEXTS = {"municipality": SAGAMIHARA, "prefecture": KANAGAWA}
@@ -63,12 +62,8 @@ def test_respondent_fields_read_back():
 # -- LibreOffice -------------------------------------------------------------------------------
 
 def _soffice() -> str | None:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None and os.environ.get("CI"):
-        pytest.fail("soffice is required in CI (install libreoffice-calc)")
-    if found is None:
-        pytest.skip("soffice is not installed")
-    return found
+    require("libreoffice")
+    return soffice_path()
 
 
 def _convert(soffice: str, paths, fmt: str, out_dir) -> None:
