@@ -15,6 +15,7 @@ from survey.models import AuditLog, Organization, Role, User
 from survey.ratelimit import limit_hit
 
 OFFICER_CSV_MAX_BYTES = 1024 * 1024  # the file is kept in the session between preview and confirmation
+OFFICER_CSV_TOO_LARGE = "ファイルが大きすぎます（1MBまで）。"
 
 
 def retry_time(when: dt.datetime) -> str:
@@ -139,7 +140,7 @@ class OfficerImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > OFFICER_CSV_MAX_BYTES:
-            raise ValidationError("ファイルが大きすぎます（1MBまで）。", code="too_large")
+            raise ValidationError(OFFICER_CSV_TOO_LARGE, code="too_large")
         return upload.read()
 
 

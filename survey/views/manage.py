@@ -13,9 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from survey.forms.accounts import (
+    OFFICER_CSV_MAX_BYTES,
+    OFFICER_CSV_TOO_LARGE,
     AuditFilterForm,
     ImportConfirmForm,
     InviteForm,
@@ -27,6 +30,7 @@ from survey.forms.accounts import (
 from survey.lockouts import lockouts_active
 from survey.models import AuditLog, User
 from survey.services import accounts
+from survey.views import uploads
 
 IMPORT_SESSION_KEY = "manage_officer_import"
 USERS_PER_PAGE = 50
@@ -126,10 +130,20 @@ def user_confirm(request, pk, operation):
         "account": account, "title": title, "text": text, "button": button, "button_style": style})
 
 
-@require_http_methods(["GET", "POST"])
-@admin_required
+@csrf_exempt
 def users_import(request):
     """Upload a CSV and see what would happen; nothing is created before the confirmation."""
+    handler = uploads.bounded(request, OFFICER_CSV_MAX_BYTES)  # before CSRF reads the body
+    return _users_import(request, handler)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+@admin_required
+def _users_import(request, handler):
+    if request.method == "POST" and uploads.too_large(request, handler, OFFICER_CSV_MAX_BYTES):
+        return render(request, "manage/users_import.html", {"form": OfficerImportForm(),
+                                                            "upload_error": OFFICER_CSV_TOO_LARGE}, status=413)
     form = OfficerImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"]

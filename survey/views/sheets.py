@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,42 +20,14 @@ from survey.jobs import job_get_for_user
 from survey.models import Job
 from survey.services import sheets
 from survey.services.responses import DuplicateFile, RoundClosed
+from survey.views import uploads
 
 ACCEPT = ".xlsx,.xlsm,.xls,.ods"
 MAX_FILES = 500
 
 
-class BoundedUploadHandler(FileUploadHandler):
-    """Counts the bytes of an upload as they arrive and drops every file past the limit.
-
-    Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count files; this bounds what is read.
-    """
-
-    def __init__(self, limit: int, request=None):
-        super().__init__(request)
-        self.limit, self.total, self.exceeded = limit, 0, False
-
-    def receive_data_chunk(self, raw_data, start):
-        self.total += len(raw_data)
-        if self.total > self.limit:
-            self.exceeded = True
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-
-def _bounded(request, limit: int) -> BoundedUploadHandler:
-    """Put the bound in front of Django's handlers; must run before request.POST is read."""
-    handler = BoundedUploadHandler(limit, request)
-    request.upload_handlers.insert(0, handler)
-    return handler
-
-
-def _too_large(request, handler: BoundedUploadHandler, limit: int) -> bool:
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    return handler.exceeded or length > limit + 64 * 1024
+_bounded = uploads.bounded
+_too_large = uploads.too_large
 
 
 def _megabytes(n: int) -> str:

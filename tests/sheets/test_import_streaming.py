@@ -6,29 +6,16 @@ memory at once. Python's own allocations are measured here with tracemalloc (the
 over HTTP is in tests/security/test_upload_hazards.py).
 """
 import tracemalloc
-import zipfile
 
 import pytest
 
 from survey.models import Job
+from tests.workbook.hostile_workbooks import large_entries_zip
 
 from .conftest import VALID_ANSWERS, sheet_for, stored_files
 
 pytestmark = pytest.mark.django_db
 MB = 1024 * 1024
-
-
-def large_entries_zip(path, entries: int = 30, size: int = int(9.9 * MB)):
-    """The finding's zip: `entries` entries named like sheets, each `size` bytes of zeros (deflated)."""
-    block = b"\0" * MB
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for n in range(entries):
-            with archive.open(f"返送/{n:02d}.xlsx", "w", force_zip64=False) as entry:
-                left = size
-                while left:
-                    entry.write(block[:min(left, MB)])
-                    left -= min(left, MB)
-    return path
 
 
 def _run(job):

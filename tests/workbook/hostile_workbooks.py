@@ -5,7 +5,92 @@ Shared by the reader-bounds tests, the upload-hazard tests over HTTP and bench/u
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
+
+MB = 1 << 20
+
+
+# -- zips built by hand (zipfile cannot store pre-compressed or lying entries) ---------------------
+
+def deflate(data: bytes) -> bytes:
+    co = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return co.compress(data) + co.flush()
+
+
+def zeros_deflated(megabytes: int, fill: bytes = b"\0", prefix: bytes = b"") -> tuple[bytes, int]:
+    """A raw deflate stream of `prefix` + `megabytes` MB of `fill` (about 1 KB per MB), and its CRC."""
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = fill * MB
+    head = co.compress(prefix) + co.flush(zlib.Z_FULL_FLUSH)
+    first = co.compress(block) + co.flush(zlib.Z_FULL_FLUSH)
+    steady = co.compress(block) + co.flush(zlib.Z_FULL_FLUSH)
+    crc = zlib.crc32(prefix)
+    for _ in range(megabytes):
+        crc = zlib.crc32(block, crc)
+    return head + first + steady * (megabytes - 1) + co.flush(), crc
+
+
+def raw_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip of (name, raw deflate data, crc, declared size) entries."""
+    out, central = io.BytesIO(), io.BytesIO()
+    for name, raw, crc, size in entries:
+        encoded = name.encode()
+        offset = out.tell()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, 0, 0x21, crc, len(raw), size, len(encoded), 0))
+        out.write(encoded + raw)
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, 8, 0, 0x21, crc, len(raw), size,
+                                  len(encoded), 0, 0, 0, 0, 0, offset))
+        central.write(encoded)
+    cd_offset, cd = out.tell(), central.getvalue()
+    out.write(cd)
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(cd), cd_offset, 0))
+    return out.getvalue()
+
+
+def bomb_zip(name: str = "bomb.xlsx", megabytes: int = 2048) -> bytes:
+    """A zip of one entry that expands to `megabytes` MB of zeros (about 2 MB for 2 GB)."""
+    raw, crc = zeros_deflated(megabytes)
+    return raw_zip([(name, raw, crc, megabytes * MB)])
+
+
+def sheet_part_bomb_xlsx(megabytes: int = 3000) -> bytes:
+    """An .xlsx whose worksheet part is well-formed XML of `megabytes` MB (all blanks)."""
+    prefix = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              b"<sheetData>")
+    raw, crc = zeros_deflated(megabytes, b" ", prefix)
+    small = zipfile.ZipFile(io.BytesIO(many_sheets_xlsx(1, far="A1")))
+    entries = []
+    for name in small.namelist():
+        if name == "xl/worksheets/sheet1.xml":
+            entries.append((name, raw, crc, megabytes * MB + len(prefix)))
+        else:
+            data = small.read(name)
+            entries.append((name, deflate(data), zlib.crc32(data), len(data)))
+    return raw_zip(entries)
+
+
+def docx_bomb(megabytes: int = 2048) -> bytes:
+    """A .docx (by its parts) whose document part expands to `megabytes` MB."""
+    raw, crc = zeros_deflated(megabytes)
+    types = b'<?xml version="1.0"?><Types/>'
+    return raw_zip([("[Content_Types].xml", deflate(types), zlib.crc32(types), len(types)),
+                    ("word/document.xml", raw, crc, megabytes * MB)])
+
+
+def large_entries_zip(path, entries: int = 30, size: int = int(9.9 * MB)):
+    """The finding's zip (about 306 KB): `entries` entries named like sheets, each `size` bytes of
+    zeros, under every per-entry and total bound; written to `path` a block at a time."""
+    block = b"\0" * MB
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n in range(entries):
+            with archive.open(f"返送/{n:02d}.xlsx", "w") as entry:
+                left = size
+                while left:
+                    entry.write(block[:min(left, MB)])
+                    left -= min(left, MB)
+    return path
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

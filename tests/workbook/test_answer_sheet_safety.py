@@ -6,7 +6,6 @@ and without inflating), not benchmarks.
 from __future__ import annotations
 
 import io
-import struct
 import time
 import tracemalloc
 import zipfile
@@ -34,45 +33,13 @@ from tests.workbook.answer_sheet_helpers import (
     resolve_org,
     sample,
 )
+from tests.workbook.hostile_workbooks import deflate, raw_zip, zeros_deflated
 
 MB = 1 << 20
 
 
-# -- building hostile zips by hand (zipfile cannot store pre-compressed or lying entries) ----------
-
-def _deflate(data: bytes) -> bytes:
-    co = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return co.compress(data) + co.flush()
-
-
-def _zeros_deflated(megabytes: int, fill: bytes = b"\0", prefix: bytes = b"") -> tuple[bytes, int]:
-    """A raw deflate stream of `prefix` + `megabytes` MB of `fill` (about 1 KB per MB), and its CRC."""
-    co = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = fill * MB
-    head = co.compress(prefix) + co.flush(zlib.Z_FULL_FLUSH)
-    first = co.compress(block) + co.flush(zlib.Z_FULL_FLUSH)
-    steady = co.compress(block) + co.flush(zlib.Z_FULL_FLUSH)
-    crc = zlib.crc32(prefix)
-    for _ in range(megabytes):
-        crc = zlib.crc32(block, crc)
-    return head + first + steady * (megabytes - 1) + co.flush(), crc
-
-
-def _zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
-    """A zip of (name, raw deflate data, crc, declared size) entries."""
-    out, central = io.BytesIO(), io.BytesIO()
-    for name, raw, crc, size in entries:
-        encoded = name.encode()
-        offset = out.tell()
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0x800, 8, 0, 0x21, crc, len(raw), size, len(encoded), 0))
-        out.write(encoded + raw)
-        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0x800, 8, 0, 0x21, crc, len(raw), size,
-                                  len(encoded), 0, 0, 0, 0, 0, offset))
-        central.write(encoded)
-    cd_offset, cd = out.tell(), central.getvalue()
-    out.write(cd)
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(cd), cd_offset, 0))
-    return out.getvalue()
+# -- building hostile zips by hand: tests/workbook/hostile_workbooks.py ---------------------------
+_deflate, _zeros_deflated, _zip = deflate, zeros_deflated, raw_zip
 
 
 def _entries_of(xlsx: bytes, replace: dict[str, tuple[bytes, int, int]] | None = None):
