@@ -10,7 +10,6 @@ has its cases here.
 from __future__ import annotations
 
 import inspect
-import os
 import re
 
 import pytest
@@ -57,12 +56,13 @@ def test_every_upload_url_is_covered():
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker, tmp_path_factory):
+def server(django_db_setup, tmp_path_factory):
     from django.db import connection
 
-    if connection.vendor != "postgresql" or not os.environ.get("DATABASE_URL"):
-        pytest.fail("the upload-hazard suite needs PostgreSQL (run scripts/test): the server is another process")
     from tests.conftest import _test_database_url
+    from tests.infra.requirements import require
+
+    require("postgres")  # the server is another process: it must share the test database
 
     storage = tmp_path_factory.mktemp("hazard-private")
     env = {**SERVER_ENV, "DATABASE_URL": _test_database_url(connection.settings_dict),
