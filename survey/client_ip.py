@@ -38,6 +38,16 @@ def client_ip(request) -> str | None:
     return str(candidate) if candidate is not None else None
 
 
+def client_ip_for_limits(request) -> str | None:
+    """The address rate limits and lock-outs count (AXES_CLIENT_IP_CALLABLE): `client_ip`, with an
+    IPv6 address widened to its /64, since one subscriber is given a whole /64 and could
+    otherwise change address at every attempt."""
+    ip = client_ip(request)
+    if ip is None or ":" not in ip:
+        return ip
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+
+
 def _parse(text: str) -> IPAddress | None:
     text = text.strip()
     if not text or len(text) > MAX_HOP_CHARS:

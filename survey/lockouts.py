@@ -12,7 +12,8 @@ and refuses a login while its handler counts too many in the last LOGIN_LOCKOUT_
 axes compares the largest count of its AXES_LOCKOUT_PARAMETERS with one limit; PortalAxesHandler
 gives the per-address count its own, higher limit (an office behind one NAT address must
 survive several officers mistyping). The address comes from survey.client_ip
-(AXES_CLIENT_IP_CALLABLE), the account from `axes_username` (the lower-cased e-mail).
+(AXES_CLIENT_IP_CALLABLE = client_ip_for_limits: an IPv6 address counts as its /64), the account
+from `axes_username` (the lower-cased e-mail).
 """
 import datetime as dt
 
@@ -105,4 +106,6 @@ def lockouts_active() -> list[dict]:
     found = [{"username": None, **row} for row in ips] + list(pairs)
     for lock in found:
         lock["until"] = locked_until(username=lock["username"], ip=lock["ip_address"])
+        ip = lock["ip_address"]
+        lock["ip_label"] = f"{ip}/64" if ip and ":" in ip else ip  # IPv6 is counted by /64
     return sorted(found, key=lambda lock: lock["until"] or since, reverse=True)

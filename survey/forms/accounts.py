@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from survey.auth import normalise_email
-from survey.client_ip import client_ip
+from survey.client_ip import client_ip_for_limits
 from survey.lockouts import locked_until
 from survey.models import AuditLog, Organization, Role, User
 from survey.ratelimit import limit_hit
@@ -29,8 +29,11 @@ def locked_message(until: dt.datetime) -> str:
             f"{retry_time(until)} 以降に再度お試しいただくか、「パスワードを忘れた場合」からパスワードを再設定してください。")
 
 
-def mail_limited_message(until: dt.datetime) -> str:
-    return f"短時間に多くのメール送信が求められたため、受け付けを停止しています。{retry_time(until)} 以降に再度お試しください。"
+MAIL_LIMITED = {
+    "address": "このメールアドレスへのメール送信が続いたため、受け付けを一時的に停止しています。"
+               "すでにお送りしたメールが届いていれば、そのリンクをお使いください。{time} 以降に再度お試しいただけます。",
+    "ip": "この接続元からのメール送信の依頼が続いたため、受け付けを一時的に停止しています。{time} 以降に再度お試しください。",
+}
 
 
 def mail_limit_check(kind: str, *, request, address: str) -> None:
@@ -39,10 +42,12 @@ def mail_limit_check(kind: str, *, request, address: str) -> None:
     Raises ValidationError (code rate_limited) with the time to try again when either limit is
     reached; both are counted, so a refused request still uses up the window.
     """
-    ends = [limit_hit(f"{kind}_address", normalise_email(address)), limit_hit(f"{kind}_ip", client_ip(request))]
-    until = max((end for end in ends if end is not None), default=None)
-    if until is not None:
-        raise ValidationError(mail_limited_message(until), code="rate_limited")
+    ends = {"address": limit_hit(f"{kind}_address", normalise_email(address)),
+            "ip": limit_hit(f"{kind}_ip", client_ip_for_limits(request))}
+    limited = {scope: end for scope, end in ends.items() if end is not None}
+    if limited:
+        scope = max(limited, key=limited.get)
+        raise ValidationError(MAIL_LIMITED[scope].format(time=retry_time(limited[scope])), code="rate_limited")
 
 
 class LoginForm(AuthenticationForm):
@@ -62,7 +67,7 @@ class LoginForm(AuthenticationForm):
     def get_invalid_login_error(self):
         if getattr(self.request, "axes_locked_out", False):
             email = normalise_email(self.cleaned_data.get("username"))
-            until = locked_until(username=email, ip=client_ip(self.request))
+            until = locked_until(username=email, ip=client_ip_for_limits(self.request))
             return ValidationError(locked_message(until or timezone.now()), code="locked")
         return super().get_invalid_login_error()
 

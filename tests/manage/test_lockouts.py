@@ -37,6 +37,13 @@ def test_the_page_lists_account_and_address_locks(admin, sagamihara, settings):
     assert "192.0.2.50" in body and "（この接続元のすべてのアカウント）" in body
 
 
+def test_an_ipv6_lock_shows_its_64_and_is_lifted(admin, sagamihara, settings):
+    _fail(sagamihara.email, settings.LOGIN_FAILURE_LIMIT, ip="2001:db8:1:2::99")
+    assert "2001:db8:1:2::/64" in admin.get("/manage/lockouts/").content.decode()
+    admin.post("/manage/lockouts/", {"ip": "2001:db8:1:2::", "username": sagamihara.email})
+    assert _signs_in(sagamihara, "2001:db8:1:2::99")
+
+
 def test_nothing_locked_says_so(admin, sagamihara, settings):
     _fail(sagamihara.email, settings.LOGIN_FAILURE_LIMIT - 1)
     assert "停止中のログインはありません。" in admin.get("/manage/lockouts/").content.decode()

@@ -8,7 +8,7 @@ login is still counted and audited.
 import pytest
 from django.test import RequestFactory
 
-from survey.client_ip import client_ip
+from survey.client_ip import client_ip, client_ip_for_limits
 from survey.models import AuditLog
 from tests.cast import BROWSER
 
@@ -80,6 +80,12 @@ def test_a_malformed_forwarded_hop_is_ignored(settings, forwarded):
 def test_garbage_left_of_the_trusted_hops_is_never_read(settings):
     settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(_request("10.0.0.2", "<script>, not-an-ip, 198.51.100.9")) == "198.51.100.9"
+
+
+def test_limits_count_an_ipv6_address_by_its_64_and_ipv4_as_is():
+    assert client_ip_for_limits(_request("2001:db8:1:2:3:4:5:6")) == "2001:db8:1:2::"
+    assert client_ip_for_limits(_request("203.0.113.7")) == "203.0.113.7"
+    assert client_ip_for_limits(_request("unix:/run/gunicorn.sock")) is None
 
 
 def test_a_remote_addr_that_is_not_an_address_gives_none():

@@ -167,6 +167,13 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(yokohama, settin
     assert client.session[SESSION_KEY] == str(yokohama.pk)
 
 
+def test_ipv6_addresses_of_one_subscriber_count_as_one(sagamihara, settings):
+    for n in range(settings.LOGIN_FAILURE_LIMIT):  # a new address of the same /64 each time
+        _fail(sagamihara.email, 1, ip=f"2001:db8:1:2::{n + 1:x}")
+    assert not _signs_in(sagamihara, ip="2001:db8:1:2:ffff:ffff:ffff:ffff")
+    assert _signs_in(sagamihara, ip="2001:db8:1:3::1")
+
+
 @pytest.mark.parametrize("forwarded", ["not-an-ip", "' OR 1=1 --", "1.2.3.4:80"])
 @pytest.mark.parametrize("trusted", [0, 1])
 def test_a_malformed_forwarded_header_is_still_counted_on_the_real_address(
