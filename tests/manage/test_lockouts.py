@@ -44,6 +44,14 @@ def test_an_ipv6_lock_shows_its_64_and_is_lifted(admin, sagamihara, settings):
     assert _signs_in(sagamihara, "2001:db8:1:2::99")
 
 
+def test_a_typed_account_name_is_shown_escaped(admin, settings):
+    payload = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+    _fail(payload, settings.LOGIN_FAILURE_LIMIT)
+    body = admin.get("/manage/lockouts/").content.decode()
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in body
+    assert "<script>alert(2)" not in body and "<img src=x" not in body
+
+
 def test_nothing_locked_says_so(admin, sagamihara, settings):
     _fail(sagamihara.email, settings.LOGIN_FAILURE_LIMIT - 1)
     assert "停止中のログインはありません。" in admin.get("/manage/lockouts/").content.decode()
