@@ -175,7 +175,7 @@ PRIVATE_STORAGE_ROOT = Path(envstr("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "var" 
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 BULK_UPLOAD_MAX_BYTES = envint("BULK_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 ZIP_MAX_ENTRIES = envint("ZIP_MAX_ENTRIES", 5000)
-ZIP_MAX_TOTAL_BYTES = envint("ZIP_MAX_TOTAL_BYTES", 300 * 1024 * 1024)  # an expanded zip is held in memory
+ZIP_MAX_TOTAL_BYTES = envint("ZIP_MAX_TOTAL_BYTES", 300 * 1024 * 1024)  # a zip expanded to disk, per upload
 # The answer-sheet reader: seconds per file in its child process, sheets per workbook and cells
 # spanned across all its sheets (checked before the file is parsed).
 READER_TIMEOUT_SECONDS = envint("READER_TIMEOUT_SECONDS", 10)
