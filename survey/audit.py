@@ -22,7 +22,7 @@ def audit(
         label = details["email"]
     return AuditLog.objects.create(
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_label=label,
+        actor_label=label[:300],
         action=action,
         organization=organization,
         target=target[:200],

@@ -39,10 +39,15 @@ def cool_off(request=None) -> dt.timedelta:
 
 
 def axes_username(request, credentials) -> str:
-    """The account axes counts against: the e-mail as the login compares it (AXES_USERNAME_CALLABLE)."""
+    """The account axes counts against: the e-mail as the login compares it (AXES_USERNAME_CALLABLE).
+
+    Cut to AccessAttempt.username's 255 characters; the login form refuses longer ones first.
+    """
     if credentials:
-        return normalise_email(credentials.get("username") or credentials.get("email") or "")
-    return normalise_email(request.POST.get("username", "")) if request is not None else ""
+        raw = credentials.get("username") or credentials.get("email") or ""
+    else:
+        raw = request.POST.get("username", "") if request is not None else ""
+    return normalise_email(raw)[:255]
 
 
 class PortalAxesHandler(AxesDatabaseHandler):

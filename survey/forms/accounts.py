@@ -5,6 +5,7 @@ import unicodedata
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from survey.lockouts import locked_until
 from survey.models import AuditLog, Organization, Role, User
 from survey.ratelimit import limit_hit
 
+EMAIL_MAX_LENGTH = 254
 OFFICER_CSV_MAX_BYTES = 1024 * 1024  # the file is kept in the session between preview and confirmation
 OFFICER_CSV_TOO_LARGE = "ファイルが大きすぎます（1MBまで）。"
 
@@ -62,6 +64,8 @@ class LoginForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "メールアドレス"
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        # AuthenticationForm sets max_length after the field is built, so nothing checked it.
+        self.fields["username"].validators.append(MaxLengthValidator(EMAIL_MAX_LENGTH))
         self.fields["password"].label = "パスワード"
 
     def get_invalid_login_error(self):

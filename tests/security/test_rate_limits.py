@@ -112,6 +112,23 @@ def test_unknown_addresses_are_locked_alike_so_accounts_cannot_be_discovered(set
     assert LOCKED in _post(Client(), "nobody@example.jp").content.decode()
 
 
+@pytest.mark.parametrize("username", ["a" * 300 + "@example.jp", "officer\x00@example.jp", "", "x" * 254])
+def test_odd_account_names_are_no_500(username):
+    response = _post(Client(), username)
+    assert response.status_code == 200
+
+
+def test_an_over_long_name_through_authenticate_is_counted_and_audited():
+    from axes.models import AccessAttempt
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR=ATTACKER)
+    assert authenticate(request, username="a" * 400 + "@example.jp", password=WRONG) is None
+    assert AccessAttempt.objects.get().ip_address == ATTACKER
+    assert AuditLog.objects.get(action=A.LOGIN_FAILED).details["reason"] == "unknown_email"
+
+
 def test_refusals_while_locked_are_audited_with_the_address(sagamihara, settings):
     _fail(sagamihara.email, settings.LOGIN_FAILURE_LIMIT)
     _post(Client(), sagamihara.email, password="correct-horse-battery-staple-1")
