@@ -1,7 +1,6 @@
 """Writes of the aggregation app: freezing a round's figures, and the aggregate export job."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -15,7 +14,7 @@ from aggregation.workbook import build_workbook
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner
 from survey.models import AnswerFact, Job, Response, ResponseStatus, Round, RoundTarget, User
-from survey.storage import new_private_path
+from survey.storage import private_output
 
 EXPORT_KIND = "aggregate_workbook"
 FORMATS = {"xlsx": "Excel（.xlsx）", "csv": "CSV（UTF-8 BOM付き）"}
@@ -187,20 +186,15 @@ def run_aggregate_export(ctx: JobContext) -> None:
     source = _source_of(job)
     fmt = job.params.get("format", "xlsx")
     ctx.set_total(source.targets().count())
-    relative, path = new_private_path(folder="exports", suffix=f".{fmt}")
-    tmp = path.with_name(path.name + ".part")
 
     def progress(done: int) -> None:
         job.progress = done
         ctx.checkpoint()
 
-    try:
-        figures = export_file(source, tmp, fmt=fmt, progress=progress)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with private_output(folder="exports", suffix=f".{fmt}") as out:
+        figures = export_file(source, out.path, fmt=fmt, progress=progress)
     job.result = {**job.result, "figures": figures}
-    job.result_path, job.result_name = relative, export_filename(source, fmt)
+    job.result_path, job.result_name = out.name, export_filename(source, fmt)
     if figures.get("verified") is False:
         ctx.message("確定時の内容ハッシュと一致しません。確定集計の検証を行ってください。", "error")
 

@@ -1,64 +1,94 @@
 """Private file storage: uploaded answer sheets and generated files, outside the web root.
 
-Files are saved under settings.PRIVATE_STORAGE_ROOT with a random (uuid4) name, never the
-name the user gave, and are addressed by a path relative to that root. There is no URL for
-them: a view serves one with `private_download` only after checking the user may see it.
+Every private file goes through one Django storage, `storages["private"]` (settings.STORAGES),
+so the shared disk of a multi-node installation can be replaced by an S3-compatible store
+(django-storages) by configuration alone. Files are saved under a random (uuid4) name, never
+the name the user gave, and are addressed by that name (a path relative to the storage).
+There is no URL for them: a view serves one with `private_download` only after checking that
+the user may see it.
 """
+from __future__ import annotations
+
 import os
 import shutil
+import tempfile
 import uuid
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.http import FileResponse, Http404
 from django.utils import timezone
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP_TYPE = "application/zip"
-
-
-def _root() -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT).resolve()
-
-
-def private_path(relative: str) -> Path:
-    """The absolute path of a stored file; refuses anything that would leave the root."""
-    root = _root()
-    path = (root / relative).resolve()
-    if not relative or root not in path.parents:
-        raise Http404
-    return path
-
-
-def new_private_path(*, folder: str, suffix: str) -> tuple[str, Path]:
-    """A fresh (relative, absolute) path for a file to be written, its folder created."""
-    suffix = "".join(c for c in suffix.lower() if c.isalnum() or c == ".")[:10]
-    relative = f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
-    path = private_path(relative)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return relative, path
-
-
 CHUNK = 256 * 1024
 
 
+class PrivateFileSystemStorage(FileSystemStorage):
+    """A FileSystemStorage at settings.PRIVATE_STORAGE_ROOT, files 0600 and folders 0700.
+
+    The root is read at each use rather than once, so that a changed setting (tests) applies.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("file_permissions_mode", 0o600)
+        kwargs.setdefault("directory_permissions_mode", 0o700)
+        super().__init__(**kwargs)
+
+    @property
+    def base_location(self):
+        return self._value_or_setting(self._location, str(settings.PRIVATE_STORAGE_ROOT))
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+def private_storage() -> Storage:
+    """The storage of every private file (STORAGES["private"])."""
+    return storages["private"]
+
+
+def _checked(name: str) -> str:
+    """A stored file's name as the database keeps it; 404 for anything that could leave the storage."""
+    path = PurePosixPath(name or "")
+    if not name or path.is_absolute() or ".." in path.parts or "\\" in name:
+        raise Http404
+    return name
+
+
+def _new_name(folder: str, suffix: str) -> str:
+    suffix = "".join(c for c in suffix.lower() if c.isalnum() or c == ".")[:10]
+    return f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
 def private_save(data: bytes, *, folder: str, suffix: str = "") -> str:
-    """Write `data` under a new random name; returns the relative path to keep in the database."""
-    return private_save_stream([data], folder=folder, suffix=suffix)
+    """Store `data` under a new random name; returns the name to keep in the database."""
+    return private_storage().save(_new_name(folder, suffix), ContentFile(data))
+
+
+def private_save_file(local: Path, *, folder: str, suffix: str = "") -> str:
+    """Store the local file `local` (read in chunks) under a new random name; returns the name."""
+    with open(local, "rb") as fh:
+        return private_storage().save(_new_name(folder, suffix), File(fh))
 
 
 def private_save_stream(chunks: Iterable[bytes], *, folder: str, suffix: str = "") -> str:
-    """Write `chunks` one by one under a new random name (never the whole file in memory);
-    returns the relative path. Whatever `chunks` raises (a bound passed) leaves no file."""
-    relative, path = new_private_path(folder=folder, suffix=suffix)
-    write_chunks(path, chunks)
-    return relative
+    """Store `chunks` under a new random name, never holding the whole file in memory; returns
+    the name. Whatever `chunks` raises (a bound passed) stores nothing."""
+    with private_output(folder=folder, suffix=suffix) as out:
+        write_chunks(out.path, chunks)
+    return out.name
 
 
 def write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
-    """Write `chunks` to a new file at `path`, through a temporary name so that a reader never
-    sees half a file; on any error the partial file is removed and the error raised."""
+    """Write `chunks` to a new local file at `path`, through a temporary name so that a reader
+    never sees half a file; on any error the partial file is removed and the error raised."""
     tmp = path.with_name(path.name + ".part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -72,33 +102,100 @@ def write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
 
 
 def file_chunks(path: Path, size: int = CHUNK):
-    """The bytes of a file, `size` at a time."""
+    """The bytes of a local file, `size` at a time."""
     with open(path, "rb") as fh:
         while chunk := fh.read(size):
             yield chunk
 
 
-def private_read(relative: str) -> bytes:
-    """The bytes of a stored file."""
-    return private_path(relative).read_bytes()
+def _on_disk(storage: Storage) -> bool:
+    try:
+        storage.path("x")
+    except NotImplementedError:
+        return False
+    return True
 
 
-def private_delete(relative: str) -> None:
-    """Remove a stored file (used when the row that would have pointed at it was not saved)."""
-    if relative:
-        private_path(relative).unlink(missing_ok=True)
+def private_workdir(relative: str) -> Path:
+    """A local folder for a job's working files (e.g. expanded zip entries), created 0700.
+
+    Inside the private storage when that is a disk the nodes share, else under the system's
+    temporary folder. Remove it with `private_delete_folder`."""
+    storage = private_storage()
+    base = Path(storage.path(_checked(relative))) if _on_disk(storage) else (
+        Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()) / "chosa-work" / relative)
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return base
+
+
+def private_local_file(name: str, *, workdir: Path) -> Path:
+    """A local path to read the stored file `name`: the file itself on a disk storage, else a
+    copy made in `workdir`."""
+    storage = private_storage()
+    if _on_disk(storage):
+        return Path(storage.path(_checked(name)))
+    local = workdir / f"stored-{uuid.uuid4().hex}{PurePosixPath(name).suffix[:10]}"
+    with storage.open(_checked(name), "rb") as fh:
+        write_chunks(local, fh.chunks())
+    return local
 
 
 def private_delete_folder(relative: str) -> None:
-    """Remove a folder of working files (e.g. a job's expanded zip entries) and all it holds."""
-    shutil.rmtree(private_path(relative), ignore_errors=True)
+    """Remove a folder of working files made by `private_workdir` and all it holds."""
+    shutil.rmtree(private_workdir(relative), ignore_errors=True)
 
 
-def private_download(relative: str, *, filename: str, content_type: str) -> FileResponse:
+@contextmanager
+def private_output(*, folder: str, suffix: str = "") -> Iterator[PrivateOutput]:
+    """A local file to write a large result into, stored when the block ends without an error.
+
+        with private_output(folder="exports", suffix=".xlsx") as out:
+            write_workbook(out.path)
+        job.result_path = out.name
+
+    The file is built in a temporary folder (FILE_UPLOAD_TEMP_DIR or the system's) and then
+    saved through the storage, so nobody ever sees half a file, whatever the storage is.
+    """
+    tmpdir = tempfile.mkdtemp(prefix="chosa-out-", dir=settings.FILE_UPLOAD_TEMP_DIR)
+    try:
+        out = PrivateOutput(Path(tmpdir) / f"result{suffix}")
+        yield out
+        out.name = private_save_file(out.path, folder=folder, suffix=suffix)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+class PrivateOutput:
+    """`path`: where to write; `name`: the stored file's name once the block has ended."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = ""
+
+
+def private_read(name: str) -> bytes:
+    """The bytes of a stored file."""
+    with private_storage().open(_checked(name), "rb") as fh:
+        return fh.read()
+
+
+def private_exists(name: str) -> bool:
+    """True when the stored file is there."""
+    return bool(name) and private_storage().exists(_checked(name))
+
+
+def private_delete(name: str) -> None:
+    """Remove a stored file (used when the row that would have pointed at it was not saved)."""
+    if name:
+        private_storage().delete(_checked(name))
+
+
+def private_download(name: str, *, filename: str, content_type: str) -> FileResponse:
     """Serve a stored file as an attachment. The CALLER checks permission first."""
-    path = private_path(relative)
-    if not path.is_file():
+    storage = private_storage()
+    if not storage.exists(_checked(name)):
         raise Http404
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    response = FileResponse(storage.open(name, "rb"), as_attachment=True, filename=filename,
+                            content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -10,6 +10,8 @@ import dj_database_url
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
 from config.env import envbool, envint, envlist, envnetworks, envstr
+from config.errors import init_error_reporting
+from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestLogMiddleware",  # first: the request id and duration cover everything below
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -162,13 +165,17 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", xstatic_bootstrap.BASE_DIR),
 ]
+# Uploaded answer sheets and generated workbooks live outside the web root and are only ever
+# served by views that check permissions first. There is deliberately no MEDIA_URL. Every such
+# file goes through the "private" storage (survey/storage.py): a folder on a disk the nodes share,
+# or, with PRIVATE_STORAGE_BACKEND set, another Django storage such as django-storages' S3Storage
+# (configured by its own AWS_* settings; see README).
+PRIVATE_STORAGE_ROOT = Path(envstr("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "var" / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {"BACKEND": envstr("PRIVATE_STORAGE_BACKEND", "survey.storage.PrivateFileSystemStorage")},
 }
-# Uploaded answer sheets and generated workbooks live outside the web root and are only ever
-# served by views that check permissions first. There is deliberately no MEDIA_URL.
-PRIVATE_STORAGE_ROOT = Path(envstr("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "var" / "private")))
 
 # Upload bounds. Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count files, so the upload
 # paths check UPLOAD_MAX_BYTES themselves.
@@ -230,9 +237,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
-}
+# Logs go to stderr (journald under systemd). LOG_FORMAT=json writes one JSON object a line;
+# LOG_REQUESTS=1 adds one line per request (config/logs.py). Production turns both on.
+LOGGING = logging_config(fmt=envstr("LOG_FORMAT", "text"), level=envstr("LOG_LEVEL", "WARNING"),
+                         requests=envbool("LOG_REQUESTS", default=False))
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too
+
+# /readyz fails when the private files' or the temporary files' disk has less free space.
+READY_MIN_FREE_DISK_MB = envint("READY_MIN_FREE_DISK_MB", 1024)
+# Health probes (load balancer, systemd, monitoring) are never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Errors to a Sentry-compatible server when SENTRY_DSN is set (config/errors.py), else nowhere.
+SENTRY_ENABLED = init_error_reporting()

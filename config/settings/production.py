@@ -3,6 +3,7 @@
 Every secret and host comes from the environment; a missing one stops the process at start.
 """
 from config.env import envbool, envint, envlist, envstr
+from config.logs import logging_config
 
 from .base import *  # noqa: F401,F403
 
@@ -29,3 +30,7 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# One JSON object per log line, one line per request (config/logs.py).
+LOGGING = logging_config(fmt=envstr("LOG_FORMAT", "json"), level=envstr("LOG_LEVEL", "WARNING"),
+                         requests=envbool("LOG_REQUESTS", default=True))

@@ -7,7 +7,7 @@ import pytest
 
 from aggregation.services import EXPORT_KIND, export_start, snapshot_create, snapshot_verify
 from survey.models import Job
-from survey.storage import private_delete, private_path
+from survey.storage import private_delete, private_read
 from tests.aggregation.conftest import KNOWN, build_round
 from tests.cast import ministry, orgs, survey_version  # noqa: F401  (fixtures)
 
@@ -33,7 +33,7 @@ def test_the_worker_builds_the_workbook_from_a_snapshot(real_celery, survey_vers
         assert job.kind == EXPORT_KIND and job.status == Job.Status.DONE, job.messages
         assert job.attempts == 1 and job.progress == job.total == len(KNOWN)
         assert job.result["figures"]["verified"] is True
-        book = openpyxl.load_workbook(io.BytesIO(private_path(job.result_path).read_bytes()))
+        book = openpyxl.load_workbook(io.BytesIO(private_read(job.result_path)))
         codes = [r[0] for r in book["回答一覧"].iter_rows(min_row=2, values_only=True)]
         assert codes == sorted(KNOWN)
     finally:

@@ -257,9 +257,9 @@ def _expanded_folder(job: Job) -> str:
 def _job_files(job: Job) -> Iterator[tuple[str, str, Path | UploadRejected]]:
     """(key, display name, file or the upload's rejection) of every workbook in the job's uploads;
     zip entries are expanded to the job's folder on disk."""
-    into = storage.private_path(_expanded_folder(job))
+    into = storage.private_workdir(_expanded_folder(job))
     for i, upload in enumerate(job.params.get("uploads", [])):
-        for name, data in expand_upload(upload["name"], storage.private_path(upload["path"]), into):
+        for name, data in expand_upload(upload["name"], storage.private_local_file(upload["path"], workdir=into), into):
             display = name if name == upload["name"] else f"{upload['name']}/{name}"
             yield f"{i}:{name}", display, data
 

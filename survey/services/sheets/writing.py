@@ -77,13 +77,13 @@ def run_sheet_export(ctx: JobContext) -> None:
         t.round = job.round
     ctx.set_total(len(targets))
     job.progress = 0
-    relative, path = storage.new_private_path(folder=RESULTS_FOLDER, suffix=".zip")
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with storage.private_output(folder=RESULTS_FOLDER, suffix=".zip") as out, \
+            zipfile.ZipFile(out.path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for i, target in enumerate(targets, start=1):
             zf.writestr(sheet_filename(target), answer_sheet_bytes(target, with_answers=job.params.get("with_answers", False)))
             ctx.advance()
             if i % 50 == 0:
                 ctx.checkpoint()
-    job.result_path, job.result_name = relative, f"回答シート_{job.round_id}_{timezone.localdate():%Y%m%d}.zip"
+    job.result_path, job.result_name = out.name, f"回答シート_{job.round_id}_{timezone.localdate():%Y%m%d}.zip"
     job.result["count"] = len(targets)
     ctx.message(f"{len(targets)} 団体の回答シートを作成しました。")
