@@ -109,11 +109,7 @@ def file_chunks(path: Path, size: int = CHUNK):
 
 
 def _on_disk(storage: Storage) -> bool:
-    try:
-        storage.path("x")
-    except NotImplementedError:
-        return False
-    return True
+    return isinstance(storage, FileSystemStorage)
 
 
 def private_workdir(relative: str) -> Path:
