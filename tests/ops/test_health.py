@@ -5,6 +5,7 @@ import os
 import pytest
 
 from config import health
+from tests.infra.requirements import require
 
 
 def test_healthz_answers_without_touching_the_database(client, django_assert_num_queries, db):
@@ -56,8 +57,7 @@ def test_readyz_fails_when_the_private_storage_is_not_writable(client, db, setti
 
 
 def test_readyz_fails_without_a_worker_when_tasks_go_to_workers(client, db, settings, tmp_path):
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("REDIS_URL is not set (run scripts/test)")
+    require("redis")
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.CELERY_TASK_ALWAYS_EAGER = False
     response = client.get("/readyz")  # no worker runs in this test
