@@ -108,3 +108,15 @@ def test_a_file_over_the_time_limit_is_stopped_and_the_next_read_works():
     assert result.errors[0].code == "timeout" and "0.5秒" in result.errors[0].message
     assert read_answer_sheet_isolated(SHEET, "回答.xlsx", DEFN, resolve_org=resolve_org,
                                       org_kind_of=org_kind_of).ok
+
+
+def test_xls_sheets_are_capped_while_reading():
+    """.xls cannot be pre-scanned: the reader counts its sheets before parsing any (40 sheets,
+    written by LibreOffice from hostile_workbooks.many_sheets_xlsx(40, far="B2"))."""
+    from pathlib import Path
+
+    from tests.workbook.answer_sheet_helpers import read
+
+    data = (Path(__file__).parent / "data" / "many-sheets.xls").read_bytes()
+    result = read(data, "多数.xls")
+    assert not result.ok and result.errors[0].code == "too_many_sheets" and "40枚" in result.errors[0].message
