@@ -241,7 +241,7 @@ class _Table:
         if self.current is None:
             answer, address = self._input(r)
             if not _empty(answer):
-                self.out.add("warning", address, "ignored_cell", msg.IGNORED_CELL, value=answer)
+                self.out.add("warning", address, "ignored_cell", msg.IGNORED_CELL.format(value=answer), value=answer)
             return
         self._sub_row(r)
 
@@ -280,7 +280,8 @@ class _Table:
             return
         self.adjacent = False
         if not _empty(answer):
-            self.out.add("warning", address, "ignored_cell", msg.IGNORED_CELL, item=item.id, value=answer)
+            self.out.add("warning", address, "ignored_cell",
+                         msg.IGNORED_ITEM_CELL.format(label=item.label, value=answer), item=item.id, value=answer)
 
 
     def _option_in_answer_cells(self, item: Item, r: int):

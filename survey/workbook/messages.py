@@ -6,7 +6,8 @@ NO_TABLE = (
 )
 UNREADABLE = "ファイルを読み取れません（{detail}）。Excelで開けることを確認し、保存し直してください。"
 ENCRYPTED = "パスワードで保護（暗号化）されたファイルは読み取れません。パスワードを解除して保存し直してください。"
-IGNORED_CELL = "この欄は回答欄として認識できないため読み飛ばしました。"
+IGNORED_CELL = "調査項目の表で、どの項目の回答欄でもない欄の値「{value}」を読み飛ばしました。"
+IGNORED_ITEM_CELL = "{label}：回答欄として認識できない欄の値「{value}」を読み飛ばしました。"
 DUPLICATE_ROW = "{label}：項番の行が2つあります。1つにしてください。"
 MARKS_ITEM_ROW_IGNORED = "{label}：この欄ではなく、各選択肢の行に「○」を入れてください。この欄の値は読み飛ばしました。"
 FOLLOWUP_ROW_MISSING = "{label}：{followup}の記入欄がシートにありません。{followup}はファイルを添付して別途提出してください。"

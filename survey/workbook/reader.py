@@ -114,6 +114,9 @@ def interpret(ex: Extraction, defn: Definition, digest: str, *, resolve_org: Res
             report.engine_issue(issue, _cell_of(issue, ex, cells))
         if not complete:
             missing = _missing(defn, org_kind, answers, respondent, attached, issues, ex, cells)
+    else:
+        for issue in _issues_for_any_kind(defn, answers, respondent, complete, attached):
+            report.engine_issue(issue, _cell_of(issue, ex, cells))
     report.one_per_cell()
     return SheetResult(
         ok=not report.errors, round_id=round_id, org_code=org_code, org_display_name=respondent.get("組織名"),
@@ -121,6 +124,15 @@ def interpret(ex: Extraction, defn: Definition, digest: str, *, resolve_org: Res
         sha256=digest, template_version=template, org_kind=org_kind, sheet=ex.sheet,
         followup_rows_missing=list(ex.followup_rows_missing), missing=missing,
     )
+
+
+def _issues_for_any_kind(defn: Definition, answers: dict, respondent: dict, complete: bool, attached) -> list[Issue]:
+    """Without the organisation kind, the problems that hold whichever kind it is: one pass still
+    reports every answer missing or contradicted, not only the unknown organisation."""
+    found = [engine.validate(defn, k.id, answers, respondent, complete=complete, attached=attached)
+             for k in defn.org_kinds]
+    common = set.intersection(*({(i.code, i.item, i.field) for i in issues} for issues in found))
+    return [i for i in found[0] if (i.code, i.item, i.field) in common]
 
 
 def _cell_of(issue: Issue, ex: Extraction, cells: dict[str, str]) -> str | None:
