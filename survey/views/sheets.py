@@ -225,6 +225,7 @@ def job_detail(request, job_id: int):
     return render(request, "sheets/job.html", {
         "job": job, "status": _job_status(job), "entries": entries, "summary": job.result.get("summary"),
         "is_import": job.kind == sheets.IMPORT_KIND, "status_labels": sheets.STATUS_LABELS,
+        "skipped_message": sheets.SKIPPED_MESSAGE,
     })
 
 

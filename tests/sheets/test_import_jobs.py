@@ -72,7 +72,7 @@ def test_the_same_batch_twice_gives_duplicates(client, cast, round_, orgs, batch
     _upload(client, [SimpleUploadedFile("a.zip", batch)], django_capture_on_commit_callbacks)
     job = _upload(client, [SimpleUploadedFile("b.zip", batch)], django_capture_on_commit_callbacks)
     job.refresh_from_db()
-    assert job.result["summary"] == {"imported": 0, "rejected": 2, "duplicate": 2}
+    assert job.result["summary"] == {"imported": 0, "rejected": 2, "duplicate": 2, "skipped": 0}
     assert ResponseVersion.objects.count() == 2
 
 

@@ -46,7 +46,7 @@ def test_bulk_import_runs_on_the_real_worker(real_celery, client, cast, round_, 
         seen = _wait_for(job)
         assert job.status == Job.Status.DONE, job.messages
         assert (job.progress, job.total) == (5, 5) and job.attempts == 1
-        assert job.result["summary"] == {"imported": 4, "rejected": 1, "duplicate": 0}
+        assert job.result["summary"] == {"imported": 4, "rejected": 1, "duplicate": 0, "skipped": 0}
         assert ResponseVersion.objects.filter(created_by=cast["admin"]).count() == 4
         assert any(status == Job.Status.RUNNING or status == Job.Status.PENDING for status, _ in seen)
         login(client, cast["admin"])

@@ -5,7 +5,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from survey.models import Round
-from survey.services.sheets import REJECTED, STATUS_LABELS, expand_upload, sheets_import
+from survey.services.sheets import (
+    REJECTED,
+    SKIPPED,
+    SKIPPED_MESSAGE,
+    STATUS_LABELS,
+    expand_upload,
+    sheets_import,
+)
 
 SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".zip"}
 
@@ -62,7 +69,9 @@ class Command(BaseCommand):
             return
         version = f" 版{outcome.version}" if outcome.version else ""
         self.stdout.write(f"{STATUS_LABELS[outcome.status]}\t{outcome.file}\t{outcome.organization or '-'}{version}")
+        if outcome.status == SKIPPED:
+            self.stdout.write(f"  {SKIPPED_MESSAGE}")
         for label, issues in (("エラー", outcome.errors), ("警告", outcome.warnings)):
-            for issue in issues:
-                where = " ".join(str(issue.get(k)) for k in ("cell", "item", "field") if issue.get(k))
-                self.stdout.write(f"  {label} {where}: {issue['message']}")
+            for issue in issues:  # the message names its item or field
+                where = f" {issue['cell']}" if issue.get("cell") else ""
+                self.stdout.write(f"  {label}{where}: {issue['message']}")

@@ -34,7 +34,7 @@ from .imports import (
     sheets_import,
     sheets_import_job_create,
 )
-from .report import STATUS_LABELS, import_report_workbook, import_summary
+from .report import SKIPPED, SKIPPED_MESSAGE, STATUS_LABELS, import_report_workbook, import_summary
 from .upload import UploadOutcome, sheet_upload, still_missing
 from .writing import (
     EXPORT_KIND,
@@ -48,7 +48,7 @@ from .writing import (
 
 __all__ = [
     "DUPLICATE", "EXPORT_KIND", "IMPORTED", "IMPORT_CHUNK", "IMPORT_KIND", "REJECTED", "RESULTS_FOLDER",
-    "SHEETS_FOLDER", "STATUS_LABELS", "TEMPLATE_VERSION", "UPLOADS_FOLDER", "FileOutcome", "OrgKinds",
+    "SHEETS_FOLDER", "SKIPPED", "SKIPPED_MESSAGE", "STATUS_LABELS", "TEMPLATE_VERSION", "UPLOADS_FOLDER", "FileOutcome", "OrgKinds",
     "OrgResolver", "SheetRejected", "UploadOutcome", "answer_sheet_bytes", "answer_sheet_download",
     "expand_upload", "import_report_workbook", "import_summary", "open_round", "org_lookups", "org_resolver",
     "problem", "read_sheets", "run_sheet_export", "run_sheet_import", "sheet_context", "sheet_filename",

@@ -37,6 +37,7 @@ class Pending:
     path: str = ""
     version: ResponseVersion | None = None
     cleared: list[str] = field(default_factory=list)
+    attached: frozenset[str] = frozenset()  # follow-ups the sheet has no row for: a file stands in
 
 
 def _issues(issues) -> list[dict]:
@@ -49,7 +50,7 @@ def _validated(p: Pending) -> dict | None:
     defn, kind = p.target.round.survey.engine, p.target.organization.engine_kind
     answers, cleared = engine.clear_inapplicable(defn, kind, p.out.answers)
     respondent = {**p.out.respondent, **ministry_fields(p.target)}
-    issues = engine.validate(defn, kind, answers, respondent, complete=True)
+    issues = engine.validate(defn, kind, answers, respondent, complete=True, attached=p.attached)
     errors = [i for i in issues if i.severity == "error"]
     if errors:
         p.out.status, p.out.errors = REJECTED, _issues(errors)

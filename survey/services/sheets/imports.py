@@ -22,7 +22,7 @@ from survey.models import Job, Round, RoundStatus, RoundTarget, User
 from survey.workbook.isolation import file_digest
 from survey.workbook.safety import UploadRejected
 
-from .batch import DUPLICATE, IMPORTED, REJECTED, Pending, submit_many
+from .batch import IMPORTED, REJECTED, Pending, submit_many
 from .common import (
     RESULTS_FOLDER,
     SHEETS_FOLDER,
@@ -35,7 +35,7 @@ from .common import (
     too_large_problem,
     upload_limits,
 )
-from .report import import_report_workbook, import_summary
+from .report import SKIPPED, STATUS_LABELS, import_report_workbook, import_summary, subject_labels
 
 IMPORT_KIND = "sheet_import"
 IMPORT_CHUNK = 50  # sheets saved per transaction (and per job checkpoint)
@@ -109,7 +109,10 @@ class _Importer:
                                   f"調査回「{rnd.title}」の対象団体ではありません。", value=result.org_code)]
         if out.errors:
             return out
-        return Pending(out=out, target=target, name=name, data=data, sha=result.sha256 or file_digest(data))
+        followups = rnd.survey.engine.followups
+        attached = frozenset(k for k in result.followup_rows_missing if followups[k].attachments)
+        return Pending(out=out, target=target, name=name, data=data, sha=result.sha256 or file_digest(data),
+                       attached=attached)
 
     def save(self, pending: list[Pending]) -> None:
         """Store the files and submit the sheets in one batch (see survey.services.sheets.batch)."""
@@ -128,6 +131,11 @@ class _Importer:
 
 def _rejected(name: str, problems: list[dict]) -> FileOutcome:
     return FileOutcome(file=name, status=REJECTED, errors=problems)
+
+
+def _skipped(data) -> bool:
+    """A zip entry refused by its name as no workbook (a cover letter .docx, .pdf, .txt)."""
+    return isinstance(data, UploadRejected) and data.code == "not_a_workbook"
 
 
 def _chunks(data) -> Iterable[bytes]:
@@ -155,7 +163,7 @@ def read_sheets(files: Iterable[tuple[str, str, bytes | Path | UploadRejected]],
     results = read_many([(name, data) for _, name, data in items if not _unreadable(data)], defn, lookups)
     for key, name, data in items:
         problems = _unreadable(data)
-        yield (key, name, b"", None, problems) if problems else (key, name, data, next(results), [])
+        yield (key, name, data, None, problems) if problems else (key, name, data, next(results), [])
 
 
 def sheets_import(
@@ -196,7 +204,10 @@ def _import_chunk(importer: _Importer, items: Iterator, on_chunk) -> list[tuple[
     """
     outcomes, pending = [], []
     for key, name, data, result, problems in items:
-        outcome = _rejected(name, problems) if result is None else importer.check(name, data, result)
+        if result is None:
+            outcome = FileOutcome(file=name, status=SKIPPED) if _skipped(data) else _rejected(name, problems)
+        else:
+            outcome = importer.check(name, data, result)
         if isinstance(outcome, Pending):
             pending.append(outcome)
             outcome = outcome.out
@@ -295,7 +306,9 @@ def _finish_import(ctx: JobContext) -> None:
     entries = ctx.entries
     summary = import_summary(entries)
     job.result["summary"] = summary
-    job.result_path = storage.private_save(import_report_workbook(entries), folder=RESULTS_FOLDER, suffix=".xlsx")
+    labels = subject_labels(job.round.survey.engine) if job.round else None
+    job.result_path = storage.private_save(import_report_workbook(entries, labels), folder=RESULTS_FOLDER,
+                                           suffix=".xlsx")
     job.result_name = f"取込結果_{job.pk}.xlsx"
-    ctx.message(f"取込 {summary[IMPORTED]} 件、不可 {summary[REJECTED]} 件、重複 {summary[DUPLICATE]} 件。")
+    ctx.message("、".join(f"{STATUS_LABELS[status]} {count} 件" for status, count in summary.items()) + "。")
     audit(Action.IMPORT, actor=job.created_by, target=f"job:{job.pk}", finished=True, **summary)
