@@ -16,13 +16,15 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage, storages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP_TYPE = "application/zip"
@@ -186,11 +188,22 @@ def private_delete(name: str) -> None:
         private_storage().delete(_checked(name))
 
 
-def private_download(name: str, *, filename: str, content_type: str) -> FileResponse:
-    """Serve a stored file as an attachment. The CALLER checks permission first."""
+def private_download(name: str, *, filename: str, content_type: str) -> HttpResponse:
+    """Serve a stored file as an attachment. The CALLER checks permission first.
+
+    With PRIVATE_X_ACCEL_PREFIX set (nginx sees the file store, deploy/nginx), the response is
+    empty and names the file in X-Accel-Redirect: nginx sends it from an `internal` location,
+    and no gunicorn worker is held while a large file goes out."""
     storage = private_storage()
     if not storage.exists(_checked(name)):
         raise Http404
+    prefix = settings.PRIVATE_X_ACCEL_PREFIX
+    if prefix and _on_disk(storage):
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(name)
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
     response = FileResponse(storage.open(name, "rb"), as_attachment=True, filename=filename,
                             content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"

@@ -176,6 +176,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "private": {"BACKEND": envstr("PRIVATE_STORAGE_BACKEND", "survey.storage.PrivateFileSystemStorage")},
 }
+# When nginx can read the private files (deploy/nginx/chosa-portal.conf, location /_private/),
+# downloads are handed to it with X-Accel-Redirect after the permission check.
+PRIVATE_X_ACCEL_PREFIX = envstr("PRIVATE_X_ACCEL_PREFIX", "")
+if PRIVATE_X_ACCEL_PREFIX and not PRIVATE_X_ACCEL_PREFIX.startswith("/"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"PRIVATE_X_ACCEL_PREFIX must start with /, got {PRIVATE_X_ACCEL_PREFIX!r}")
 
 # Upload bounds. Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count files, so the upload
 # paths check UPLOAD_MAX_BYTES themselves.
@@ -217,6 +224,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Scheduled work queued by Celery beat (deploy/systemd/chosa-portal-beat.service, one node only).
+CELERY_BEAT_SCHEDULE: dict = {}
 
 if REDIS_URL:
     CACHES = {

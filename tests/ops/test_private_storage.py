@@ -84,3 +84,26 @@ def test_a_name_that_could_leave_the_storage_is_a_404(settings, tmp_path, name):
         storage.private_download(name, filename="x", content_type="text/plain")
     with pytest.raises(Http404):
         storage.private_read(name)
+
+
+def test_with_an_x_accel_prefix_nginx_sends_the_file(settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.PRIVATE_X_ACCEL_PREFIX = "/_private/"
+    name = storage.private_save(b"PK-data", folder="exports", suffix=".xlsx")
+
+    response = storage.private_download(name, filename="集計表 2026.xlsx", content_type=storage.XLSX_TYPE)
+
+    assert response["X-Accel-Redirect"] == f"/_private/{name}"
+    assert response.content == b""
+    assert "attachment" in response["Content-Disposition"]
+    assert "filename*=utf-8''%E9%9B%86%E8%A8%88%E8%A1%A8%202026.xlsx" in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_without_the_prefix_the_application_streams_the_file(settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.PRIVATE_X_ACCEL_PREFIX = ""
+    name = storage.private_save(b"PK-data", folder="exports", suffix=".xlsx")
+    response = storage.private_download(name, filename="a.xlsx", content_type=storage.XLSX_TYPE)
+    assert "X-Accel-Redirect" not in response
+    assert b"".join(response.streaming_content) == b"PK-data"
