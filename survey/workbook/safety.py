@@ -221,18 +221,19 @@ def open_upload(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> 
 
 
 def expand_zip(fh: BinaryIO, write: Callable[[str, Iterator[bytes]], T],
-               limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, T | UploadRejected]]:
+               limits: Limits = DEFAULT_LIMITS, *, already: int = 0) -> list[tuple[str, T | UploadRejected]]:
     """Every entry of the zip in `fh`, one at a time: `write(name, chunks)` consumes an entry's
     decompressed chunks (e.g. into a file) and returns what stands for it.
 
     Bounds are checked as the chunks come: an entry past the per-entry bound, or corrupt, is
     that entry's UploadRejected (`write` must leave nothing behind when its chunks raise); past
-    the total bound the whole upload is refused (raised). Entries that are not workbooks and
-    nested zips are refused by name, without being decompressed.
+    the total bound (counting `already`: bytes other zips of the same batch expanded) the whole
+    upload is refused (raised). Entries that are not workbooks and nested zips are refused by
+    name, without being decompressed.
     """
     zf = _open_zip(fh, limits.max_zip_entries, limits)
     entries: list[tuple[str, T | UploadRejected]] = []
-    total = 0
+    total = already
     for info in zf.infolist():
         name = _entry_name(info)
         if info.is_dir() or _ignored(name):

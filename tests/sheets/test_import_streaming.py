@@ -84,3 +84,20 @@ def test_the_command_streams_zips_too(cast, round_, orgs, tmp_path, capsys):
         tracemalloc.stop()
     assert capsys.readouterr().out.count("大量.zip/返送/") == 3
     assert peak < 40 * MB
+
+
+def test_the_total_bound_holds_across_the_zips_of_one_job(cast, round_, tmp_path, private_root, settings,
+                                                          monkeypatch):
+    """Many zips in one upload cannot each expand up to the bound: the job's disk is bounded too."""
+    from survey import jobs
+    from survey.services import sheets
+
+    monkeypatch.setattr(jobs, "job_enqueue", lambda job_id: None)
+    settings.ZIP_MAX_TOTAL_BYTES = 100 * MB
+    data = large_entries_zip(tmp_path / "a.zip", entries=6).read_bytes()  # about 59 MB each, expanded
+    job = sheets.sheets_import_job_create(uploads=[("一.zip", data), ("二.zip", data)], acting_user=cast["admin"])
+    _run(job)
+    job.refresh_from_db()
+    codes = {e["file"].split("/")[0]: e["errors"][0]["code"] for e in job.result["files"]}
+    assert codes == {"一.zip": "not_a_workbook", "二.zip": "decompressed_too_large"}
+    assert [p for p in stored_files(private_root) if p.startswith("expanded/")] == []

@@ -220,9 +220,10 @@ def _import_chunk(importer: _Importer, items: Iterator, on_chunk) -> list[tuple[
     return outcomes
 
 
-def expand_upload(name: str, path: Path, into: Path) -> list[tuple[str, Path | UploadRejected]]:
+def expand_upload(name: str, path: Path, into: Path, *, already: int = 0) -> list[tuple[str, Path | UploadRejected]]:
     """The workbooks of the uploaded file at `path`: the file itself, or each entry of a .zip
-    written to a new file in `into` a chunk at a time, with the running bounds (upload_limits).
+    written to a new file in `into` a chunk at a time, with the running bounds (upload_limits;
+    `already`: bytes the batch's other zips expanded, so ZIP_MAX_TOTAL_BYTES bounds the batch).
     Nothing is held in memory; a refused zip comes back as one rejection (entries written
     before the refusal stay in `into`: the caller removes the folder)."""
     limits = upload_limits()
@@ -234,7 +235,7 @@ def expand_upload(name: str, path: Path, into: Path) -> list[tuple[str, Path | U
     into.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         with path.open("rb") as fh:
-            return workbook.expand_zip(fh, partial(_write_entry, into), limits)
+            return workbook.expand_zip(fh, partial(_write_entry, into), limits, already=already)
     except UploadRejected as exc:
         return [(name, exc)]
 
@@ -269,9 +270,13 @@ def _job_files(job: Job) -> Iterator[tuple[str, str, Path | UploadRejected]]:
     """(key, display name, file or the upload's rejection) of every workbook in the job's uploads;
     zip entries are expanded to the job's folder on disk."""
     into = storage.private_workdir(_expanded_folder(job))
+    expanded = 0  # across the job's zips: ZIP_MAX_TOTAL_BYTES bounds the disk one job can fill
     for i, upload in enumerate(job.params.get("uploads", [])):
-        for name, data in expand_upload(upload["name"], storage.private_local_file(upload["path"], workdir=into), into):
+        source = storage.private_local_file(upload["path"], workdir=into)
+        for name, data in expand_upload(upload["name"], source, into, already=expanded):
             display = name if name == upload["name"] else f"{upload['name']}/{name}"
+            if isinstance(data, Path) and data != source:  # an entry expanded from a zip
+                expanded += data.stat().st_size
             yield f"{i}:{name}", display, data
 
 
