@@ -1,6 +1,8 @@
 """URLs of the portal, grouped by what they act on (one module each)."""
 from django.urls import include, path
 
+from survey.views.security import csp_report
+
 urlpatterns = [
     path("", include("survey.urls_answering")),
     path("", include("survey.urls_sheets")),
@@ -9,4 +11,5 @@ urlpatterns = [
     path("accounts/", include("survey.urls_accounts")),
     path("manage/", include("survey.urls_manage")),
     path("publish/", include("survey.urls_publish")),
+    path("csp-report/", csp_report, name="csp_report"),
 ]

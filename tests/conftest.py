@@ -5,8 +5,9 @@ never pay for, or break on, the Django models.
 
 - `celery_worker_process`, `real_celery`: a real `celery -A config worker` on the test database.
 - `live_browser`, `page`: headless Debian Chromium through Playwright, one context per test,
-  locale ja-JP, base URL = pytest-django's `live_server`; screenshot on failure. Tests using
-  them are marked `browser` and run last.
+  locale ja-JP, base URL = pytest-django's `live_server`; screenshot on failure; any
+  Content-Security-Policy violation fails the test. Tests using them are marked `browser` and
+  run last.
 - `assert_accessible` (fixture and function): axe-core, failing on serious/critical violations.
 """
 from __future__ import annotations
@@ -233,18 +234,48 @@ def page(request, live_browser, live_server):
     """A page in a fresh ja-JP browser context whose base URL is the live server.
 
     `page.goto("/accounts/login/")` works. On failure a full-page screenshot goes to
-    TEST_ARTIFACTS_DIR (default /tmp/test-artifacts).
+    TEST_ARTIFACTS_DIR (default /tmp/test-artifacts). Every Content-Security-Policy violation
+    in the context is collected (`page.csp_violations`); any left at teardown fail the test.
     """
     context = live_browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo",
                                        base_url=live_server.url)
     context.set_default_timeout(10_000)
+    violations = watch_csp(context)
     page = context.new_page()
+    page.csp_violations = violations
     try:
         yield page
     finally:
         if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
             _screenshot(page, request.node.nodeid)
         context.close()
+    if violations:
+        pytest.fail(f"{len(violations)} Content-Security-Policy violation(s):\n" + "\n".join(violations),
+                    pytrace=False)
+
+
+# Runs in every document before its own scripts; an init script is exempt from the page's CSP.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) => {
+  window.__portalCspViolation([e.effectiveDirective, e.blockedURI, e.documentURI,
+                               e.sourceFile + ":" + e.lineNumber, e.sample].join(" | "));
+}, true);"""
+
+
+def watch_csp(context) -> list[str]:
+    """Collect the CSP violations of every page of `context`: the securitypolicyviolation events
+    and the console's CSP errors ("Refused to …" in older Chromium, "… violates the following
+    Content Security Policy directive …" now), which also cover what no event reports."""
+    violations: list[str] = []
+    context.expose_binding("__portalCspViolation", lambda source, text: violations.append(f"event: {text}"))
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message):
+        text = message.text
+        if message.type == "error" and (text.startswith("Refused to") or "Content Security Policy" in text):
+            violations.append(f"console: {text} ({message.page.url if message.page else ''})")
+
+    context.on("console", on_console)
+    return violations
 
 
 def _screenshot(page, nodeid: str) -> None:

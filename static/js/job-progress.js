@@ -1,11 +1,11 @@
 /* Progress of a background job (answer-sheet zip and import, aggregate workbook, reminders).
  * The element marked data-job-progress carries data-status-url (the job's status JSON) and
- * data-finished; this polls the JSON, updates #job-status, #job-count and the progress bar,
+ * data-finished; this polls the JSON, updates #job-status, #job-count and the <progress> bar,
  * and reloads the page once the job has finished so that its full result shows. */
 (function () {
   var box = document.querySelector("[data-job-progress]");
   if (!box || box.dataset.finished === "1") { return; }
-  var bar = box.querySelector('[role="progressbar"]');
+  var bar = box.querySelector("progress");
 
   function setText(id, text) {
     var el = document.getElementById(id);
@@ -14,10 +14,10 @@
 
   function update(s) {
     if (bar) {
-      bar.setAttribute("aria-valuenow", s.percent);
-      bar.firstElementChild.style.width = s.percent + "%";
-      bar.firstElementChild.textContent = s.percent + "%";
+      bar.value = s.percent;
+      bar.textContent = s.percent + "%";
     }
+    setText("job-percent", s.percent + "%");
     setText("job-status", s.status_label);
     setText("job-count", s.progress + " / " + s.total);
     if (s.finished || s.status === "done" || s.status === "failed") { window.location.reload(); return; }
