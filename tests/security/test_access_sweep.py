@@ -3,31 +3,20 @@
 Canary strings are planted in the victim organisation's data (answers, respondent, officer's
 name and e-mail, a stored file name). No response to the intruders may contain one, and no
 write may change the victim's response. A new URL pattern is swept automatically; a URL whose
-arguments the sweep cannot fill makes the test fail, so nothing escapes it.
+arguments the sweep cannot fill makes the test fail, so nothing escapes it (tests/sweep.py).
 """
-import re
 import time
 import uuid
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from survey.middleware import LOGIN_TIME_KEY
 from survey.models import Job, ResponseVersion, VersionSource
 from survey.services.responses import response_save
+from tests.sweep import urls
 
 CANARY = "CANARY" + uuid.uuid4().hex[:12].upper()
 PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_complete"}
-
-
-def _patterns(resolver=None, prefix="", namespace=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _patterns(entry, prefix + str(entry.pattern), ns)
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield namespace + entry.name, entry
 
 
 def _victim_data(round_, victim_org, victim_user):
@@ -53,17 +42,6 @@ def _login(client, user) -> None:
     session.save()
 
 
-def _fill(name, pattern, ctx):
-    """Build the URL of `pattern` with the victim's identifiers; fail on an argument we don't know."""
-    params = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
-    values = {}
-    for param in params:
-        if param not in ctx:
-            pytest.fail(f"access sweep: URL {name!r} has an argument {param!r} it cannot fill; add it to the sweep")
-        values[param] = ctx[param]
-    return reverse(name, kwargs=values)
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("intruder_name", ["yokohama", "chiyoda", "tokyo"])
 def test_no_url_leaks_another_organisations_data(client, cast, round_, orgs, intruder_name, settings, tmp_path):
@@ -87,8 +65,7 @@ def test_no_url_leaks_another_organisations_data(client, cast, round_, orgs, int
     _login(client, intruder)
     leaks, swept = [], 0
     versions_before = ResponseVersion.objects.filter(response__organization=victim_org).count()
-    for name, pattern in _patterns():
-        url = _fill(name, pattern, ctx)
+    for name, url in urls({key: [value] for key, value in ctx.items()}, sweep="access sweep"):
         for method in ("get", "post"):
             response = getattr(client, method)(url, follow=False)
             swept += 1
