@@ -111,9 +111,18 @@ KINDS = ("full", "img", "url", "tiny", "email")
 PAYLOADS = {field: payload(MARKERS[field], kind if kind in KINDS else "full") for field, kind in STORED_TEXTS.items()}
 
 
+# Apps whose models hold no text a page shows (Django's own tables: users are survey.User).
+NO_PAGE_TEXT_APPS = {"admin", "auth", "contenttypes", "sessions", "messages", "staticfiles", "humanize",
+                     "crispy_forms", "crispy_bootstrap5", "csp"}
+
+
 def _text_fields():
-    for app in ("survey", "aggregation"):
-        for model in apps.get_app_config(app).get_models():
+    """Every text-typed field of the installed apps' models (the project's and third parties')."""
+    for config in apps.get_app_configs():
+        if config.label in NO_PAGE_TEXT_APPS:
+            continue
+        app = config.label
+        for model in config.get_models():
             for field in model._meta.concrete_fields:
                 if isinstance(field, models.CharField | models.TextField | models.JSONField) and not field.choices:
                     yield f"{app}.{model.__name__}.{field.name}", model, field
