@@ -24,7 +24,7 @@ from tests.security.hazards import (
     run_case,
     session_key,
 )
-from tests.security.test_access_sweep import _patterns
+from tests.sweep import patterns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FILE_MARKERS = ("request.FILES", "upload_handlers", "uploads.bounded(")
@@ -51,7 +51,7 @@ def _reads_files(view, depth: int = 0) -> bool:
 
 
 def test_every_upload_url_is_covered():
-    accepting = {name for name, pattern in _patterns() if _reads_files(pattern.callback)}
+    accepting = {name for name, pattern in patterns() if _reads_files(pattern.callback)}
     assert accepting == COVERED_URLS, f"URLs that accept files: {sorted(accepting)}; covered: {sorted(COVERED_URLS)}"
 
 
