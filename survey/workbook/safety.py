@@ -133,6 +133,12 @@ def _central_directory(fh: BinaryIO) -> tuple[int, int]:
     return count, cd_size
 
 
+def zip_directory(fh: BinaryIO) -> tuple[int, int]:
+    """(entry count, central directory bytes) of a zip, read from its end record alone: what
+    zipfile would parse, known before it parses it. UploadRejected for a file without one."""
+    return _central_directory(fh)
+
+
 def _open_zip(fh: BinaryIO, max_entries: int, limits: Limits) -> zipfile.ZipFile:
     """A zip read from `fh` (a file or BytesIO), its directory bounded before zipfile parses it."""
     count, size = _central_directory(fh)

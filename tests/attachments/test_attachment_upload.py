@@ -92,3 +92,23 @@ def test_edit_page_offers_upload_under_the_outline_and_for_procedure_documents(r
     assert 'data-testid="attachment-slot-10:概要"' in body and 'data-testid="attachment-slot-8-1:概要"' in body
     assert 'data-testid="procedure-documents"' in body and "事務取扱要領.pdf" in body
     assert body.count('data-testid="attachment-form"') == 3
+
+
+def test_an_office_file_of_very_many_parts_is_refused_without_parsing_them(round_, sagamihara):
+    """A 9 MB .docx of 110,000 empty parts kept zipfile busy for tens of seconds (and 60 MB) in the
+    web process; the count in the zip's end record refuses it first."""
+    import io
+    import time
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", "<xml/>")
+        archive.writestr("word/document.xml", "<xml/>")
+        for n in range(110_000):
+            archive.writestr(f"{n:x}", "")
+    started = time.monotonic()
+    response = upload(login(sagamihara), round_, [("部品だらけ.docx", buffer.getvalue())])
+    assert time.monotonic() - started < 3.0
+    assert "「部品だらけ.docx」は受け付けられない形式です" in " ".join(_messages(response))
+    assert not Attachment.objects.exists()

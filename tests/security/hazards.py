@@ -276,6 +276,19 @@ def _big_file(tmp_path, name: str, size: int) -> Path:
     return path
 
 
+def _many_parts_docx(parts: int) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", "<xml/>")
+        archive.writestr("word/document.xml", "<xml/>")
+        for n in range(parts):
+            archive.writestr(f"{n:x}", "")
+    return buffer.getvalue()
+
+
 ATTACH = {"purpose": "procedure_document", "followup_key": ""}
 CASES = [
     # the officer's answer-sheet upload
@@ -296,6 +309,8 @@ CASES = [
          lambda t: _attachments(t, [0, 0, 0, 0]), "保存できる添付ファイルの上限", ATTACH),
     Case("attachment: zip bomb as .docx (2 GB part, never expanded)", "attachment_upload", "yokohama",
          lambda t: [("files", "爆弾.docx", _hostile().docx_bomb(2048))], "を添付しました", ATTACH),
+    Case("attachment: .docx of 110,000 parts (9 MB)", "attachment_upload", "sagamihara",
+         lambda t: [("files", "部品だらけ.docx", _many_parts_docx(110_000))], "は受け付けられない形式です", ATTACH),
     # the administrators' bulk import (the job runs in the web process: no Celery worker)
     Case("bulk: oversize upload (40 MB + 1 MB)", "sheet_imports", "admin",
          lambda t: [("files", "大きい.zip", _big_file(t, "big.zip", 41 * MB))], "アップロードが大きすぎます"),
