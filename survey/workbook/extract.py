@@ -206,6 +206,8 @@ class _Table:
         # in a column inserted between 質問 and 回答.
         first = question_col + 1 if question_col is not None and question_col < answer_col else answer_col
         self.answer_cols = range(first, shape.span_end(header_row, answer_col) + 1)
+        # A protected sheet says where its inputs are: any unlocked cell right of 質問 counts.
+        self.unlocked_cols = range(first, MAX_COLS)
         self.ids = {i.id for i in defn.items}
         self.current: Item | None = None
         self.open_followups: list = []
@@ -227,7 +229,8 @@ class _Table:
         return "".join(str(v) for c in cols if not _empty(v := _cell(self.grid, r, c)))
 
     def _input(self, r: int, skip=None) -> tuple[Any, str]:
-        col, value = row_input(self.grid, self.shape, r, self.answer_cols, prefer=self.answer_col, skip=skip)
+        col, value = row_input(self.grid, self.shape, r, self.answer_cols, prefer=self.answer_col, skip=skip,
+                               unlocked_cols=self.unlocked_cols)
         return value, cell_name(r, col)
 
     def _row(self, r: int) -> None:

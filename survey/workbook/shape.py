@@ -67,8 +67,23 @@ class Shape:
         return compact(text) in self.fixed_texts
 
 
+_FIXED: dict[int, tuple[object, tuple, frozenset[str]]] = {}
+
+
 def fixed_texts(defn, extra: tuple[str, ...] = ()) -> frozenset[str]:
-    """The definition's own texts that can stand beside an input cell."""
+    """The definition's own texts that can stand beside an input cell (kept per definition: a
+    worker reads thousands of sheets of one definition)."""
+    kept = _FIXED.get(id(defn))
+    if kept is not None and kept[0] is defn and kept[1] == extra:
+        return kept[2]
+    if len(_FIXED) > 16:
+        _FIXED.clear()
+    texts = _fixed_texts(defn, extra)
+    _FIXED[id(defn)] = (defn, extra, texts)
+    return texts
+
+
+def _fixed_texts(defn, extra: tuple[str, ...]) -> frozenset[str]:
     texts = [INFO_MISSING_TEXT, UNANSWERED_TEXT, *extra]
     for f in defn.respondent_fields:
         texts += [f.label, f.guidance or ""]
@@ -79,13 +94,15 @@ def fixed_texts(defn, extra: tuple[str, ...] = ()) -> frozenset[str]:
 
 
 def row_input(grid, shape: Shape, r: int, cols: range, *, stop=None, skip=None,
-              prefer: int | None = None) -> tuple[int, Any]:
+              prefer: int | None = None, unlocked_cols: range | None = None) -> tuple[int, Any]:
     """(column, value) of the input cell of row r among `cols`.
 
     The unlocked cell when the sheet marks one; else `prefer` when it holds input; else the
     first cell that holds something other than fixed text; else the first free cell (empty,
     not covered by a merge), where a missing answer is reported. `stop(value)` ends the search
     (another label on the same row); `skip(value)` marks more fixed text (an option's own text).
+    `unlocked_cols`: where an unlocked cell is looked for (default `cols`): a protected sheet may
+    put its inputs beyond the columns its headings span.
     """
     row = grid[r] if r < len(grid) else []
 
@@ -95,7 +112,7 @@ def row_input(grid, shape: Shape, r: int, cols: range, *, stop=None, skip=None,
     def fixed(value: Any) -> bool:
         return shape.is_fixed_text(value) or (skip is not None and skip(value))
 
-    unlocked = shape.unlocked_in(r, cols)
+    unlocked = shape.unlocked_in(r, unlocked_cols or cols)
     if unlocked is not None:
         value = at(unlocked)
         return unlocked, "" if fixed(value) else value

@@ -41,6 +41,8 @@ MEMO_ROWS = Layout(memo_rows=("5", "9", "10"))
 RENAMED = Layout(sheet_title="Sheet1", extra_sheets=("メモ", "控え"))
 PROTECTED = Layout(protect=True, guidance_in_input=True)
 FOLLOWUPS = Layout(followup_rows=True)
+NOTE_BEFORE_INPUT = Layout(resp=(1, 3, 4), note_col=2, protect=True)  # label | 必須 | input: the lock decides
+RIGHT_OF_HEADING = Layout(answer_offset=1, protect=True)  # inputs one column right of 回答, heading not merged
 
 
 def typed_option(no: str, code: str, style: str):
@@ -124,6 +126,8 @@ CASES: list[Case] = [
     _ok("layout-memo-rows-in-table", LONG, layout=MEMO_ROWS),
     _ok("layout-sheet-renamed-extra-sheets", SHORT, layout=RENAMED),
     _ok("layout-protected-unlocked-inputs", SHORT, layout=PROTECTED, styles=("number",)),
+    _ok("layout-unlocked-input-after-a-note", SHORT, layout=NOTE_BEFORE_INPUT),
+    _ok("layout-unlocked-answers-right-of-heading", LONG, layout=RIGHT_OF_HEADING, styles=("circled",)),
     # -- LibreOffice re-saves ----------------------------------------------------------
     _ok("libreoffice-xlsx", LONG, convert="xlsx", styles=("circled",)),
     _ok("libreoffice-ods", LONG, convert="ods", styles=("digit",)),

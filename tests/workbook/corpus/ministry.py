@@ -125,6 +125,8 @@ class Layout:
     extra_sheets: tuple[str, ...] = ()
     protect: bool = False
     guidance_in_input: bool = False  # the input cell still holds its "◆入力" prompt when blank
+    note_col: int | None = None  # a locked note ("必須") on each respondent row, left of the input
+    answer_offset: int = 0  # the item inputs sit this many columns right of the 回答 heading
 
 
 @dataclass
@@ -163,6 +165,8 @@ def build(layout: Layout, respondent: dict[str, object], answers: dict[str, obje
         if layout.input_span > 1:
             ws.merge_cells(start_row=row, start_column=inp, end_row=row, end_column=inp + layout.input_span - 1)
         ws.cell(row, gui, guidance)
+        if layout.note_col:
+            ws.cell(row, layout.note_col, "必須" if label not in ("制度等", "属性") else "厚労省")
         cells[label] = target.coordinate
         unlocked.append(target)
         row += 1
@@ -178,7 +182,7 @@ def build(layout: Layout, respondent: dict[str, object], answers: dict[str, obje
     ws.cell(row, a_c, "回答をリストから選択 (一部自由記載)")
     if layout.answer_span > 1:
         ws.merge_cells(start_row=row, start_column=a_c, end_row=row, end_column=a_c + layout.answer_span - 1)
-    input_col = a_c + layout.answer_span - 1
+    input_col = a_c + layout.answer_span - 1 + layout.answer_offset
     row += 1
     for item in ITEMS:
         if item.no in layout.memo_rows:
