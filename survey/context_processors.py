@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from survey.middleware import session_seconds_left
 
@@ -11,4 +12,15 @@ def portal(request):
     if user is not None and user.is_authenticated:
         context["session_seconds_left"] = session_seconds_left(request)
         context["session_warning_seconds"] = settings.SESSION_WARNING_SECONDS
+        if user.is_prefecture_officer:
+            # The menu's dashboards and reminders: the open round nearest its deadline (the home
+            # lists the others). Fetched only when the menu is drawn.
+            context["nav_round"] = SimpleLazyObject(lambda: _nav_round(user))
     return context
+
+
+def _nav_round(user):
+    from survey.selectors import home_rounds
+
+    current, closed = home_rounds(user, closed_limit=1)
+    return (current or closed or [None])[0]

@@ -215,7 +215,9 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "調査回答ポータル <noreply@localhost>")
-PORTAL_BASE_URL = envstr("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Links in e-mails. Built from this setting, never from the request's Host header; without it,
+# the address scripts/run serves on (PORT, default 8000).
+PORTAL_BASE_URL = envstr("PORTAL_BASE_URL", f"http://127.0.0.1:{envint('PORT', 8000)}")
 
 REDIS_URL = envstr("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"

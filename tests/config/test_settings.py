@@ -82,3 +82,23 @@ def test_without_environment_the_portal_runs_on_sqlite_with_in_process_tasks():
              if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "CELERY_TASK_ALWAYS_EAGER"}}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
     assert out.stdout.split() == ["django.db.backends.sqlite3", "True", "django.core.mail.backends.console.EmailBackend"]
+
+
+def _portal_base_url(**env):
+    code = ("import django,os;os.environ['DJANGO_SETTINGS_MODULE']='config.settings';django.setup();"
+            "from django.conf import settings as s;print(s.PORTAL_BASE_URL)")
+    clean = {k: v for k, v in os.environ.items() if k not in {"PORTAL_BASE_URL", "PORT", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_mail_links_follow_the_port_scripts_run_serves_on():
+    assert _portal_base_url() == "http://127.0.0.1:8000"
+    assert _portal_base_url(PORT="8080") == "http://127.0.0.1:8080"
+    assert _portal_base_url(PORT="8080", PORTAL_BASE_URL="https://chosa.example.go.jp") == "https://chosa.example.go.jp"
+
+
+def test_scripts_run_exports_the_port_it_serves_on():
+    script = (ROOT / "scripts" / "run").read_text()
+    assert 'export PORT="$port"' in script
+    assert script.index('export PORT="$port"') < script.index('runserver "127.0.0.1:$port"')
