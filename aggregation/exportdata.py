@@ -131,9 +131,9 @@ class ExportSource:
             yield row
 
     def risk_rows(self) -> Iterator[dict]:
-        """Counted responses above the lowest risk level, highest level first, then by code."""
-        lowest = min(self.defn.risk_levels, key=lambda lv: lv.rank).id
-        rows = (self._with_versions().filter(v_id__isnull=False).exclude(v_risk=lowest)
+        """Every counted response with its risk level (低 too, as on the risk page), highest level
+        first, then by code."""
+        rows = (self._with_versions().filter(v_id__isnull=False)
                 .annotate(rank=selectors.risk_rank(self.defn, "v_risk")).order_by("-rank", "code")
                 .values(*ORG_FIELDS, "v_risk", "v_rules"))
         return rows.iterator(chunk_size=CHUNK)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from aggregation import selectors
 from aggregation.csvexport import guard
 from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
+from survey import engine
 from survey.access import Scope, dashboard_scope, round_get_for_user
 from survey.audit import Action, audit
 from survey.models import AnswerFact, Organization, OrgKind, Response, Round, RoundTarget
@@ -154,11 +155,14 @@ def crosstab(request, round_id: int):
     basis = _basis(request, round_id)
     defn = basis.round.survey.engine
     ids = [i.id for i in defn.items]
-    a, b = request.GET.get("a", ids[0]), request.GET.get("b", ids[1])
+    # By default the first pair one organisation can be asked together (engine's branching).
+    first_a, first_b = engine.first_co_occurring_pair(defn) or (ids[0], ids[1])
+    a, b = request.GET.get("a", first_a), request.GET.get("b", first_b)
     if a not in ids or b not in ids:
         raise Http404
     context = _figures_context(request, basis, "crosstab") | {
         "a": a, "b": b, "table": selectors.crosstab(defn, basis.facts, a=a, b=b),
+        "never_together": not engine.items_co_occur(defn, a, b),
     }
     return render(request, "aggregation/crosstab.html", context)
 

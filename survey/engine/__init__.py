@@ -14,9 +14,11 @@ from .branching import (
     applicable_items,
     clear_inapplicable,
     condition_holds,
+    first_co_occurring_pair,
     followup_status,
     item_paths,
     item_status,
+    items_co_occur,
     skip_reasons,
 )
 from .definition import (
@@ -46,6 +48,8 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
 
 __all__ = [
     "DEFINITIONS_DIR",
+    "first_co_occurring_pair",
+    "items_co_occur",
     "APPLICABLE",
     "PENDING",
     "SKIPPED",

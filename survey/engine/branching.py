@@ -192,3 +192,20 @@ def item_paths(defn: Definition, org_kind: str) -> list[ItemPath]:
         if items not in seen:
             seen[items] = ItemPath(items, tuple(t.chosen.items()))
     return list(seen.values())
+
+
+def items_co_occur(defn: Definition, a: str, b: str) -> bool:
+    """Whether one organisation can be asked both items: some path of some org kind reaches both."""
+    return any(a in p.items and b in p.items for kind in defn.org_kinds for p in item_paths(defn, kind.id))
+
+
+def first_co_occurring_pair(defn: Definition) -> tuple[str, str] | None:
+    """The first two items, in survey order, that one organisation can be asked together
+    (a cross-tabulation of them can have answers in every cell's row and column)."""
+    asked_together = [set(p.items) for kind in defn.org_kinds for p in item_paths(defn, kind.id)]
+    ids = [i.id for i in defn.items]
+    for n, a in enumerate(ids):
+        for b in ids[n + 1:]:
+            if any(a in items and b in items for items in asked_together):
+                return a, b
+    return None

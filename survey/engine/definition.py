@@ -122,11 +122,24 @@ class OrgKind:
     label: str
 
 
+CHANNELS = ("web", "sheet")  # where a text is shown: the web form, the Excel answer sheet
+
+
 @dataclass(frozen=True)
 class Guidance:
+    """A text for respondents. Empty `org_kinds` / `channels` mean every kind / everywhere;
+    `emphasis` puts it first and marks it."""
+
     id: str
     place: str
     text: str
+    org_kinds: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    emphasis: bool = False
+
+    def shown_to(self, org_kind: str, channel: str) -> bool:
+        """True if this text is meant for `org_kind` answering through `channel`."""
+        return (not self.org_kinds or org_kind in self.org_kinds) and (not self.channels or channel in self.channels)
 
 
 @dataclass(frozen=True)

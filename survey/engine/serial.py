@@ -112,6 +112,30 @@ def _simple(cls, data: Any, where: str, required: set[str], optional: set[str] =
     return cls(**_keys(data, where, required, optional))
 
 
+def _guidance(data: Any, where: str) -> Guidance:
+    d = _keys(data, where, {"id", "place", "text"}, {"org_kinds", "channels", "emphasis"})
+    if not isinstance(d.get("emphasis", False), bool):
+        raise DefinitionError([f"{where}.emphasis: expected true or false"])
+    return Guidance(
+        id=d["id"], place=d["place"], text=d["text"],
+        org_kinds=_strs(d.get("org_kinds", []), f"{where}.org_kinds"),
+        channels=_strs(d.get("channels", []), f"{where}.channels"),
+        emphasis=d.get("emphasis", False),
+    )
+
+
+def _guidance_dict(g: Guidance) -> dict[str, Any]:
+    """Only the keys a text sets: unmarked guidance keeps the dict form (and digest) it had."""
+    out: dict[str, Any] = {"id": g.id, "place": g.place, "text": g.text}
+    if g.org_kinds:
+        out["org_kinds"] = list(g.org_kinds)
+    if g.channels:
+        out["channels"] = list(g.channels)
+    if g.emphasis:
+        out["emphasis"] = True
+    return out
+
+
 def build_definition(data: dict[str, Any]) -> Definition:
     """Build a Definition from its dict form, without the semantic checks (loading.py adds them)."""
     d = _keys(
@@ -132,9 +156,7 @@ def build_definition(data: dict[str, Any]) -> Definition:
         deadline=s.get("deadline"),
         marks=_strs(s["marks"], "survey.marks"),
         org_kinds=tuple(_simple(OrgKind, k, "org_kind", {"id", "label"}) for k in d["org_kinds"]),
-        guidance=tuple(
-            _simple(Guidance, g, "guidance", {"id", "place", "text"}) for g in d.get("guidance", [])
-        ),
+        guidance=tuple(_guidance(g, f"guidance {n}") for n, g in enumerate(d.get("guidance", []), 1)),
         respondent_fields=tuple(
             _respondent_field(f, f"respondent field {n}") for n, f in enumerate(d["respondent_fields"], 1)
         ),
@@ -208,7 +230,7 @@ def definition_to_dict(defn: Definition) -> dict[str, Any]:
             }
         ),
         "org_kinds": [dict(k.__dict__) for k in defn.org_kinds],
-        "guidance": [dict(g.__dict__) for g in defn.guidance],
+        "guidance": [_guidance_dict(g) for g in defn.guidance],
         "respondent_fields": [_field_dict(f) for f in defn.respondent_fields],
         "items": [_item_dict(i) for i in defn.items],
         "risk_levels": [dict(r.__dict__) for r in defn.risk_levels],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .definition import (
+    CHANNELS,
     CHECK_KINDS,
     FIELD_KINDS,
     FILLERS,
@@ -48,6 +49,10 @@ def check_definition(defn: Definition) -> None:
         problems += _field_problems(f)
         if f.is_org_kind and set(f.choices) != {k.label for k in defn.org_kinds}:
             problems.append(f"respondent field {f.label}: choices must be the org kind labels")
+    for g in defn.guidance:
+        problems += [f"guidance {g.id}: unknown org kind {k!r}" for k in g.org_kinds if k not in org_ids]
+        problems += [f"guidance {g.id}: unknown channel {c!r} (expected one of {CHANNELS})"
+                     for c in g.channels if c not in CHANNELS]
     problems += _risk_problems(defn)
     if problems:
         raise DefinitionError(problems)

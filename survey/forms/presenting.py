@@ -65,17 +65,13 @@ def describe_value(defn: engine.Definition, key: str, value) -> str:
     return "、".join(item.option(c).display if item.option(c) else str(c) for c in codes)
 
 
-# The definition's guidance has no "emphasis" or "audience" yet (asked of the engine helper);
-# until it does, these ids say which text leads the form and which is for prefectures only.
-EMPHASISED_GUIDANCE = ("cautious_choice",)
-PREFECTURE_GUIDANCE = ("delegation",)
-
-
 def intro_guidance(defn: engine.Definition, org_kind: str) -> list[tuple[engine.Guidance, bool]]:
-    """(guidance, emphasised) shown above the questionnaire, the emphasised one first."""
-    shown = [g for g in defn.guidance if g.place == "intro"
-             and (org_kind == "prefecture" or g.id not in PREFECTURE_GUIDANCE)]
-    return sorted(((g, g.id in EMPHASISED_GUIDANCE) for g in shown), key=lambda pair: not pair[1])
+    """(guidance, emphasised) shown above the web questionnaire to `org_kind`, emphasised first.
+
+    Texts the definition addresses to other organisations or to the Excel sheet are left out.
+    """
+    shown = [g for g in defn.guidance if g.place == "intro" and g.shown_to(org_kind, "web")]
+    return sorted(((g, g.emphasis) for g in shown), key=lambda pair: not pair[1])
 
 
 # --- the data the page's script needs ----------------------------------------------------------

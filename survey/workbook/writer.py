@@ -184,8 +184,8 @@ class _SheetWriter:
         deadline = f"（回答期限：{self.ctx.deadline}）" if self.ctx.deadline else ""
         ws.write_string(1, COL_NO, f"{self.ctx.round_title}{deadline}", f.get("sub"))
         self.row = 2
-        for g in self.defn.guidance:
-            if g.place == "intro":
+        for g in self.defn.guidance:  # the ministry's one layout: every kind's texts, not the web's own
+            if g.place == "intro" and (not g.channels or "sheet" in g.channels):
                 self._merged_text(g.text, "guide")
         self.row += 1
 

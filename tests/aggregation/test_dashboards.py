@@ -274,3 +274,19 @@ def test_risk_and_status_lists_paginate_with_known_counts(client, agg_round, min
     assert all(row["rules"] is not None for row in second.context["page"].object_list)
     status = client.get(url("status", agg_round, page=1))
     assert status.context["page"].paginator.count == sum(s != "submitted" for s, _, _ in KNOWN.values())
+
+
+def test_crosstab_opens_on_a_pair_one_organisation_can_answer(client, agg_round, ministry):
+    from survey.engine import first_co_occurring_pair, items_co_occur
+
+    defn = agg_round.survey.engine
+    response = login(client, ministry).get(url("crosstab", agg_round))
+    a, b = response.context["a"], response.context["b"]
+    assert (a, b) == first_co_occurring_pair(defn)
+    assert items_co_occur(defn, a, b)
+    assert "never-together" not in body(response)
+
+
+def test_crosstab_of_a_pair_never_asked_together_says_so(client, agg_round, ministry):
+    text = body(login(client, ministry).get(url("crosstab", agg_round, a="1-1", b="1-2")))
+    assert "同じ団体が両方に回答することはありません" in text

@@ -3,6 +3,7 @@
 The expected figures are counted in plain Python over the answer dicts the fixture submitted
 (tests/aggregation/conftest.KNOWN); nothing comes from aggregation.selectors or the writer.
 """
+import re
 from collections import Counter
 
 import openpyxl
@@ -194,7 +195,8 @@ def test_non_responders_and_risk_list(tmp_path, agg_round, defn):
     risk = [(r[0], r[4]) for r in book["リスク一覧"].iter_rows(min_row=2, values_only=True)]
     rank = {lv.id: lv.rank for lv in defn.risk_levels}
     labels = {lv.id: lv.label for lv in defn.risk_levels}
-    want = sorted((c for c, lv in EXPECTED_RISK.items() if lv != "low"), key=lambda c: (-rank[EXPECTED_RISK[c]], c))
+    want = sorted(EXPECTED_RISK, key=lambda c: (-rank[EXPECTED_RISK[c]], c))  # 低 included, as on the page
+    assert "low" in EXPECTED_RISK.values()
     assert risk == [(c, labels[EXPECTED_RISK[c]]) for c in want]
 
 
@@ -221,3 +223,16 @@ def test_prefecture_scope_holds_only_that_prefecture(tmp_path, agg_round, defn):
         for row in ws.iter_rows(values_only=True):
             text = " ".join(str(v) for v in row if v is not None)
             assert "東京都" not in text and "大阪府" not in text and "HYPERLINK" not in text
+
+
+def test_risk_sheet_and_risk_page_list_the_same_organisations(tmp_path, agg_round, defn, client, ministry):
+    from tests.cast import signed_in
+
+    book, _ = build(tmp_path, ExportSource(agg_round))
+    sheet = [(r[0], r[4]) for r in book["リスク一覧"].iter_rows(min_row=2, values_only=True)]
+    page = signed_in(client, ministry).get(f"/aggregation/rounds/{agg_round.pk}/risk/").content.decode()
+    labels = {lv.id: lv.label for lv in defn.risk_levels}
+    shown = [(code, labels[level]) for code, level in re.findall(r'<tr data-org="(\d+)" data-level="(\w+)">', page)]
+    assert sheet == shown
+    assert "区分「低」の団体も含みます" in page
+    assert any(label == labels["low"] for _, label in sheet)

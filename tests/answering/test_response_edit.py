@@ -202,3 +202,16 @@ def test_saved_answers_come_back_into_the_form(round_, sagamihara):
 
 def test_edit_page_is_never_cached(round_, sagamihara):
     assert "no-store" in login(sagamihara).get(edit_url(round_))["Cache-Control"]
+
+
+def test_municipality_is_not_shown_guidance_for_prefectures_or_excel(round_, sagamihara):
+    page = login(sagamihara).get(edit_url(round_)).content.decode()
+    assert "貴都道府県が条例等により" not in page  # addressed to prefectures
+    assert "エクセルの入力規則に従って" not in page  # about the Excel sheet
+    assert "紐付け実施機関として責任を持った回答" in page
+
+
+def test_prefecture_is_shown_its_own_guidance_but_not_the_excel_one(round_, kanagawa):
+    page = login(kanagawa).get(edit_url(round_, "140007")).content.decode()
+    assert "貴都道府県が条例等により" in page
+    assert "エクセルの入力規則に従って" not in page

@@ -150,3 +150,25 @@ def test_clear_inapplicable_drops_the_whole_skipped_branch(defn, complete):
 def test_clear_inapplicable_keeps_pending_answers(defn):
     answers = {"4": "1", "6": ["1"]}  # Q3 not answered yet: both may still apply
     assert clear_inapplicable(defn, "municipality", answers) == (answers, [])
+
+
+# --- which items one organisation can be asked together (the cross-tab's default pair) ------------
+
+
+def test_items_for_different_org_kinds_never_co_occur(defn):
+    from survey.engine import items_co_occur
+
+    assert not items_co_occur(defn, "1-1", "1-2")  # municipalities only / prefectures only
+    assert items_co_occur(defn, "1-1", "2") and items_co_occur(defn, "1-2", "2")
+    assert items_co_occur(defn, "4", "6")  # the long path (3 ①) asks both
+
+
+def test_first_co_occurring_pair_follows_the_definition(defn):
+    import dataclasses
+
+    from survey.engine import first_co_occurring_pair
+
+    assert first_co_occurring_pair(defn) == ("1-1", "2")
+    # Asked of every kind, Q1-1 and Q1-2 become the first pair.
+    items = tuple(dataclasses.replace(i, org_kinds=()) if i.id in ("1-1", "1-2") else i for i in defn.items)
+    assert first_co_occurring_pair(dataclasses.replace(defn, items=items)) == ("1-1", "1-2")

@@ -218,3 +218,30 @@ def test_option_codes_must_run_in_order():
 
 def test_load_definition_reads_the_file():
     assert load_definition(str(DEFINITION_FILE)) == load_definition(DEFINITION_FILE)
+
+
+# --- guidance addressed to some organisations or to one channel ---------------------------------
+
+
+def guidance_of(data: dict, guidance_id: str) -> dict:
+    return next(g for g in data["guidance"] if g["id"] == guidance_id)
+
+
+def test_guidance_marks_its_audience(defn):
+    by_id = {g.id: g for g in defn.guidance}
+    assert by_id["delegation"].shown_to("prefecture", "web")
+    assert not by_id["delegation"].shown_to("municipality", "web")
+    assert by_id["input_rules"].shown_to("municipality", "sheet")
+    assert not by_id["input_rules"].shown_to("prefecture", "web")
+    assert by_id["purpose"].shown_to("municipality", "web") and by_id["purpose"].shown_to("prefecture", "sheet")
+    assert [g.id for g in defn.guidance if g.emphasis] == ["cautious_choice"]
+
+
+def test_unmarked_guidance_keeps_its_dict_form(defn):
+    assert guidance_of(defn.to_dict(), "purpose").keys() == {"id", "place", "text"}
+
+
+def test_guidance_for_an_unknown_audience_is_refused():
+    problems = broken(lambda d: guidance_of(d, "delegation").update(org_kinds=["village"], channels=["fax"]))
+    assert problems == ["guidance delegation: unknown org kind 'village'",
+                        "guidance delegation: unknown channel 'fax' (expected one of ('web', 'sheet'))"]
