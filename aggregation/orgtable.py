@@ -87,7 +87,7 @@ class OrgTable:
                 cells.append(self._displays.get((item.id, value)) or str(value))
             else:
                 cells.append(UNANSWERED if applies else None)
-            cells += [answers.get(f.key) or None for f in item.followups]
+            cells += [_followup_cell(f, answers.get(f.key)) for f in item.followups]
         return cells
 
     def _item_status(self, kind: str, answers: dict) -> dict[str, str]:
@@ -102,3 +102,10 @@ class OrgTable:
 
 def _hashable(value):
     return tuple(value) if isinstance(value, list) else value
+
+
+def _followup_cell(followup, value):
+    """A follow-up as the ministry reads it: months as 2025年3月, text as typed."""
+    if not value:
+        return None
+    return engine.format_month(value) if followup.kind == "month" else value

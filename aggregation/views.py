@@ -182,7 +182,8 @@ def texts(request, round_id: int):
         rows = selectors.followup_texts(defn, basis.responses, facts=basis.facts, key=key)
     page = _page(request, rows)
     for row in page.object_list:
-        row["texts"] = [(f, row[f"t{i}"]) for i, f in enumerate(followups) if row[f"t{i}"]]
+        row["texts"] = [(f, engine.month_display(row[f"t{i}"]) if f.kind == "month" else row[f"t{i}"])
+                        for i, f in enumerate(followups) if row[f"t{i}"]]
         row["kind_label"] = OrgKind(row["organization__kind"]).label
     context = _figures_context(request, basis, "texts") | {
         "key": key, "followups": defn.followups.values(), "page": page,

@@ -37,7 +37,7 @@ from .definition import (
 )
 from .issues import ERROR, WARNING, Issue
 from .loading import definition_from_dict, load_definition
-from .months import parse_month
+from .months import format_month, format_month_wareki, month_display, parse_month
 from .normalise import match_option, normalise_answers, normalise_value
 from .respondent import ministry_values, normalise_respondent
 from .risk import FiredRule, Risk, classify_risk, indicators
@@ -48,6 +48,9 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent.parent / "definitions"
 
 __all__ = [
     "DEFINITIONS_DIR",
+    "format_month",
+    "format_month_wareki",
+    "month_display",
     "first_co_occurring_pair",
     "items_co_occur",
     "APPLICABLE",

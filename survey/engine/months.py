@@ -66,3 +66,34 @@ def parse_month(value) -> str | None:
 def is_canonical_month(value) -> bool:
     """Whether `value` is a stored month value ("2024-03")."""
     return isinstance(value, str) and bool(MONTH_RE.fullmatch(value)) and parse_month(value) == value
+
+
+# Eras by the first month counted in them (a month that straddles a change takes the new era).
+_ERA_STARTS = (("令和", 2019, 5), ("平成", 1989, 1), ("昭和", 1926, 12))
+
+
+def format_month(value) -> str:
+    """A stored month as people read it: "2025-03" -> "2025年3月" (anything else unchanged)."""
+    if not is_canonical_month(value):
+        return "" if value is None else str(value)
+    year, month = int(value[:4]), int(value[5:])
+    return f"{year}年{month}月"
+
+
+def format_month_wareki(value) -> str:
+    """A stored month in the Japanese calendar: "2025-03" -> "令和7年3月", "2019-05" -> "令和元年5月"."""
+    if not is_canonical_month(value):
+        return "" if value is None else str(value)
+    year, month = int(value[:4]), int(value[5:])
+    for era, first_year, first_month in _ERA_STARTS:
+        if (year, month) >= (first_year, first_month):
+            n = year - first_year + 1
+            return f"{era}{'元' if n == 1 else n}年{month}月"
+    return format_month(value)
+
+
+def month_display(value) -> str:
+    """Both calendars, as the survey's own texts use 和暦: "2025年3月（令和7年3月）"."""
+    if not is_canonical_month(value):
+        return "" if value is None else str(value)
+    return f"{format_month(value)}（{format_month_wareki(value)}）"

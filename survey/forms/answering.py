@@ -262,8 +262,9 @@ def form_data(target: RoundTarget, version, revision: int) -> QueryDict:
         elif value:
             data[item_name(item.id)] = value
         for f in item.followups:
-            if answers.get(f.key):
-                data[followup_name(defn, f.key)] = answers[f.key]
+            if answers.get(f.key):  # a month as people type it (2024年3月); the form reads it back
+                value = answers[f.key]
+                data[followup_name(defn, f.key)] = engine.format_month(value) if f.kind == "month" else value
     return data
 
 

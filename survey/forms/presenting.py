@@ -56,7 +56,7 @@ def describe_value(defn: engine.Definition, key: str, value) -> str:
     if value in (None, "", []):
         return "（未回答）"
     if key in defn.followups:
-        return str(value)
+        return engine.month_display(value) if defn.followups[key].kind == "month" else str(value)
     try:
         item = defn.item(key)
     except KeyError:

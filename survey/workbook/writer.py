@@ -284,6 +284,8 @@ class _SheetWriter:
 
     def _followup_row(self, followup: engine.FollowUp) -> None:
         r, value = self.row, str(self.answers.get(followup.key) or "")
+        if followup.kind == "month":  # 2024年3月, as the sheet's people write it (the reader takes both)
+            value = engine.format_month(value)
         self.ws.write_string(r, COL_NO, "", self.fmt.get("no"))
         self.ws.write_string(r, COL_Q, followup.prompt, self.fmt.get("text"))
         write_text(self.ws, r, COL_A, value, self.fmt.get("input"))

@@ -180,10 +180,11 @@ def test_crosstab_page_and_unknown_item(client, agg_round, ministry):
 
 def test_texts_page_lists_followups_per_organisation(client, agg_round, ministry):
     text = body(login(client, ministry).get(url("texts", agg_round)))
-    assert "照会文書を住所地に送付して確認" in text and "2024-03" in text
+    assert "照会文書を住所地に送付して確認" in text and "2024年3月（令和6年3月）" in text
+    assert "2024-03" not in text
     assert "下書きの変更" not in text
     filtered = body(client.get(url("texts", agg_round, key="2:予定年月")))
-    assert "2024-03" in filtered and "照会文書" not in filtered
+    assert "2024年3月" in filtered and "照会文書" not in filtered
 
 
 # --- risk ------------------------------------------------------------------------------------

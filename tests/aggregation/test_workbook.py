@@ -182,7 +182,10 @@ def test_one_row_per_target_with_answers_marks_and_followups(tmp_path, agg_round
             else:
                 assert row[item.label] == (item.option(value).display if value else None), (code, item.id)
             for f in item.followups:
-                assert row[f"{item.label} {f.label}"] == answers.get(f.key)
+                want = answers.get(f.key)
+                if want and f.kind == "month":  # 2024-03 is shown as 2024年3月
+                    want = f"{int(want[:4])}年{int(want[5:])}月"
+                assert row[f"{item.label} {f.label}"] == want
         level = next(lv.label for lv in defn.risk_levels if lv.id == EXPECTED_RISK[code])
         assert row["リスク区分"] == level
 

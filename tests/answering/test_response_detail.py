@@ -107,3 +107,10 @@ def test_after_deadline_read_only_with_notice(round_, sagamihara):
 
 def test_response_page_is_never_cached(round_, sagamihara):
     assert "no-store" in login(sagamihara).get(detail_url(round_))["Cache-Control"]
+
+
+def test_a_month_is_shown_in_both_calendars(round_, sagamihara):
+    save(round_, "141500", sagamihara, LONG_ANSWERS)  # 2:予定年月 = 2024-03
+    page = login(sagamihara).get(detail_url(round_)).content.decode()
+    assert "2024年3月（令和6年3月）" in page
+    assert "2024-03" not in page

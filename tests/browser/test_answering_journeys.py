@@ -127,7 +127,7 @@ def test_officer_answers_the_long_path_and_submits(page, round_, sagamihara, ass
     submit_through_confirmation(page, assert_accessible)
     answers = page.get_by_test_id("answers-table")
     expect(answers.get_by_test_id("answer-2")).to_contain_text("定める予定である")
-    expect(answers.get_by_test_id("answer-2")).to_contain_text("2024-03")
+    expect(answers.get_by_test_id("answer-2")).to_contain_text("2024年3月（令和6年3月）")
     expect(answers.get_by_test_id("answer-7-4")).to_contain_text("カナ氏名")
     expect(answers.get_by_test_id("answer-1-2")).to_contain_text("対象外")
     expect(page.get_by_test_id("risk")).to_contain_text("住所を含まない情報で照会している")

@@ -260,3 +260,28 @@ def test_two_different_answers_for_one_item_are_an_error(defn):
 def test_output_follows_survey_order(defn):
     answers, _ = normalise_answers(defn, {"10": "1", "2:予定年月": "2024/3", "3": "1", "2": "3"})
     assert list(answers) == ["2", "3", "10", "2:予定年月"]
+
+
+# --- months shown to people -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stored,western,wareki", [
+    ("2025-03", "2025年3月", "令和7年3月"),
+    ("2019-05", "2019年5月", "令和元年5月"),
+    ("2019-04", "2019年4月", "平成31年4月"),
+    ("1989-01", "1989年1月", "平成元年1月"),
+    ("1988-12", "1988年12月", "昭和63年12月"),
+])
+def test_months_are_shown_as_people_write_them(stored, western, wareki):
+    from survey.engine import format_month, format_month_wareki, month_display, parse_month
+
+    assert format_month(stored) == western
+    assert format_month_wareki(stored) == wareki
+    assert month_display(stored) == f"{western}（{wareki}）"
+    assert parse_month(western) == stored and parse_month(wareki) == stored  # shown text reads back
+
+
+def test_a_value_that_is_not_a_stored_month_is_shown_unchanged():
+    from survey.engine import format_month, month_display
+
+    assert format_month("来年度") == "来年度" and month_display(None) == ""

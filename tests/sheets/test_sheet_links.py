@@ -44,10 +44,13 @@ def test_no_upload_after_the_deadline(client, cast, round_, orgs):
     round_.deadline = timezone.now() - dt.timedelta(hours=1)
     round_.save()
     blank, filled, upload = _urls(round_)
-    for url in ("/", reverse("response_detail", kwargs={"round_id": round_.pk, "org_code": "141500"})):
-        page = _page(client, cast["sagamihara"], url)
-        assert blank in page and filled in page
-        assert upload not in page and "回答シートをアップロード" not in page
+    detail = reverse("response_detail", kwargs={"round_id": round_.pk, "org_code": "141500"})
+    home = _page(client, cast["sagamihara"], "/")  # the round is listed under 終了した調査
+    assert detail in home
+    assert upload not in home and "回答シートをアップロード" not in home
+    page = _page(client, cast["sagamihara"], detail)
+    assert blank in page and filled in page
+    assert upload not in page and "回答シートをアップロード" not in page
 
 
 def test_response_page_offers_the_upload_only_to_those_who_can_write(client, cast, round_, orgs):

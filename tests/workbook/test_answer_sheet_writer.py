@@ -317,3 +317,13 @@ def test_rendered_formulas_are_excel_sized():
 def test_header_labels_are_the_spec_labels():
     rows = _values(write_answer_sheet(DEFN, context=SAGAMIHARA))
     assert any(row[:3] == [NO_HEADER, QUESTION_HEADER, ANSWER_HEADER] for row in rows)
+
+
+def test_a_month_is_written_as_people_write_it_and_reads_back():
+    from tests.workbook.answer_sheet_helpers import read
+
+    answers = {"1-1": "2", "2": "3", "2:予定年月": "2025-03"}
+    data = write_answer_sheet(DEFN, context=SAGAMIHARA, answers=answers, respondent={})
+    cells = [v for row in _values(data) for v in row]
+    assert "2025年3月" in cells and "2025-03" not in cells
+    assert read(data).answers["2:予定年月"] == "2025-03"
