@@ -130,11 +130,18 @@ def status(request, round_id: int):
     missing = non_submitters(targets=targets, responses=responses)
     context = _base_context(request, rnd, scope, responses, "status") | {
         "total": figures.total,
+        "target_split": _target_split(figures.by_kind),
         "by_prefecture": figures.by_prefecture,
         "by_kind": figures.by_kind,
         "page": _page(request, missing, count=figures.total.targets - figures.total.submitted),
     }
     return render(request, "aggregation/status.html", context)
+
+
+def _target_split(by_kind) -> dict[str, int]:
+    """Targets that are prefectures and that are municipalities, so the total says what it counts."""
+    prefectures = sum(row.targets for row in by_kind if row.key == OrgKind.PREFECTURE)
+    return {"prefectures": prefectures, "municipalities": sum(row.targets for row in by_kind) - prefectures}
 
 
 @login_required

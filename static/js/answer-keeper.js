@@ -142,5 +142,22 @@
     }
   });
 
+  // Warn while the deadline nears: after it no save is possible (the answers stay kept here).
+  var deadlineBox = document.getElementById("deadline-warning");
+  if (deadlineBox) {
+    var deadline = Date.parse(deadlineBox.getAttribute("data-deadline"));
+    var warnMs = Number(deadlineBox.getAttribute("data-warn-minutes")) * 60 * 1000;
+    var left = deadlineBox.querySelector("[data-deadline-left]");
+    var checkDeadline = function () {
+      var ms = deadline - Date.now();
+      if (isNaN(deadline) || ms > warnMs) { return; }
+      var text = ms <= 0 ? "0分" : (ms >= 60000 ? Math.ceil(ms / 60000) + "分" : Math.ceil(ms / 1000) + "秒");
+      if (left.textContent !== text) { left.textContent = text; }
+      deadlineBox.hidden = false;
+    };
+    setInterval(checkDeadline, 1000);
+    checkDeadline();
+  }
+
   onOpen();
 })();

@@ -291,3 +291,19 @@ def test_crosstab_opens_on_a_pair_one_organisation_can_answer(client, agg_round,
 def test_crosstab_of_a_pair_never_asked_together_says_so(client, agg_round, ministry):
     text = body(login(client, ministry).get(url("crosstab", agg_round, a="1-1", b="1-2")))
     assert "同じ団体が両方に回答することはありません" in text
+
+
+def test_target_counts_say_what_they_count(client, agg_round, kanagawa, ministry):
+    from survey.models import RoundTarget
+
+    def split(**filters):
+        targets = RoundTarget.objects.filter(round=agg_round, **filters)
+        prefectures = targets.filter(organization__kind="prefecture").count()
+        return targets.count() - prefectures, prefectures
+
+    municipalities, prefectures = split(organization__prefecture_code="14")
+    text = body(login(client, kanagawa).get(url("status", agg_round)))
+    assert f"管内 {municipalities} 市区町村 + 県 {prefectures}" in text
+    municipalities, prefectures = split()
+    text = body(login(client, ministry).get(url("status", agg_round)))
+    assert f"市区町村 {municipalities} + 都道府県 {prefectures}" in text

@@ -159,3 +159,23 @@ def test_leaving_with_unsaved_changes_asks_first(page, round_, sagamihara):
     page.wait_for_timeout(500)
     assert dialogs == ["beforeunload"]
     expect(page.get_by_label("担当部署名")).to_have_value("未保存")
+
+
+def test_the_deadline_nearing_is_announced_on_the_form(page, round_, sagamihara):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    round_.deadline = timezone.now() + dt.timedelta(minutes=10)
+    round_.save()
+    open_form(page, round_, sagamihara)
+    warning = page.get_by_test_id("deadline-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("あと10分")
+    expect(warning).to_contain_text("下書き保存")
+
+
+def test_no_deadline_warning_while_the_deadline_is_far(page, round_, sagamihara):
+    open_form(page, round_, sagamihara)
+    page.wait_for_timeout(1500)
+    expect(page.get_by_test_id("deadline-warning")).to_be_hidden()
