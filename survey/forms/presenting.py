@@ -51,12 +51,17 @@ def cleared_message(defn: engine.Definition, cleared) -> str:
     return CLEARED_NOTICE.format(labels="、".join(key_labels(defn, cleared))) if cleared else ""
 
 
+def describe_followup(followup: engine.FollowUp, value) -> str:
+    """A follow-up's answer as shown: a month in both calendars (2025年3月（令和7年3月）), text as typed."""
+    return engine.month_display(value) if value and followup.kind == "month" else value
+
+
 def describe_value(defn: engine.Definition, key: str, value) -> str:
     """An answer as text, for tables of changes: "②求めていない。（Q6へ）"."""
     if value in (None, "", []):
         return "（未回答）"
     if key in defn.followups:
-        return engine.month_display(value) if defn.followups[key].kind == "month" else str(value)
+        return str(describe_followup(defn.followups[key], value))
     try:
         item = defn.item(key)
     except KeyError:
@@ -135,7 +140,8 @@ def answer_rows(defn: engine.Definition, org_kind: str, answers: dict) -> list[A
         value = answers.get(item.id)
         codes = value if isinstance(value, list) else ([value] if value else [])
         options = [item.option(c) for c in codes if item.option(c)]
-        followups = [(f, answers.get(f.key, "")) for f in item.followups if fstatus[f.key] != engine.SKIPPED]
+        followups = [(f, describe_followup(f, answers.get(f.key, ""))) for f in item.followups
+                     if fstatus[f.key] != engine.SKIPPED]
         rows.append(AnswerRow(item=item, state=status[item.id], options=options, followups=followups))
     return rows
 

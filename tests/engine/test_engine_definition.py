@@ -238,7 +238,7 @@ def test_guidance_marks_its_audience(defn):
 
 
 def test_unmarked_guidance_keeps_its_dict_form(defn):
-    assert guidance_of(defn.to_dict(), "purpose").keys() == {"id", "place", "text"}
+    assert guidance_of(engine.definition_to_dict(defn), "purpose").keys() == {"id", "place", "text"}
 
 
 def test_guidance_for_an_unknown_audience_is_refused():
