@@ -8,7 +8,6 @@ Who may do what:
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,9 +15,11 @@ from django.views.decorators.http import require_POST
 
 from aggregation import services
 from aggregation.models import Snapshot
+from survey import access
 from survey.access import dashboard_scope, round_get_for_user
 from survey.models import Job, Response, ResponseStatus, RoundTarget
 from survey.storage import XLSX_TYPE, private_download
+from survey.views.decorators import role_required
 
 CONTENT_TYPES = {"xlsx": XLSX_TYPE, "csv": "text/csv; charset=utf-8"}
 SNAPSHOT_CONFIRM_WORD = "確定する"
@@ -30,9 +31,7 @@ def _export_scope(request, round_id: int):
     return rnd, dashboard_scope(request.user).prefecture
 
 
-def _whole_country_only(user) -> None:
-    if not user.sees_whole_country:
-        raise PermissionDenied("集計の確定は省庁職員と管理者のみ行えます。")
+snapshots_required = role_required(access.can_take_snapshots, "集計の確定は省庁職員と管理者のみ行えます。")
 
 
 def _snapshot_of(rnd, value) -> Snapshot | None:
@@ -53,9 +52,8 @@ def exports(request, round_id: int):
         job = services.export_start(round=rnd, acting_user=request.user, prefecture=prefecture,
                                     snapshot=snapshot, fmt=request.POST.get("format", "xlsx"), request=request)
         return redirect("aggregation:export_job", job.pk)
-    jobs = Job.objects.filter(kind=services.EXPORT_KIND, round=rnd).select_related("created_by")
-    if not request.user.sees_whole_country:
-        jobs = jobs.filter(created_by=request.user)
+    jobs = access.exports_visible_to(
+        request.user, Job.objects.filter(kind=services.EXPORT_KIND, round=rnd).select_related("created_by"))
     return render(request, "aggregation/exports/exports.html", {
         "round": rnd, "prefecture": prefecture, "jobs": jobs[:30], "formats": services.FORMATS,
         "snapshots": Snapshot.objects.filter(round=rnd),
@@ -93,20 +91,18 @@ def export_download(request, job_id: int):
     return private_download(job.result_path, filename=job.result_name, content_type=CONTENT_TYPES[fmt])
 
 
-@login_required
+@snapshots_required
 def snapshots(request, round_id: int):
     """The round's snapshots (ministry staff and administrators)."""
-    _whole_country_only(request.user)
     rnd = round_get_for_user(request.user, round_id)
     return render(request, "aggregation/exports/snapshots.html", {
         "round": rnd, "snapshots": Snapshot.objects.filter(round=rnd).select_related("created_by"),
     })
 
 
-@login_required
+@snapshots_required
 def snapshot_new(request, round_id: int):
     """Confirm, then freeze the round's figures as they stand (irreversible)."""
-    _whole_country_only(request.user)
     rnd = round_get_for_user(request.user, round_id)
     error = ""
     if request.method == "POST":
@@ -125,9 +121,9 @@ def snapshot_new(request, round_id: int):
 
 @login_required
 @require_POST
+@snapshots_required
 def snapshot_check(request, snapshot_id: int):
     """Recompute a snapshot's content hash and report whether it still matches."""
-    _whole_country_only(request.user)
     snapshot = Snapshot.objects.filter(pk=snapshot_id).first()
     if snapshot is None:
         raise Http404

@@ -11,6 +11,7 @@ from aggregation.csvexport import build_csv
 from aggregation.exportdata import ExportSource, content_hash
 from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
 from aggregation.workbook import build_workbook
+from survey import access
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner
 from survey.models import AnswerFact, Job, Response, ResponseStatus, Round, RoundTarget, User
@@ -205,12 +206,7 @@ def export_get_for_user(user: User, job_id: int) -> Job:
     A prefecture officer's own job is also checked against their prefecture (404 otherwise).
     """
     job = Job.objects.filter(pk=job_id, kind=EXPORT_KIND).select_related("round", "created_by").first()
-    if job is None or not user.is_authenticated or not user.is_active:
-        raise Http404
-    if user.sees_whole_country:
-        return job
-    own = user.organization if user.is_prefecture_officer else None
-    if own is None or job.created_by_id != user.pk or job.params.get("prefecture") != own.prefecture_code:
+    if job is None or not access.export_visible_to(user, job):
         raise Http404
     return job
 

@@ -1,8 +1,14 @@
-"""Access helpers: every organisation-scoped fetch goes through here.
+"""Access: every role and scope decision, and every organisation-scoped fetch, lives here.
 
 An organisation's data is reachable only by its own officers, the officers of its prefecture
 and ministry staff / administrators. A fetch the user may not make answers 404, so that the
 existence of another organisation's data is not revealed either.
+
+Views, selectors, services and jobs never test a role themselves: they ask one of the
+decisions below (`can_manage_accounts`, `sees_whole_country`, `job_visible_to`, …), and views
+use the decorators of `survey.views.decorators`. A new role touches `Role`, the user
+predicates in `survey.models.accounts` and this module only
+(tests/security/test_role_checks.py fails naming any other place that reads a role).
 """
 from __future__ import annotations
 
@@ -15,6 +21,127 @@ from django.http import Http404
 from survey.models import Organization, OrgKind, Response, Role, Round, RoundTarget, User
 
 PREFECTURE_CODES = frozenset(f"{n:02d}" for n in range(1, 48))
+
+
+# --- roles: what each kind of user may do ------------------------------------------------------
+
+
+def is_signed_in(user) -> bool:
+    """An authenticated, active account (a deactivated one can do nothing)."""
+    return bool(user.is_authenticated and user.is_active)
+
+
+def sees_whole_country(user) -> bool:
+    """Ministry staff and administrators: every organisation, the country's dashboards."""
+    return is_signed_in(user) and user.sees_whole_country
+
+
+def can_manage_accounts(user) -> bool:
+    """Users, invitations, the officers' import, lock-outs and the audit log: administrators."""
+    return is_signed_in(user) and user.is_portal_admin
+
+
+def can_publish_rounds(user) -> bool:
+    """Create, open and close rounds: ministry staff and administrators."""
+    return sees_whole_country(user)
+
+
+def can_export_all_sheets(user) -> bool:
+    """Build the zip of every target's answer sheet: ministry staff and administrators."""
+    return sees_whole_country(user)
+
+
+def can_import_sheets(user) -> bool:
+    """Bulk import of returned answer sheets: administrators."""
+    return can_manage_accounts(user)
+
+
+def can_take_snapshots(user) -> bool:
+    """Freeze the aggregation (集計の確定) and list snapshots: ministry staff and administrators."""
+    return sees_whole_country(user)
+
+
+def can_send_reminders(user) -> bool:
+    """Remind non-submitters: ministry staff, administrators and prefecture officers."""
+    return sees_whole_country(user) or prefecture_of(user) != ""
+
+
+def may_remind_prefectures(user) -> bool:
+    """Prefectures themselves are reminded only from the country's view, never by a prefecture."""
+    return sees_whole_country(user)
+
+
+def own_organization(user) -> Organization | None:
+    """The organisation an officer answers for (None for ministry staff and administrators)."""
+    if not is_signed_in(user) or not user.is_officer:
+        return None
+    return user.organization
+
+
+def prefecture_of(user) -> str:
+    """A prefecture officer's prefecture code; '' for anyone else."""
+    own = own_organization(user)
+    return own.prefecture_code if own is not None and own.is_prefecture else ""
+
+
+def role_requires_organization(role: str) -> bool:
+    """Officers belong to an organisation; ministry staff and administrators to none."""
+    return role == Role.OFFICER
+
+
+def organization_contacts() -> QuerySet[User]:
+    """The accounts that answer for an organisation (its active officers), by e-mail."""
+    return User.objects.filter(role=Role.OFFICER, is_active=True).order_by("email")
+
+
+def job_visible_to(user, job) -> bool:
+    """A job's page and file: its creator, and administrators."""
+    return is_signed_in(user) and (user.is_portal_admin or job.created_by_id == user.pk)
+
+
+def jobs_visible_to(user, jobs: QuerySet) -> QuerySet:
+    """The jobs of `jobs` the user may open (their own; every one for administrators)."""
+    return jobs if can_manage_accounts(user) else jobs.filter(created_by=user)
+
+
+def exports_visible_to(user, jobs: QuerySet) -> QuerySet:
+    """Aggregate exports the user may list: every one from the country's view, else their own."""
+    return jobs if sees_whole_country(user) else jobs.filter(created_by=user)
+
+
+def export_visible_to(user, job) -> bool:
+    """One aggregate export: any from the country's view; a prefecture officer's own, of their prefecture."""
+    if sees_whole_country(user):
+        return True
+    own = prefecture_of(user)
+    return bool(own) and job.created_by_id == user.pk and job.params.get("prefecture") == own
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What templates may show a user (the template-side view of the decisions above)."""
+
+    whole_country: bool = False
+    take_snapshots: bool = False
+    send_reminders: bool = False
+    manage_accounts: bool = False
+    publish_rounds: bool = False
+    export_all_sheets: bool = False
+    import_sheets: bool = False
+    within_prefecture: bool = False  # a prefecture officer: counts read 管内
+
+
+def abilities(user) -> Abilities:
+    """The decisions above, for the templates (`{% if can.take_snapshots %}`)."""
+    return Abilities(
+        whole_country=sees_whole_country(user), take_snapshots=can_take_snapshots(user),
+        send_reminders=can_send_reminders(user), manage_accounts=can_manage_accounts(user),
+        publish_rounds=can_publish_rounds(user), export_all_sheets=can_export_all_sheets(user),
+        import_sheets=can_import_sheets(user), within_prefecture=bool(prefecture_of(user)),
+    )
+
+
+# --- organisations -------------------------------------------------------------------------------
 
 
 def organizations_visible_to(user: User) -> QuerySet[Organization]:
@@ -160,12 +287,12 @@ def dashboard_scope(user: User, *, prefecture: str = "", kind: str = "") -> Scop
     municipal officer no dashboard at all (403). Asking for another prefecture, or for a code
     that is no prefecture, answers 404; an unknown type is ignored.
     """
-    if not user.is_authenticated or not user.is_active:
+    if not is_signed_in(user):
         raise PermissionDenied
-    if user.role in (Role.MINISTRY, Role.ADMIN):
+    if sees_whole_country(user):
         own = ""
-    elif user.is_prefecture_officer:
-        own = user.organization.prefecture_code
+    elif prefecture_of(user):
+        own = prefecture_of(user)
     else:
         raise PermissionDenied("集計画面は省庁職員と都道府県の担当者のみ利用できます。")
     if prefecture and (prefecture not in PREFECTURE_CODES or (own and prefecture != own)):

@@ -42,6 +42,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from survey import access
 from survey.models import Job, User
 
 logger = logging.getLogger(__name__)
@@ -85,11 +86,9 @@ def job_enqueue(job_id: int) -> None:
 def job_get_for_user(user: User, job_id: int) -> Job:
     """A job its creator or an administrator may see; 404 for anyone else."""
     job = Job.objects.filter(pk=job_id).select_related("created_by", "round").first()
-    if job is None or not user.is_authenticated or not user.is_active:
+    if job is None or not access.job_visible_to(user, job):
         raise Http404
-    if user.is_portal_admin or job.created_by_id == user.pk:
-        return job
-    raise Http404
+    return job
 
 
 # --- running -----------------------------------------------------------------------------

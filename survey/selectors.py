@@ -2,13 +2,12 @@
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from survey.access import organizations_visible_to
+from survey.access import organization_contacts, organizations_visible_to, sees_whole_country
 from survey.models import (
     OrgKind,
     Response,
     ResponseStatus,
     ResponseVersion,
-    Role,
     Round,
     RoundStatus,
     RoundTarget,
@@ -19,7 +18,7 @@ from survey.models import (
 def rounds_for_user(user: User) -> QuerySet[Round]:
     """Rounds the user takes part in (officers) or oversees (ministry, administrators)."""
     qs = Round.objects.select_related("survey")
-    if user.sees_whole_country:
+    if sees_whole_country(user):
         return qs
     return qs.filter(targets__organization__in=organizations_visible_to(user)).exclude(
         status=RoundStatus.DRAFT
@@ -36,7 +35,7 @@ def home_rounds(user: User, *, closed_limit: int | None = None) -> tuple[list[Ro
     now = timezone.now()
     qs = rounds_for_user(user)
     current_q = Q(status=RoundStatus.OPEN, deadline__gte=now)
-    if user.sees_whole_country:
+    if sees_whole_country(user):
         current_q |= Q(status=RoundStatus.DRAFT)
     current = list(qs.filter(current_q).order_by("deadline", "id"))
     closed = qs.exclude(current_q).order_by("-deadline", "-id")
@@ -117,7 +116,7 @@ def non_submitters(*, targets: QuerySet[RoundTarget], responses: QuerySet[Respon
     """
     submitted = responses.filter(status=ResponseStatus.SUBMITTED).values("organization_id")
     state = responses.filter(organization_id=OuterRef("organization_id")).values("status")[:1]
-    officers = User.objects.filter(role=Role.OFFICER, is_active=True).order_by("email")
+    officers = organization_contacts()
     return (
         targets.exclude(organization_id__in=submitted)
         .select_related("organization")

@@ -365,12 +365,12 @@ class StatusFilterForm(forms.Form):
 
     def __init__(self, data, *, user):
         super().__init__(data)
-        from survey.access import organizations_visible_to
+        from survey.access import organizations_visible_to, sees_whole_country
 
         prefectures = (organizations_visible_to(user).filter(kind=OrgKind.PREFECTURE)
                        .order_by("prefecture_code").values_list("prefecture_code", "prefecture_name"))
         self.fields["prefecture"].choices = [("", "すべて")] + list(prefectures)
-        self.shows_prefecture = user.sees_whole_country
+        self.shows_prefecture = sees_whole_country(user)
 
     def values(self) -> dict[str, str]:
         """The filters for selectors.targets_with_status (invalid ones ignored)."""

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from survey.access import role_requires_organization
 from survey.audit import Action, audit
 from survey.mailtext import render_mail_text
 from survey.middleware import LOGIN_TIME_KEY
@@ -134,9 +135,9 @@ def _invite_errors(email: str, name: str, role: str, organization: Organization 
         add("name", "氏名を入力してください。", "name_required")
     if role not in Role.values:
         add("role", "役割が正しくありません。", "invalid_role")
-    if role == Role.OFFICER and organization is None:
+    if role_requires_organization(role) and organization is None:
         add("organization", "団体担当者には所属団体が必要です。", "organization_required")
-    if role != Role.OFFICER and organization is not None:
+    if not role_requires_organization(role) and organization is not None:
         add("organization", "省庁職員・管理者には所属団体を設定できません。", "organization_not_allowed")
     if organization is not None and not organization.is_active:
         add("organization", f"{organization.display_name}は廃止された団体です。", "organization_retired")

@@ -29,7 +29,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from survey.access import Scope, dashboard_scope, organizations_visible_to
+from survey.access import (
+    Scope,
+    dashboard_scope,
+    jobs_visible_to,
+    may_remind_prefectures,
+    organizations_visible_to,
+)
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner
 from survey.mailtext import render_mail_text
@@ -119,7 +125,7 @@ def _key(org: Organization, user: User) -> str:
 def reminder_targets(*, round: Round, user: User, scope: Scope):
     """The round's targets the user may remind: the scope, and never a prefecture officer's own prefecture."""
     targets = scope.targets(RoundTarget.objects.filter(round=round, organization__in=organizations_visible_to(user)))
-    if not user.sees_whole_country:
+    if not may_remind_prefectures(user):
         targets = targets.exclude(organization__kind=OrgKind.PREFECTURE)
     return targets
 
@@ -163,7 +169,7 @@ def last_reminded(*, round: Round, exclude_job: Job | None = None) -> dict[str, 
 def reminder_jobs_for(*, round: Round, user: User):
     """Reminder jobs of the round the user may open (their own; every one for administrators)."""
     jobs = Job.objects.filter(kind=KIND, round=round).select_related("created_by")
-    return jobs if user.is_portal_admin else jobs.filter(created_by=user)
+    return jobs_visible_to(user, jobs)
 
 
 # --- the mail --------------------------------------------------------------------------------

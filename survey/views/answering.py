@@ -33,6 +33,7 @@ from survey.services.attachments import attached_keys
 from survey.services.responses import ResponseConflict, ResponseInvalid, RoundClosed, response_save
 from survey.services.rounds import target_set_delegated
 from survey.views.attachments import edit_panel, read_panel
+from survey.views.decorators import target_for_user
 
 STATUS_PAGE_SIZE = 50
 HOME_CLOSED_SHOWN = 20  # the ministry's older rounds stay in 調査回の管理
@@ -41,10 +42,11 @@ DEADLINE_PASSED = "回答期限を過ぎているため、回答の入力・提�
 
 def _own_target(user, rnd):
     """The user's own organisation's target in `rnd`, or None."""
-    if rnd is None or not user.is_officer or user.organization is None:
+    own = access.own_organization(user)
+    if rnd is None or own is None:
         return None
     try:
-        return access.target_get_for_user(user, rnd.pk, user.organization.code)
+        return access.target_get_for_user(user, rnd.pk, own.code)
     except Http404:
         return None
 
@@ -53,7 +55,7 @@ def _own_target(user, rnd):
 def home(request):
     """The start page: by role, every round still taking answers, then the closed ones."""
     user = request.user
-    if user.sees_whole_country:
+    if access.sees_whole_country(user):
         current, closed = selectors.home_rounds(user, closed_limit=HOME_CLOSED_SHOWN)
         return render(request, "survey/home_ministry.html", {
             "current": [(rnd, selectors.status_counts(round=rnd, user=user)) for rnd in current],
@@ -72,7 +74,7 @@ def _officer_entry(user, rnd, *, current: bool) -> dict:
     target = _own_target(user, rnd)
     entry = {"round": rnd, "target": target, "response": access.response_of(target) if target else None,
              "can_answer": bool(target and access.can_answer_for(user, target))}
-    if user.is_prefecture_officer:
+    if access.prefecture_of(user):
         entry["counts"] = selectors.status_counts(round=rnd, user=user)
         if current:
             entry["municipalities"] = selectors.targets_with_status(round=rnd, user=user).exclude(
@@ -97,9 +99,9 @@ def round_status(request, round_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def target_delegation(request, round_id: int, org_code: str):
+@target_for_user()
+def target_delegation(request, target):
     """Confirm, then mark (or unmark) a municipality as answered by its prefecture."""
-    target = access.target_get_for_user(request.user, round_id, org_code)
     if not access.can_manage_delegation(request.user, target):
         raise PermissionDenied("代理回答を設定する権限がありません。")
     form = DelegationForm(request.POST or None, initial={"delegated": not target.delegated})
@@ -108,7 +110,7 @@ def target_delegation(request, round_id: int, org_code: str):
                              acting_user=request.user, request=request)
         done = "代理回答の対象にしました" if target.delegated else "代理回答の対象から外しました"
         messages.success(request, f"{target.organization.name}を{done}。")
-        return redirect("round_status", round_id=round_id)
+        return redirect("round_status", round_id=target.round_id)
     return render(request, "survey/delegation_confirm.html", {"target": target, "form": form,
                                                               "round": target.round})
 
@@ -135,19 +137,17 @@ def _response_page(request, target, response, version, *, history: bool):
     return render(request, "survey/response_detail.html", context)
 
 
-@login_required
-def response_detail(request, round_id: int, org_code: str):
+@target_for_user()
+def response_detail(request, target):
     """The response as it counts: the submitted version, else the current draft."""
-    target = access.target_get_for_user(request.user, round_id, org_code)
     response = access.response_of(target)
     version = (response.submitted_version or response.current_version) if response else None
     return _response_page(request, target, response, version, history=False)
 
 
-@login_required
-def response_version(request, round_id: int, org_code: str, number: int):
+@target_for_user()
+def response_version(request, target, number: int):
     """Any kept version of the response."""
-    target = access.target_get_for_user(request.user, round_id, org_code)
     response = access.response_of(target)
     if response is None:
         raise Http404

@@ -4,12 +4,10 @@ Only role admin reaches these views; everybody else gets 403 (anonymous users go
 """
 import base64
 import uuid
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,23 +29,11 @@ from survey.lockouts import lockouts_active
 from survey.models import AuditLog, User
 from survey.services import accounts
 from survey.views import uploads
+from survey.views.decorators import admin_required
 
 IMPORT_SESSION_KEY = "manage_officer_import"
 USERS_PER_PAGE = 50
 AUDIT_PER_PAGE = 100
-
-
-def admin_required(view):
-    """Login required, and role admin; ministry staff and officers get 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_portal_admin:
-            raise PermissionDenied("この画面は管理者のみが利用できます。")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _page(request, qs, per_page):

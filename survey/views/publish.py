@@ -1,26 +1,12 @@
 """The ministry publishes rounds: create (all active organisations as targets), open, close."""
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from survey.forms.publish import RoundForm
 from survey.models import Organization, Round, RoundStatus, SurveyVersion
 from survey.services.rounds import round_create, round_set_status
-
-
-def ministry_required(view):
-    """Only ministry staff and administrators publish rounds."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.sees_whole_country:
-            raise PermissionDenied("調査回の管理は省庁職員のみ行えます。")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
+from survey.views.decorators import ministry_required
 
 
 @ministry_required

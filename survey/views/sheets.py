@@ -6,7 +6,6 @@ the work is in survey.services.sheets.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from survey.models import Job
 from survey.services import sheets
 from survey.services.responses import DuplicateFile, RoundClosed
 from survey.views import uploads
+from survey.views.decorators import role_required, target_for_user
 
 ACCEPT = ".xlsx,.xlsm,.xls,.ods"
 MAX_FILES = 500
@@ -39,9 +39,9 @@ def _megabytes(n: int) -> str:
 
 @login_required
 @require_GET
-def sheet_download(request, round_id: int, org_code: str):
+@target_for_user()
+def sheet_download(request, target):
     """The organisation's answer sheet, blank or (?with=answers) with its current answers."""
-    target = access.target_get_for_user(request.user, round_id, org_code)
     with_answers = request.GET.get("with") == "answers"
     data = sheets.answer_sheet_download(target=target, with_answers=with_answers, acting_user=request.user,
                                         request=request)
@@ -153,10 +153,9 @@ def _missing_name(issue: dict) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@role_required(access.can_export_all_sheets)
 def sheets_export(request, round_id: int):
     """Start building the zip of every target's sheet (ministry staff and administrators)."""
-    if not request.user.sees_whole_country:
-        raise PermissionDenied
     rnd = access.round_get_for_user(request.user, round_id)
     if request.method == "POST":
         job = sheets.sheets_export_job_create(round=rnd, acting_user=request.user, request=request,
@@ -166,11 +165,6 @@ def sheets_export(request, round_id: int):
 
 
 # --- administrators: bulk import ------------------------------------------------------------------
-
-
-def _admin_only(user) -> None:
-    if not user.is_portal_admin:
-        raise PermissionDenied
 
 
 @csrf_exempt
@@ -183,8 +177,8 @@ def imports(request):
 @login_required
 @csrf_protect
 @require_http_methods(["GET", "POST"])
+@role_required(access.can_import_sheets)
 def _imports(request, handler):
-    _admin_only(request.user)
     jobs = Job.objects.filter(kind=sheets.IMPORT_KIND).select_related("created_by")[:20]
     context = {"jobs": jobs, "accept": ACCEPT + ",.zip", "max_size": _megabytes(settings.BULK_UPLOAD_MAX_BYTES),
                "errors": []}
