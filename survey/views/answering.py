@@ -38,6 +38,9 @@ from survey.views.decorators import target_for_user
 STATUS_PAGE_SIZE = 50
 HOME_CLOSED_SHOWN = 20  # the ministry's older rounds stay in 調査回の管理
 DEADLINE_PASSED = "回答期限を過ぎているため、回答の入力・提出はできません。"
+# After a form sent past the deadline: what was typed is kept by the browser (static/js/answer-keeper.js).
+TYPED_KEPT = ("送信した入力内容は保存されていませんが、このブラウザーに残っています。"
+              "回答期限が延長されるなどして再び入力できるようになると、入力画面で復元されます。")
 
 
 def _own_target(user, rnd):
@@ -159,7 +162,7 @@ def _writable(request, round_id: int, org_code: str):
     """The target the user may write and its response; (None, None) after the deadline, with a notice."""
     target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
     if not target.round.is_open:
-        messages.warning(request, DEADLINE_PASSED)
+        messages.warning(request, DEADLINE_PASSED + (TYPED_KEPT if request.method == "POST" else ""))
         return None, None
     return target, access.response_of(target)
 
@@ -195,7 +198,7 @@ def response_edit(request, round_id: int, org_code: str):
     try:
         outcome = form.save(acting_user=request.user, request=request)
     except RoundClosed:  # the deadline passed while the page was open
-        messages.warning(request, DEADLINE_PASSED)
+        messages.warning(request, DEADLINE_PASSED + TYPED_KEPT)
         return redirect("response_detail", round_id=round_id, org_code=org_code)
     except ResponseConflict as exc:
         form = form.rebased(exc.current.number)

@@ -179,3 +179,29 @@ def test_no_deadline_warning_while_the_deadline_is_far(page, round_, sagamihara)
     open_form(page, round_, sagamihara)
     page.wait_for_timeout(1500)
     expect(page.get_by_test_id("deadline-warning")).to_be_hidden()
+
+
+def test_answers_typed_when_the_deadline_passes_survive_an_extension(page, round_, sagamihara):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from survey.models import Response
+
+    open_form(page, round_, sagamihara)
+    page.get_by_label("担当部署名").fill("期限直前の入力")
+    choose(page, "3", "2")
+    page.wait_for_function(KEPT)
+    round_.deadline = timezone.now() - dt.timedelta(minutes=1)  # the deadline passes, the page is open
+    round_.save()
+    page.get_by_role("button", name="下書き保存").click()
+    expect(page.get_by_text("回答期限を過ぎているため")).to_be_visible()
+    expect(page.get_by_text("このブラウザーに残っています")).to_be_visible()
+    assert not Response.objects.filter(round=round_).exists()
+
+    round_.deadline = timezone.now() + dt.timedelta(days=3)  # the ministry extends the deadline
+    round_.save()
+    page.goto(f"/rounds/{round_.pk}/orgs/141500/edit/")
+    expect(page.get_by_test_id("kept-notice")).to_contain_text("復元しました")
+    expect(page.get_by_label("担当部署名")).to_have_value("期限直前の入力")
+    expect(item(page, "3").locator("input[value='2']")).to_be_checked()
