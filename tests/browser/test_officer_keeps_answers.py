@@ -195,8 +195,9 @@ def test_answers_typed_when_the_deadline_passes_survive_an_extension(page, round
     round_.deadline = timezone.now() - dt.timedelta(minutes=1)  # the deadline passes, the page is open
     round_.save()
     page.get_by_role("button", name="下書き保存").click()
-    expect(page.get_by_text("回答期限を過ぎているため")).to_be_visible()
-    expect(page.get_by_text("このブラウザーに残っています")).to_be_visible()
+    notice = page.locator(".messages")
+    expect(notice).to_contain_text("回答期限を過ぎているため")
+    expect(notice).to_contain_text("このブラウザーに残っています")
     assert not Response.objects.filter(round=round_).exists()
 
     round_.deadline = timezone.now() + dt.timedelta(days=3)  # the ministry extends the deadline
