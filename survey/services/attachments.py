@@ -354,16 +354,17 @@ def attachments_purge_removed(*, acting_user: User | None = None) -> int:
     return count
 
 
-def attachment_download(*, target: RoundTarget, attachment: Attachment, acting_user: User, request=None):
-    """The file as a download (Content-Disposition with the original name), with its audit row.
-    Http404 for a file deleted from storage."""
+def attachment_stored_path(attachment: Attachment) -> str:
+    """Where the file is in private storage; Http404 for a file deleted from storage."""
     if not attachment.is_stored:
         raise Http404
-    response = storage.private_download(attachment.stored_path, filename=attachment.original_name,
-                                        content_type=attachment.content_type)
+    return attachment.stored_path
+
+
+def attachment_download_audit(*, target: RoundTarget, attachment: Attachment, acting_user: User, request=None) -> None:
+    """Record that the file was handed out (the view serves it, after storage found it)."""
     audit(DOWNLOAD, actor=acting_user, request=request, organization=target.organization,
           target=_audit_target(target, attachment), attachment=attachment.pk, name=attachment.original_name)
-    return response
 
 
 def _audit_target(target: RoundTarget, attachment: Attachment) -> str:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from survey import access
+from survey import access, storage
 from survey.models import Attachment, AttachmentPurpose
 from survey.services import attachments as service
 
@@ -201,8 +201,11 @@ def attachment_download(request, round_id: int, org_code: str, attachment_id: in
     """The file, to anyone who may read the response (removed files kept for a submitted version
     too); 404 once the file is deleted from storage."""
     target, attachment = _attachment_for(request, round_id, org_code, attachment_id)
-    return service.attachment_download(target=target, attachment=attachment, acting_user=request.user,
-                                       request=request)
+    download = storage.private_download(service.attachment_stored_path(attachment),
+                                        filename=attachment.original_name, content_type=attachment.content_type)
+    service.attachment_download_audit(target=target, attachment=attachment, acting_user=request.user,
+                                      request=request)
+    return download
 
 
 @login_required
