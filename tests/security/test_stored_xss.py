@@ -8,17 +8,20 @@ it is listed) is overwritten with a payload that carries a marker (Zq01, Zq02 â€
 field. Each role opens every HTML page it can (the URL enumeration of tests/sweep.py) in
 Chromium with a dialog handler and the CSP watch of the `page` fixture, and each page must show
 0 dialogs, 0 CSP violations, no element or attribute a payload could have created, and every
-payload it shows as the literal text stored (so `{{7*7}}` never reads 49).
+payload it shows as the literal text stored (so `{{7*7}}` never reads 49). Each page is also
+opened with the payload in every query parameter it reads (its GET forms, its links), which
+must be as harmless, and no page may answer 500 to it.
 """
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
 from django.db import models
 
-from tests.sweep import is_html, log_in, seed_every_page, sheet_zip, urls
+from tests.sweep import LAST, is_html, log_in, seed_every_page, sheet_zip, urls
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -238,24 +241,49 @@ def literal_problems(text: str) -> list[str]:
     return problems
 
 
+# The query parameters a page reads: its GET forms' fields and its links' parameters.
+QUERY_NAMES = """() => {
+  const names = new Set();
+  document.querySelectorAll('form:not([method]) [name], form[method="get" i] [name]')
+    .forEach((el) => names.add(el.name));
+  document.querySelectorAll('a[href*="?"]').forEach((a) => {
+    new URL(a.href, document.baseURI).searchParams.forEach((value, key) => names.add(key));
+  });
+  return [...names].filter((name) => name !== "csrfmiddlewaretoken");
+}"""
+REFLECTED = f"Zr00{SCRIPT}{IMG}{QUOTE}{TEMPLATE}"
+
+
+def check_page(page, url: str) -> tuple[list[str], str]:
+    """Open `url`; (what is wrong with it, its HTML)."""
+    before = len(page.csp_violations)
+    response = page.goto(url)
+    problems = [f"{url}: {response.status}"] if response.status >= 500 else []
+    problems += [f"{url}: created {c}" for c in page.evaluate(CREATED)]
+    problems += [f"{url}: {p}" for p in literal_problems(page.locator("body").inner_text())]
+    html = page.content()
+    if "sql_queries" in html or "DEFAULT_MESSAGE_LEVELS" in html:
+        problems.append(f"{url}: a stored {{% debug %}} was rendered")
+    problems += [f"{url}: {v}" for v in page.csp_violations[before:]]
+    return problems, html
+
+
 def sweep(page, pages) -> tuple[list[str], list[str], set[str]]:
-    """Open every HTML page of `pages`; (pages swept, problems, fields whose payload was seen)."""
-    swept, problems, seen = [], [], set()
+    """Open every HTML page of `pages`, then again with the payload in every query parameter it
+    reads (reflected, not stored); (pages swept, problems, fields whose payload was seen)."""
+    swept, problems, seen, reflected = [], [], set(), 0
     for name, url in pages:
         if not is_html(page, name, url):
             continue
         swept.append(url)
-        before = len(page.csp_violations)
-        page.goto(url)
-        page.wait_for_load_state("load")
-        problems += [f"{url}: created {c}" for c in page.evaluate(CREATED)]
-        text = page.locator("body").inner_text()
-        problems += [f"{url}: {p}" for p in literal_problems(text)]
-        html = page.content()
-        if "sql_queries" in html or "DEFAULT_MESSAGE_LEVELS" in html:
-            problems.append(f"{url}: a stored {{% debug %}} was rendered")
-        problems += [f"{url}: {v}" for v in page.csp_violations[before:]]
+        found, html = check_page(page, url)
+        problems += found
         seen |= {BY_MARKER[m] for m in MARKER.findall(html) if m in BY_MARKER}
+        names = page.evaluate(QUERY_NAMES)
+        if names and name not in LAST:
+            problems += check_page(page, f"{url}?{urlencode(dict.fromkeys(names, REFLECTED))}")[0]
+            reflected += 1
+    print(f"{len(swept)} pages, {reflected} of them again with hostile query parameters")
     return swept, problems, seen
 
 
@@ -282,7 +310,7 @@ def test_no_stored_text_runs_on_any_page_of_any_role(page, cast, round_, orgs):
         if role != "anonymous":
             log_in(page, cast[role])
         swept, found, shown = sweep(page, pages)
-        print(f"stored-XSS sweep: {role} {len(swept)} pages, payloads of {len(shown)} fields shown")
+        print(f"stored-XSS sweep: {role}: payloads of {len(shown)} fields shown")
         assert len(swept) >= {"anonymous": 4, "sagamihara": 10}.get(role, 20), f"only {swept} swept for {role}"
         problems += [f"{role} {p}" for p in found]
         seen |= shown
@@ -291,3 +319,20 @@ def test_no_stored_text_runs_on_any_page_of_any_role(page, cast, round_, orgs):
     # Each payload was shown on some page, or the sweep proved nothing for it.
     assert STORED_TEXTS.keys() - seen - SHOWN_NOWHERE.keys() == set(), "payloads shown on no page"
     assert seen & SHOWN_NOWHERE.keys() == set(), "shown after all: remove it from SHOWN_NOWHERE"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_checks_see_an_unescaped_payload(page):
+    """The page checks are not vacuous: a page that prints the payloads raw fails each of them."""
+    raw = "".join(f"<p>{PAYLOADS[field]}</p>" for field in ("survey.Round.title", "survey.Organization.name",
+                                                            "survey.Organization.prefecture_name", "survey.User.email"))
+    page.route("**/raw-probe/", lambda route: route.fulfill(
+        status=200, content_type="text/html; charset=utf-8", body=f"<!DOCTYPE html><html><body>{raw}</body></html>",
+        headers={"Content-Security-Policy": "default-src 'self'; script-src 'self'"}))
+    problems, _ = check_page(page, "/raw-probe/")
+    text = "\n".join(problems)
+    assert "created IMG onerror" in text and '<img src="x"' in text and "created <b>Zq" in text
+    assert "created svg onload" in text.lower() and "created <script>" in text
+    assert "survey.Round.title: shown" in text and "script-src" in text
+    page.csp_violations.clear()  # expected here: the fixture would otherwise fail the test
