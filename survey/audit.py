@@ -5,7 +5,14 @@ from survey.models import AuditLog, Organization, User
 Action = AuditLog.Action
 
 
-def audit(
+def audit(action: str, **kwargs) -> AuditLog:
+    """Append one audit row: who, when, what and from where (the arguments of `audit_row`)."""
+    row = audit_row(action, **kwargs)
+    row.save(force_insert=True)
+    return row
+
+
+def audit_row(
     action: str,
     *,
     actor: User | None,
@@ -14,13 +21,13 @@ def audit(
     target: str = "",
     **details,
 ) -> AuditLog:
-    """Append one audit row: who, when, what and from where."""
+    """The unsaved row `audit` appends (for services that write many rows in one query)."""
     label = ""
     if actor is not None and getattr(actor, "pk", None):
         label = f"{actor.name} <{actor.email}>"
     elif details.get("email"):
         label = details["email"]
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         actor_label=label[:300],
         action=action,

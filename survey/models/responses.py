@@ -10,10 +10,13 @@ class ResponseStatus(models.TextChoices):
 
 
 class VersionSource(models.TextChoices):
+    """The channel a version came through (survey.services.versions: one path for all of them)."""
+
     WEB = "web", "画面入力"
     SHEET_UPLOAD = "sheet_upload", "回答シート（団体）"
     BULK_IMPORT = "bulk_import", "回答シート（一括取込）"
     COMMAND = "command", "コマンド"
+    API = "api", "API"
 
 
 class Response(models.Model):
@@ -72,8 +75,11 @@ class ResponseVersion(models.Model):
         ordering = ["response", "number"]
         constraints = [
             models.UniqueConstraint(fields=["response", "number"], name="response_version_number_unique"),
+            # A file is kept once as a draft and once as a submission: a sheet an officer uploaded
+            # as a draft can still be imported (counted) by an administrator, once.
             models.UniqueConstraint(
-                fields=["response", "file_sha256"], condition=~Q(file_sha256=""), name="response_version_file_unique"
+                fields=["response", "file_sha256", "status"], condition=~Q(file_sha256=""),
+                name="response_version_file_unique_per_status",
             ),
         ]
 

@@ -1,16 +1,18 @@
-"""Saving, submitting and importing responses. Every saved state is a new, kept version."""
+"""Saving and submitting a response: every saved state is a new, kept version.
+
+`response_save` is the one service that makes a version, whatever the channel (`source`: the
+web form, an officer's sheet upload, a command; bulk imports use its batch form,
+`survey.services.versions.versions_create_many`, which shares every step).
+"""
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
 from survey import engine
-from survey.audit import Action, audit
-from survey.facts import fact_pairs, fired_rules
 from survey.models import (
     AnswerFact,
     Response,
-    ResponseStatus,
     ResponseVersion,
     RoundTarget,
     User,
@@ -18,14 +20,18 @@ from survey.models import (
 )
 from survey.services import attachments
 from survey.services.locks import response_locked
+from survey.services.versions import (
+    ResponseInvalid,
+    answers_check,
+    facts_build,
+    file_version,
+    ministry_fields,
+    response_point,
+    version_audit_row,
+    version_build,
+)
 
-
-class ResponseInvalid(Exception):
-    """The answers have errors; nothing was saved."""
-
-    def __init__(self, issues: list[engine.Issue]):
-        super().__init__("; ".join(i.message for i in issues))
-        self.issues = issues
+__all__ = ["ResponseInvalid", "ministry_fields", "response_save"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,11 @@ class RoundClosed(Exception):
 
 
 class DuplicateFile(Exception):
-    """This exact file was already imported as a version of this response."""
+    """This exact file is already kept as a version of this response (see versions.file_version).
+
+    A submission refuses a file that a submitted version counted; a draft refuses a file that
+    any version has. So a sheet uploaded as a draft can still be submitted (imported) once.
+    """
 
     def __init__(self, version: ResponseVersion):
         super().__init__(f"同じファイルは既に版{version.number}として取り込まれています。")
@@ -74,13 +84,6 @@ class SaveOutcome:
 
 
 OFFICER_SOURCES = (VersionSource.WEB, VersionSource.SHEET_UPLOAD)
-
-
-def ministry_fields(target: RoundTarget) -> dict[str, str]:
-    """The respondent fields the ministry fills, for this target."""
-    defn = target.round.survey.engine
-    values = {"制度等": target.round.scheme, "属性": target.effective_attribute}
-    return {f.label: values.get(f.label, "") for f in defn.respondent_fields if f.filled_by == "ministry"}
 
 
 def _describe(defn: engine.Definition, key: str, value) -> str:
@@ -112,23 +115,6 @@ def diff_answers(defn: engine.Definition, old: dict, new: dict, old_resp: dict, 
     return changes
 
 
-def _next_number(response: Response) -> int:
-    last = response.versions.order_by("-number").values_list("number", flat=True).first()
-    return (last or 0) + 1
-
-
-def _write_facts(response: Response, version: ResponseVersion, defn: engine.Definition) -> None:
-    """Replace the response's flattened answers by those of its newly submitted version."""
-    AnswerFact.objects.filter(response=response).delete()
-    AnswerFact.objects.bulk_create(
-        AnswerFact(
-            round_id=response.round_id, response=response, version=version,
-            prefecture_code=response.prefecture_code, org_kind=response.org_kind, item=item, option=option,
-        )
-        for item, option in fact_pairs(defn, response.organization.engine_kind, version.answers)
-    )
-
-
 @transaction.atomic
 def response_save(
     *,
@@ -151,15 +137,16 @@ def response_save(
     With `base_revision` (the version number the editor started from), a save made after
     someone else's is refused with ResponseConflict. Invalid answers raise ResponseInvalid.
     Officers' saves (web, own upload) after the deadline raise RoundClosed; administrators'
-    imports of sheets returned on paper or by mail are still accepted.
+    imports of sheets returned on paper or by mail are still accepted. A file already kept
+    (see DuplicateFile) raises DuplicateFile. The steps are survey.services.versions'.
     """
     defn = target.round.survey.engine
-    kind = target.organization.engine_kind
     if source in OFFICER_SOURCES and not target.round.is_open:
         raise RoundClosed()
     response = response_locked(target)
+    response.round, response.organization = target.round, target.organization  # one parsed definition
     if file_sha256:
-        existing = response.versions.filter(file_sha256=file_sha256).first()
+        existing = file_version(response, file_sha256, submit=submit)
         if existing is not None:
             raise DuplicateFile(existing)
     current = response.current_version
@@ -169,41 +156,26 @@ def response_save(
         base_resp = base.respondent if base else {}
         raise ResponseConflict(current, diff_answers(defn, base_answers, current.answers, base_resp, current.respondent))
 
-    answers, cleared = engine.clear_inapplicable(defn, kind, answers)
-    respondent = {**respondent, **ministry_fields(target)}
-    attached = attachments.attached_keys(response)  # an attached file stands in for a written outline
-    issues = engine.validate(defn, kind, answers, respondent, complete=submit, attached=attached)
-    errors = [i for i in issues if i.severity == "error"]
-    if errors:
-        raise ResponseInvalid(errors)
-    risk = engine.classify_risk(defn, answers, kind)
-    status = ResponseStatus.SUBMITTED if submit else ResponseStatus.DRAFT
-    now = timezone.now()
-    version = ResponseVersion.objects.create(
-        response=response, number=_next_number(response), status=status,
-        answers=answers, respondent=respondent,
-        risk_level=risk.level, risk_rules=fired_rules(risk),
-        source=source, created_by=acting_user,
-        acting_organization=getattr(acting_user, "organization", None),
-        created_at=now, cleared_items=cleared,
-        file_name=file_name, file_sha256=file_sha256, file_path=file_path,
-    )
+    # an attached file stands in for a written outline
+    checked = answers_check(target, answers, respondent, complete=submit,
+                            attached=attachments.attached_keys(response))
+    version = version_build(response=response, number=_next_number(response), checked=checked, submit=submit,
+                            channel=source, acting_user=acting_user, now=timezone.now(), file_name=file_name,
+                            file_sha256=file_sha256, file_path=file_path)
+    version.save(force_insert=True)
     attachments.link_to_version(version)
-    response.current_version = version
-    response.revision = version.number
-    response.updated_at = now
-    if submit:
-        response.status = ResponseStatus.SUBMITTED
-        response.submitted_version = version
-        response.submitted_at = now
-        response.risk_level = risk.level
-        _write_facts(response, version, defn)
-    response.save()
     reopened = not submit and response.submitted_version_id is not None and current == response.submitted_version
-    audit(
-        Action.SUBMIT if submit else (Action.REOPEN if reopened else Action.SAVE_DRAFT),
-        actor=acting_user, request=request, organization=target.organization,
-        target=f"round:{target.round_id}/org:{target.organization.code}/v{version.number}",
-        source=source, cleared=cleared, proxy=version.is_proxy,
-    )
-    return SaveOutcome(version=version, cleared=cleared, warnings=[i for i in issues if i.severity == "warning"])
+    response_point(response, version)
+    if submit:
+        AnswerFact.objects.filter(response=response).delete()
+        AnswerFact.objects.bulk_create(facts_build(response, version))
+    response.save()
+    version_audit_row(version, target=target, cleared=checked.cleared, reopened=reopened, acting_user=acting_user,
+                      request=request).save(force_insert=True)
+    return SaveOutcome(version=version, cleared=checked.cleared, warnings=checked.warnings)
+
+
+def _next_number(response: Response) -> int:
+    last = response.versions.order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
+

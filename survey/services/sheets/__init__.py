@@ -6,11 +6,14 @@ package connects it to rounds, responses, private storage, jobs and the audit lo
 - writing: one organisation's sheet, and the zip of every target (job "sheet_export")
 - upload: an officer's returned sheet becomes a draft version (read with `complete=False`)
 - imports: many returned sheets become submitted versions (job "sheet_import" and
-  `manage.py import_answer_sheets`), saved in batches by `batch.submit_many`
+  `manage.py import_answer_sheets`), saved in batches through the one submission path
+  (survey.services.versions.versions_create_many)
 - report: the import report workbook
 """
-from .batch import DUPLICATE, IMPORTED, REJECTED
 from .common import (
+    DUPLICATE,
+    IMPORTED,
+    REJECTED,
     RESULTS_FOLDER,
     SHEETS_FOLDER,
     TEMPLATE_VERSION,

@@ -16,6 +16,8 @@ from survey.workbook.safety import Limits
 TEMPLATE_VERSION = "1"
 READER_PROCESSES = os.cpu_count() or 2
 SHEETS_FOLDER, UPLOADS_FOLDER, RESULTS_FOLDER = "sheets", "uploads", "results"
+# What happened to a file of a bulk import (the report's 取込 / 不可 / 重複).
+IMPORTED, REJECTED, DUPLICATE = "imported", "rejected", "duplicate"
 
 
 class SheetRejected(Exception):

@@ -18,16 +18,20 @@ from django.db import transaction
 from survey import storage, workbook
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner
-from survey.models import Job, Round, RoundStatus, RoundTarget, User
+from survey.models import Job, Round, RoundStatus, RoundTarget, User, VersionSource
+from survey.services import versions
 from survey.workbook.isolation import file_digest
 from survey.workbook.safety import UploadRejected
 
-from .batch import IMPORTED, REJECTED, Pending, submit_many
 from .common import (
+    DUPLICATE,
+    IMPORTED,
+    REJECTED,
     RESULTS_FOLDER,
     SHEETS_FOLDER,
     UPLOADS_FOLDER,
     as_dicts,
+    engine_issues,
     file_suffix,
     org_lookups,
     problem,
@@ -57,6 +61,37 @@ class FileOutcome:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class Pending:
+    """A read sheet for a target, to be submitted; `out` receives what happened to it."""
+
+    out: FileOutcome
+    target: RoundTarget
+    name: str
+    data: bytes | Path  # or the Path of the file on disk (an expanded zip entry)
+    sha: str
+    path: str = ""
+    attached: frozenset[str] = frozenset()  # follow-ups the sheet has no row for: a file stands in
+
+    def new_version(self) -> versions.NewVersion:
+        return versions.NewVersion(target=self.target, answers=self.out.answers, respondent=self.out.respondent,
+                                   file_name=self.name.rsplit("/", 1)[-1], file_sha256=self.sha, file_path=self.path,
+                                   attached=self.attached)
+
+
+def _report(out: FileOutcome, made: versions.NewVersion) -> None:
+    """What the one submission path did with a sheet, in the import report's terms."""
+    if made.outcome == versions.REJECTED:
+        out.status, out.errors = REJECTED, engine_issues(made.errors)
+        return
+    out.warnings += engine_issues(made.warnings)
+    if made.outcome == versions.DUPLICATE:
+        out.status = DUPLICATE
+        out.warnings.append(problem("duplicate_file", f"同じファイルは既に版{made.duplicate_of}として取り込まれています。"))
+    else:
+        out.status, out.version = IMPORTED, made.version.number
 
 
 def open_round() -> Round | None:
@@ -115,13 +150,16 @@ class _Importer:
                        attached=attached)
 
     def save(self, pending: list[Pending]) -> None:
-        """Store the files and submit the sheets in one batch (see survey.services.sheets.batch)."""
+        """Store the files and submit the sheets in one batch (survey.services.versions.versions_create_many)."""
         for p in pending:
             p.path = "" if self.dry_run else storage.private_save_stream(
                 _chunks(p.data), folder=SHEETS_FOLDER, suffix=file_suffix(p.name))
+        made = [p.new_version() for p in pending]
         with transaction.atomic():
-            submit_many(pending, acting_user=self.acting_user)
+            versions.versions_create_many(made, acting_user=self.acting_user, channel=VersionSource.BULK_IMPORT)
             transaction.set_rollback(self.dry_run)
+        for p, new in zip(pending, made, strict=True):
+            _report(p.out, new)
         for p in pending:
             if p.out.status != IMPORTED:
                 storage.private_delete(p.path)

@@ -9,7 +9,7 @@ import xlsxwriter
 
 from survey.workbook.textcell import write_text
 
-from .batch import DUPLICATE, IMPORTED, REJECTED
+from .common import DUPLICATE, IMPORTED, REJECTED
 
 SKIPPED = "skipped"  # a file in a zip that is not a workbook (a cover letter): listed, not an error
 STATUS_LABELS = {IMPORTED: "取込", REJECTED: "取込不可", DUPLICATE: "重複", SKIPPED: "読み飛ばし"}

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from survey import engine, storage, workbook
 from survey.audit import Action, audit
-from survey.models import ResponseVersion, RoundTarget, User, VersionSource
+from survey.models import Response, ResponseVersion, RoundTarget, User, VersionSource
 from survey.services.attachments import attached_keys
 from survey.services.responses import (
     DuplicateFile,
@@ -23,6 +23,7 @@ from survey.services.responses import (
     SaveOutcome,
     response_save,
 )
+from survey.services.versions import file_version
 
 from .common import (
     SHEETS_FOLDER,
@@ -93,8 +94,9 @@ def still_missing(target: RoundTarget, version: ResponseVersion, result: workboo
 
 
 def _duplicate_check(target: RoundTarget, sha: str) -> None:
-    existing = ResponseVersion.objects.filter(response__round_id=target.round_id, file_sha256=sha,
-                                              response__organization_id=target.organization_id).first()
+    """Refuse, before storing anything, a file that response_save would refuse (a draft's rule)."""
+    response = Response.objects.filter(round_id=target.round_id, organization_id=target.organization_id).first()
+    existing = file_version(response, sha, submit=False)
     if existing is not None:
         raise DuplicateFile(existing)
 
