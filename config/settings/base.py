@@ -179,6 +179,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "private": {"BACKEND": envstr("PRIVATE_STORAGE_BACKEND", "survey.storage.PrivateFileSystemStorage")},
 }
+if STORAGES["private"]["BACKEND"] == "storages.backends.s3.S3Storage":
+    # django-storages (add it to pyproject.toml first); a private bucket, files never public.
+    STORAGES["private"]["OPTIONS"] = {
+        "bucket_name": envstr("PRIVATE_S3_BUCKET"),
+        "endpoint_url": envstr("PRIVATE_S3_ENDPOINT_URL", "") or None,
+        "region_name": envstr("PRIVATE_S3_REGION", "") or None,
+        "access_key": envstr("PRIVATE_S3_ACCESS_KEY"),
+        "secret_key": envstr("PRIVATE_S3_SECRET_KEY"),
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
 # When nginx can read the private files (deploy/nginx/chosa-portal.conf, location /_private/),
 # downloads are handed to it with X-Accel-Redirect after the permission check.
 PRIVATE_X_ACCEL_PREFIX = envstr("PRIVATE_X_ACCEL_PREFIX", "")
