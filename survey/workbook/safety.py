@@ -252,14 +252,34 @@ def expand_zip(fh: BinaryIO, write: Callable[[str, Iterator[bytes]], T],
         chunks = _counted(_stream(zf, info, limits.max_zip_entry_bytes, limits.max_zip_total_bytes - total,
                                   limits.max_zip_total_bytes, ("entry_too_large", "decompressed_too_large")), seen)
         try:
-            entries.append((name, write(name, chunks)))
+            entries.append((name, write(name, _workbook_head(chunks))))
         except UploadRejected as exc:
-            if exc.code not in ("entry_too_large", "corrupt"):
+            if exc.code not in ("entry_too_large", "corrupt", "not_a_workbook"):
                 raise  # the whole upload is over its bounds
             entries.append((name, exc))
             continue
         total += seen[0]
     return entries
+
+
+_WORKBOOK_MAGIC = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PK\x03\x04")  # .xls; .xlsx/.xlsm/.ods
+
+
+def _workbook_head(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks, once the first bytes show a workbook container; an entry that is not one is
+    refused there, before the rest of it is decompressed or written anywhere."""
+    head = b""
+    for chunk in chunks:
+        if head is not None:
+            head += chunk
+            if len(head) < 8:
+                continue
+            if not head.startswith(_WORKBOOK_MAGIC):
+                raise _reject("not_a_workbook", NOT_WORKBOOK)
+            chunk, head = head, None
+        yield chunk
+    if head is not None:  # shorter than any workbook
+        raise _reject("not_a_workbook", NOT_WORKBOOK)
 
 
 def _counted(chunks: Iterator[bytes], seen: list[int]) -> Iterator[bytes]:

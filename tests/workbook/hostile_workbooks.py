@@ -79,14 +79,17 @@ def docx_bomb(megabytes: int = 2048) -> bytes:
                     ("word/document.xml", raw, crc, megabytes * MB)])
 
 
-def large_entries_zip(path, entries: int = 30, size: int = int(9.9 * MB)):
-    """The finding's zip (about 306 KB): `entries` entries named like sheets, each `size` bytes of
-    zeros, under every per-entry and total bound; written to `path` a block at a time."""
+def large_entries_zip(path, entries: int = 30, size: int = int(9.9 * MB), head: bytes = b"PK\x03\x04"):
+    """The finding's zip (about 306 KB): `entries` entries named like sheets, each `size` bytes
+    under every per-entry and total bound; written to `path` a block at a time. Each entry opens
+    with `head` (a zip's signature, so it looks like a workbook and is expanded to disk), then
+    zeros; head=b"" gives plain zeros, refused by its first bytes."""
     block = b"\0" * MB
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for n in range(entries):
             with archive.open(f"返送/{n:02d}.xlsx", "w") as entry:
-                left = size
+                entry.write(head)
+                left = size - len(head)
                 while left:
                     entry.write(block[:min(left, MB)])
                     left -= min(left, MB)

@@ -40,6 +40,7 @@ MB = 1 << 20
 
 # -- building hostile zips by hand: tests/workbook/hostile_workbooks.py ---------------------------
 _deflate, _zeros_deflated, _zip = deflate, zeros_deflated, raw_zip
+ZIP_HEAD = b"PK\x03\x04"  # entries open like a workbook container, so only the size bounds stop them
 
 
 def _entries_of(xlsx: bytes, replace: dict[str, tuple[bytes, int, int]] | None = None):
@@ -77,9 +78,9 @@ FAR_XLS = Path(__file__).parent / "data" / "far-cells.xls"  # 5.6 KB; A1 and IV6
 # -- zip bombs ---------------------------------------------------------------------------------
 
 def test_zip_bomb_in_an_upload_zip_is_refused_fast_and_small():
-    bomb, crc = _zeros_deflated(2048)  # 2 GB decompressed from about 2 MB
+    bomb, crc = _zeros_deflated(2048, prefix=ZIP_HEAD)  # 2 GB decompressed from about 2 MB, opening like a workbook
     upload = _zip([("相模原市.xlsx", _deflate(SHEET), zlib.crc32(SHEET), len(SHEET)),
-                   ("bomb.xlsx", bomb, crc, 2048 * MB)])
+                   ("bomb.xlsx", bomb, crc, 2048 * MB + len(ZIP_HEAD))])
     files, elapsed, peak = _measure(lambda: open_upload(upload, "回答.zip"))
     assert elapsed < 1.0 and peak < 100 * MB
     assert [f.name for f in files] == ["相模原市.xlsx", "bomb.xlsx"]
@@ -96,8 +97,8 @@ def test_zip_bomb_with_a_lying_declared_size_is_refused():
 
 
 def test_many_entries_adding_up_are_refused_as_a_whole():
-    bomb, crc = _zeros_deflated(9)
-    upload = _zip([(f"f{n}.xlsx", bomb, crc, 9 * MB) for n in range(40)])
+    bomb, crc = _zeros_deflated(9, prefix=ZIP_HEAD)
+    upload = _zip([(f"f{n}.xlsx", bomb, crc, 9 * MB + len(ZIP_HEAD)) for n in range(40)])
     outcome, elapsed, peak = _measure(lambda: open_upload(upload, "回答.zip", Limits(max_zip_total_bytes=50 * MB)))
     assert isinstance(outcome, UploadRejected) and outcome.code == "decompressed_too_large"
     assert elapsed < 1.0 and peak < 100 * MB
@@ -316,3 +317,11 @@ def test_pool_survives_a_crashing_and_a_slow_file():
     with SheetReaderPool(1, timeout=0.0001) as pool:
         slow = list(pool.read_many([("a.xlsx", SHEET), ("b.xlsx", SHEET)], DEFN, resolve_org=resolve_org))
     assert [r.errors[0].code for _, r in slow] == ["timeout", "timeout"]
+
+
+def test_entries_that_do_not_open_like_a_workbook_are_refused_by_their_first_bytes():
+    bomb, crc = _zeros_deflated(2048)  # 2 GB of zeros named .xlsx
+    upload = _zip([("zeros.xlsx", bomb, crc, 2048 * MB), ("tiny.xlsx", _deflate(b"PK"), zlib.crc32(b"PK"), 2)])
+    files, elapsed, peak = _measure(lambda: open_upload(upload, "回答.zip"))
+    assert elapsed < 0.5 and peak < 10 * MB
+    assert [f.error.code for f in files] == ["not_a_workbook", "not_a_workbook"]
