@@ -254,7 +254,7 @@ def expand_zip(fh: BinaryIO, write: Callable[[str, Iterator[bytes]], T],
         try:
             entries.append((name, write(name, _workbook_head(chunks))))
         except UploadRejected as exc:
-            if exc.code not in ("entry_too_large", "corrupt", "not_a_workbook"):
+            if exc.code not in ("entry_too_large", "corrupt", "not_a_workbook_content"):
                 raise  # the whole upload is over its bounds
             entries.append((name, exc))
             continue
@@ -267,7 +267,9 @@ _WORKBOOK_MAGIC = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"PK\x03\x04")  # .xls; 
 
 def _workbook_head(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """The chunks, once the first bytes show a workbook container; an entry that is not one is
-    refused there, before the rest of it is decompressed or written anywhere."""
+    refused there, before the rest of it is decompressed or written anywhere. Its code is not
+    "not_a_workbook" (an entry skipped by its name, e.g. a cover letter): a file named as a
+    workbook that is not one is an error of that file."""
     head = b""
     for chunk in chunks:
         if head is not None:
@@ -275,11 +277,11 @@ def _workbook_head(chunks: Iterator[bytes]) -> Iterator[bytes]:
             if len(head) < 8:
                 continue
             if not head.startswith(_WORKBOOK_MAGIC):
-                raise _reject("not_a_workbook", NOT_WORKBOOK)
+                raise _reject("not_a_workbook_content", NOT_WORKBOOK)
             chunk, head = head, None
         yield chunk
     if head is not None:  # shorter than any workbook
-        raise _reject("not_a_workbook", NOT_WORKBOOK)
+        raise _reject("not_a_workbook_content", NOT_WORKBOOK)
 
 
 def _counted(chunks: Iterator[bytes], seen: list[int]) -> Iterator[bytes]:

@@ -50,9 +50,11 @@ def raw_zip(entries: list[tuple[str, bytes, int, int]]) -> bytes:
 
 
 def bomb_zip(name: str = "bomb.xlsx", megabytes: int = 2048) -> bytes:
-    """A zip of one entry that expands to `megabytes` MB of zeros (about 2 MB for 2 GB)."""
-    raw, crc = zeros_deflated(megabytes)
-    return raw_zip([(name, raw, crc, megabytes * MB)])
+    """A zip of one entry that expands to `megabytes` MB (about 2 MB for 2 GB): a zip signature,
+    so that it opens like a workbook, then zeros."""
+    head = b"PK\x03\x04"
+    raw, crc = zeros_deflated(megabytes, prefix=head)
+    return raw_zip([(name, raw, crc, megabytes * MB + len(head))])
 
 
 def sheet_part_bomb_xlsx(megabytes: int = 3000) -> bytes:

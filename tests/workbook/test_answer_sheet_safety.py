@@ -324,4 +324,4 @@ def test_entries_that_do_not_open_like_a_workbook_are_refused_by_their_first_byt
     upload = _zip([("zeros.xlsx", bomb, crc, 2048 * MB), ("tiny.xlsx", _deflate(b"PK"), zlib.crc32(b"PK"), 2)])
     files, elapsed, peak = _measure(lambda: open_upload(upload, "回答.zip"))
     assert elapsed < 0.5 and peak < 10 * MB
-    assert [f.error.code for f in files] == ["not_a_workbook", "not_a_workbook"]
+    assert [f.error.code for f in files] == ["not_a_workbook_content", "not_a_workbook_content"]
