@@ -8,9 +8,8 @@ Who may do what:
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from aggregation import services
@@ -66,18 +65,6 @@ def export_job(request, job_id: int):
     job = services.export_get_for_user(request.user, job_id)
     return render(request, "aggregation/exports/job.html", {"job": job, "round": job.round,
                                                              "figures": job.result.get("figures", {})})
-
-
-@login_required
-def export_job_status(request, job_id: int):
-    """The job's state as JSON (polled by the progress page)."""
-    job = services.export_get_for_user(request.user, job_id)
-    done = job.status == Job.Status.DONE and bool(job.result_path)
-    return JsonResponse({
-        "status": job.status, "status_label": job.get_status_display(), "progress": job.progress,
-        "total": job.total, "percent": job.percent, "messages": job.messages,
-        "download_url": reverse("aggregation:export_download", args=[job.pk]) if done else None,
-    })
 
 
 @login_required

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from aggregation.csvexport import build_csv
@@ -13,7 +12,7 @@ from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
 from aggregation.workbook import build_workbook
 from survey import access
 from survey.audit import Action, audit
-from survey.jobs import JobContext, job_create, job_runner
+from survey.jobs import JobContext, job_create, job_get_for_user, job_runner
 from survey.models import AnswerFact, Job, Response, ResponseStatus, Round, RoundTarget, User
 from survey.storage import private_output
 
@@ -180,7 +179,7 @@ def _source_of(job: Job) -> ExportSource:
     return ExportSource(rnd, snapshot, params.get("prefecture", ""))
 
 
-@job_runner(EXPORT_KIND)
+@job_runner(EXPORT_KIND, visible=access.export_visible_to, download="aggregation:export_download")
 def run_aggregate_export(ctx: JobContext) -> None:
     """Build the file into private storage; a rerun simply builds it again."""
     job = ctx.job
@@ -205,10 +204,7 @@ def export_get_for_user(user: User, job_id: int) -> Job:
 
     A prefecture officer's own job is also checked against their prefecture (404 otherwise).
     """
-    job = Job.objects.filter(pk=job_id, kind=EXPORT_KIND).select_related("round", "created_by").first()
-    if job is None or not access.export_visible_to(user, job):
-        raise Http404
-    return job
+    return job_get_for_user(user, job_id, kind=EXPORT_KIND)
 
 
 def export_download_audit(*, job: Job, acting_user: User, request=None) -> None:

@@ -6,7 +6,6 @@ from aggregation import exports_views as views
 urlpatterns = [
     path("rounds/<int:round_id>/exports/", views.exports, name="exports"),
     path("exports/<int:job_id>/", views.export_job, name="export_job"),
-    path("exports/<int:job_id>/status.json", views.export_job_status, name="export_job_status"),
     path("exports/<int:job_id>/download/", views.export_download, name="export_download"),
     path("rounds/<int:round_id>/snapshots/", views.snapshots, name="snapshots"),
     path("rounds/<int:round_id>/snapshots/new/", views.snapshot_new, name="snapshot_new"),

@@ -51,17 +51,34 @@ LEASE_SECONDS = 120  # a running job whose holder has not checkpointed for this 
 LEASE_KEY = "_lease"
 
 Runner = Callable[["JobContext"], None]
+Visibility = Callable[[User, Job], bool]
 _RUNNERS: dict[str, Runner] = {}
+_VISIBILITY: dict[str, Visibility] = {}
+_DOWNLOADS: dict[str, str] = {}
 
 
-def job_runner(kind: str) -> Callable[[Runner], Runner]:
-    """Register `fn(ctx: JobContext)` as the runner of jobs of `kind`."""
+def job_runner(kind: str, *, visible: Visibility | None = None, download: str = "job_download"
+               ) -> Callable[[Runner], Runner]:
+    """Register `fn(ctx: JobContext)` as the runner of jobs of `kind`.
+
+    `visible(user, job)` (a decision of survey.access; by default access.job_visible_to: the
+    creator and administrators) says who may open the job's page, status and file; `download`
+    names the URL (taking job_id) that serves its result file.
+    """
 
     def register(fn: Runner) -> Runner:
         _RUNNERS[kind] = fn
+        if visible is not None:
+            _VISIBILITY[kind] = visible
+        _DOWNLOADS[kind] = download
         return fn
 
     return register
+
+
+def job_download_url_name(job: Job) -> str:
+    """The URL name serving the result file of `job` (registered with its runner)."""
+    return _DOWNLOADS.get(job.kind, "job_download")
 
 
 def _load_runner(kind: str) -> Runner:
@@ -83,10 +100,13 @@ def job_enqueue(job_id: int) -> None:
     transaction.on_commit(lambda: run_job_task.delay(job_id))
 
 
-def job_get_for_user(user: User, job_id: int) -> Job:
-    """A job its creator or an administrator may see; 404 for anyone else."""
+def job_get_for_user(user: User, job_id: int, *, kind: str | None = None) -> Job:
+    """A job the user may see (its kind's rule, by default its creator or an administrator),
+    of `kind` when given; 404 for anyone else."""
     job = Job.objects.filter(pk=job_id).select_related("created_by", "round").first()
-    if job is None or not access.job_visible_to(user, job):
+    if job is None or (kind is not None and job.kind != kind):
+        raise Http404
+    if not _VISIBILITY.get(job.kind, access.job_visible_to)(user, job):
         raise Http404
     return job
 

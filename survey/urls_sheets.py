@@ -1,7 +1,7 @@
 """Answer sheets: download and upload per organisation, the zip of a round, bulk import, jobs."""
 from django.urls import path
 
-from survey.views import sheets
+from survey.views import jobs, sheets
 
 org = "rounds/<int:round_id>/orgs/<str:org_code>/"
 
@@ -15,6 +15,6 @@ urlpatterns = [
     path("manage/imports/", sheets.imports, name="sheet_imports"),
     # background jobs (their creator, administrators)
     path("jobs/<int:job_id>/", sheets.job_detail, name="job_detail"),
-    path("jobs/<int:job_id>/status.json", sheets.job_status, name="job_status"),
+    path("jobs/<int:job_id>/status.json", jobs.job_status, name="job_status"),
     path("jobs/<int:job_id>/download/", sheets.job_download, name="job_download"),
 ]

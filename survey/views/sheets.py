@@ -6,9 +6,8 @@ the work is in survey.services.sheets.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,6 +20,7 @@ from survey.services import sheets
 from survey.services.responses import DuplicateFile, RoundClosed
 from survey.views import uploads
 from survey.views.decorators import role_required, target_for_user
+from survey.views.jobs import job_status_data
 
 ACCEPT = ".xlsx,.xlsm,.xls,.ods"
 MAX_FILES = 500
@@ -201,15 +201,6 @@ def _imports(request, handler):
 # --- jobs -----------------------------------------------------------------------------------------
 
 
-def _job_status(job: Job) -> dict:
-    data = {"id": job.pk, "status": job.status, "status_label": job.get_status_display(), "progress": job.progress,
-            "total": job.total, "percent": job.percent, "finished": job.is_finished,
-            "messages": [m.get("text", "") for m in job.messages]}
-    if job.status == Job.Status.DONE and job.result_path:
-        data["download_url"] = reverse("job_download", kwargs={"job_id": job.pk})
-    return data
-
-
 @login_required
 @require_GET
 def job_detail(request, job_id: int):
@@ -217,17 +208,10 @@ def job_detail(request, job_id: int):
     job = job_get_for_user(request.user, job_id)
     entries = job.result.get("files", []) if job.kind == sheets.IMPORT_KIND else []
     return render(request, "sheets/job.html", {
-        "job": job, "status": _job_status(job), "entries": entries, "summary": job.result.get("summary"),
+        "job": job, "status": job_status_data(job), "entries": entries, "summary": job.result.get("summary"),
         "is_import": job.kind == sheets.IMPORT_KIND, "status_labels": sheets.STATUS_LABELS,
         "skipped_message": sheets.SKIPPED_MESSAGE,
     })
-
-
-@login_required
-@require_GET
-def job_status(request, job_id: int):
-    """The job's progress as JSON."""
-    return JsonResponse(_job_status(job_get_for_user(request.user, job_id)))
 
 
 @login_required

@@ -68,7 +68,7 @@ def test_ministry_exports_the_whole_country_as_a_job(agg_round, ministry, django
     assert codes_in(download(client, job)) == sorted(KNOWN)
     actions = list(AuditLog.objects.filter(actor=ministry).values_list("action", flat=True))
     assert "export" in actions and "download" in actions
-    status = client.get(f"/aggregation/exports/{job.pk}/status.json").json()
+    status = client.get(f"/jobs/{job.pk}/status.json").json()
     assert status["status"] == "done" and status["download_url"].endswith("/download/")
 
 
@@ -122,8 +122,9 @@ def test_nobody_else_downloads_a_prefecture_export(agg_round, kanagawa, tokyo, s
         job = export_start(round=agg_round, acting_user=kanagawa, prefecture="14")
     for user in (tokyo, sagamihara):
         client = login(user)
-        for url in ("", "status.json", "download/"):
-            assert client.get(f"/aggregation/exports/{job.pk}/{url}").status_code == 404, (user, url)
+        for url in (f"/aggregation/exports/{job.pk}/", f"/jobs/{job.pk}/status.json",
+                    f"/aggregation/exports/{job.pk}/download/"):
+            assert client.get(url).status_code == 404, (user, url)
     assert login(ministry).get(f"/aggregation/exports/{job.pk}/download/").status_code == 200
 
 
