@@ -9,7 +9,8 @@ def portal(request):
     """Values every page needs: the portal's name, what the user may do (`can`, from
     survey.access: templates never read a role), and for a signed-in user the session's clock
     (read by static/js/session-timeout.js to warn before the idle timeout)."""
-    context = {"PORTAL_NAME": "調査回答ポータル"}
+    # A signed-in user who still owes the second factor sees no menu: nothing else is reachable.
+    context = {"PORTAL_NAME": "調査回答ポータル", "two_factor_step": getattr(request, "two_factor_step", None)}
     user = getattr(request, "user", None)
     context["can"] = abilities(user) if user is not None else Abilities()
     if user is not None and user.is_authenticated:

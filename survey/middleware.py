@@ -1,5 +1,6 @@
-"""Session limits and cache headers for pages with personal data."""
+"""Session limits, the two-factor step, and cache headers for pages with personal data."""
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -37,6 +38,46 @@ class SessionLimitsMiddleware:
                 logout(request)
                 return redirect(f"{reverse('login')}?expired=1")
         return self.get_response(request)
+
+
+def two_factor_exempt(view):
+    """Mark a view as reachable while the sign-in still owes its second factor (the code and
+    enrolment pages themselves, logout)."""
+    view.two_factor_exempt = True
+    return view
+
+
+def two_factor_step_url(step: str, next_url: str = "") -> str:
+    """The page of the second-factor step still owed, keeping where the user was going."""
+    url = reverse("two_factor_verify" if step == "verify" else "two_factor_setup")
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+class TwoFactorMiddleware:
+    """Until a session is verified with a second factor, only the step it owes can be reached.
+
+    A user with a confirmed authenticator app must enter a code (or a recovery code); a user
+    without one whose role requires it must enrol first. Everything else, whatever the URL,
+    redirects to that step. Runs after django-otp's OTPMiddleware (`user.is_verified()`).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from survey.two_factor import pending_step
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        step = pending_step(user)
+        request.two_factor_step = step
+        if step is None or getattr(view_func, "two_factor_exempt", False):
+            return None
+        return redirect(two_factor_step_url(step, request.get_full_path() if request.method == "GET" else ""))
 
 
 class NoStoreMiddleware:

@@ -2,7 +2,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from survey.views import manage
+from survey.views import manage, two_factor
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="manage_users"), name="manage_home"),
@@ -20,6 +20,10 @@ urlpatterns = [
          name="manage_user_end_sessions"),
     path("users/<int:pk>/resend-invitation/", manage.user_confirm, {"operation": "resend_invitation"},
          name="manage_user_resend_invitation"),
+    path("users/<int:pk>/reset-two-factor/", manage.user_confirm, {"operation": "reset_two_factor"},
+         name="manage_user_reset_two_factor"),
+    # two-factor policy (ministry staff and administrators)
+    path("two-factor/", two_factor.policy, name="manage_two_factor_policy"),
     # login lock-outs
     path("lockouts/", manage.lockouts, name="manage_lockouts"),
     # audit log (read-only)

@@ -7,8 +7,18 @@
 - yokohama: 横浜市の担当者 (another municipality in 神奈川県)
 - tokyo: 東京都の担当者 (another prefecture)
 - chiyoda: 千代田区の担当者 (a municipality of another prefecture)
+
+Ministry staff and administrators sign in with a second factor. The login helpers sign them in
+fully: `signed_in` / `login_as` (and any `Client.force_login`, see tests/conftest.py) give the user
+the cast's TOTP device and mark the session verified (as django_otp.login does); `log_in` (browser) goes through the password and the code steps with
+a code computed here from the key (RFC 6238, independently of django-otp). `post_login` is the
+password step only, as a browser's first POST.
 """
 import datetime as dt
+import hashlib
+import hmac
+import struct
+import time
 
 import pytest
 from django.utils import timezone
@@ -132,19 +142,96 @@ def cast(ministry, admin_user, kanagawa, sagamihara, yokohama, tokyo, chiyoda):
 BROWSER = {"REMOTE_ADDR": "203.0.113.7", "HTTP_USER_AGENT": "Mozilla/5.0 (テスト用ブラウザ)"}
 
 
-def signed_in(client, user):
-    """`client` with a session of `user` as a real login leaves it (with the login time)."""
-    import time
+# --- the second factor --------------------------------------------------------------------------
 
+# RFC 6238's own test key ("12345678901234567890"), so the helper below can be checked on its vectors.
+CAST_TOTP_KEY = b"12345678901234567890".hex()
+TOTP_STEP = 30
+
+
+def hotp(key: bytes, counter: int, digits: int = 6) -> str:
+    """RFC 4226 HOTP with HMAC-SHA1, written from the RFC (not django-otp's implementation)."""
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10 ** digits).zfill(digits)
+
+
+def totp(key_hex: str, at: float | None = None, *, digits: int = 6) -> str:
+    """RFC 6238 TOTP (30-second steps from the Unix epoch) of a hex key, at `at` (default now)."""
+    return hotp(bytes.fromhex(key_hex), int((time.time() if at is None else at) // TOTP_STEP), digits)
+
+
+def give_totp(user, key_hex: str = CAST_TOTP_KEY):
+    """`user`'s confirmed TOTP device, created with `key_hex` if the user has none (test setup)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, key=key_hex, name="テスト用認証アプリ", confirmed=True)
+
+
+def fresh_code(device) -> str:
+    """A code `device` will accept now: the current step's, or a later one if that was used.
+
+    django-otp refuses a step at or before the last one it accepted (replay), and accepts one step
+    either side of its clock (+ the drift it learned); beyond that, wait for the next step.
+    """
+    device.refresh_from_db()
+    while True:
+        now_step = int(time.time() // TOTP_STEP) + device.drift
+        step = max(now_step, device.last_t + 1)
+        if step <= now_step + 1:
+            return hotp(device.bin_key, step)
+        time.sleep(TOTP_STEP - time.time() % TOTP_STEP + 0.05)
+
+
+def owes_second_factor(user) -> bool:
+    from survey.two_factor import pending_step
+
+    return pending_step(user) is not None
+
+
+def verify_session(client, user) -> None:
+    """Mark `client`'s session verified by `user`'s TOTP device (created if needed), as
+    django_otp.login does after a good code, when `user` owes a second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    if owes_second_factor(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = give_totp(user).persistent_id
+        session.save()
+
+
+def signed_in(client, user):
+    """`client` with a session of `user` as a real login leaves it: the login time, and for a user
+    who owes a second factor (ministry, admin, an enrolled officer) a verified device."""
     client.force_login(user)
     session = client.session
     session["portal_login_at"] = time.time()
     session.save()
+    verify_session(client, user)
     return client
 
 
+def log_in(page, user, password=PASSWORD):
+    """Sign `user` in through the login page in a browser, with the code step when owed."""
+    from playwright.sync_api import expect
+
+    device = give_totp(user) if owes_second_factor(user) else None
+    page.goto("/accounts/login/")
+    page.get_by_label("メールアドレス").fill(user.email)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    if device is not None:
+        expect(page.get_by_role("heading", name="確認コードの入力")).to_be_visible()
+        page.get_by_label("確認コード").fill(fresh_code(device))
+        page.get_by_role("button", name="確認してログイン").click()
+        expect(page.get_by_role("heading", name="確認コードの入力")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
 def post_login(client, email, password=PASSWORD, **extra):
-    """Submit the login form as a browser would."""
+    """Submit the login form as a browser would (the password step only)."""
     return client.post("/accounts/login/", {"username": email, "password": password}, **{**BROWSER, **extra})
 
 

@@ -116,6 +116,29 @@ def _fresh_rate_limits():
         caches["ratelimit"].clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _force_login_includes_the_second_factor():
+    """`Client.force_login(user)` signs `user` in fully: for a user who owes a second factor
+    (ministry, admin, an enrolled officer) the session is also marked verified with the cast's
+    TOTP device, as tests.cast.signed_in does. force_login skips authentication; it skips both
+    factors alike, so that every test's own login helper keeps working. Tests of the second
+    factor itself sign in through the login form (tests.cast.post_login) instead.
+    """
+    from django.test.client import ClientMixin
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from tests.cast import verify_session
+
+        verify_session(self, user)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ClientMixin, "force_login", force_login)
+        yield
+
+
 # --- Celery ---------------------------------------------------------------------------------
 
 

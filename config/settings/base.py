@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "survey",
     "aggregation",
 ]
@@ -50,7 +53,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "survey.middleware.SessionLimitsMiddleware",
+    "survey.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "survey.middleware.NoStoreMiddleware",
@@ -154,6 +159,14 @@ MAIL_RATE_LIMITS = {
     "invitation_address": (3, 60 * 60),
     "invitation_ip": (60, 60 * 60),
 }
+
+# Two-factor sign-in (django-otp): TOTP apps and one-time recovery codes. Wrong codes are limited
+# per account (on top of django-otp's growing per-device delay); the roles that must use a second
+# factor are a policy in the database (survey.models.TwoFactorPolicy, page /manage/two-factor/).
+OTP_TOTP_ISSUER = "調査回答ポータル"
+TWO_FACTOR_FAILURE_LIMIT = 5  # wrong codes per account per window
+TWO_FACTOR_FAILURE_WINDOW = 15 * 60
+TWO_FACTOR_RECOVERY_CODES = 10
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]

@@ -121,8 +121,20 @@ class Browser:
         _, headers, _ = self.post("/accounts/login/", {"csrfmiddlewaretoken": self.csrf(page), "username": email,
                                                        "password": DEMO_PASSWORD}, expect=(302,))
         check(headers["location"] != "/accounts/login/", f"{email}: sign-in refused")
+        if urlsplit(headers["location"]).path.startswith("/accounts/two-factor/"):
+            self.second_factor(email, urlsplit(headers["location"]).path)
         _, _, home = self.get("/")
         check(b"/accounts/logout/" in home or "ログアウト".encode() in home, f"{email}: home is not signed in")
+
+    def second_factor(self, email: str, path: str) -> None:
+        """The code step (the demo administrator) or the first enrolment (the demo ministry account),
+        with the code the demo's stand-in for a phone gives (manage.py demo_totp)."""
+        from survey.services.demo import demo_totp_code
+
+        _, _, page = self.get(path)  # the enrolment page makes the key it shows
+        code, _ = demo_totp_code(email)
+        self.post(path, {"csrfmiddlewaretoken": self.csrf(page), "code": code}, expect=(302,))
+        step(f"{email}: second factor {'code' if path.endswith('/verify/') else 'enrolment'} accepted")
 
 
 def _django():

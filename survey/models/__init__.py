@@ -6,6 +6,7 @@ from .jobs import Job
 from .organizations import Organization, OrgKind
 from .responses import AnswerFact, Response, ResponseStatus, ResponseVersion, VersionSource
 from .rounds import Round, RoundStatus, RoundTarget, SurveyVersion
+from .two_factor import PRIVILEGED_ROLES, TwoFactorPolicy
 
 __all__ = [
     "AnswerFact",
@@ -15,6 +16,7 @@ __all__ = [
     "Job",
     "Organization",
     "OrgKind",
+    "PRIVILEGED_ROLES",
     "Response",
     "ResponseStatus",
     "ResponseVersion",
@@ -23,6 +25,7 @@ __all__ = [
     "RoundStatus",
     "RoundTarget",
     "SurveyVersion",
+    "TwoFactorPolicy",
     "User",
     "VersionSource",
 ]

@@ -38,6 +38,14 @@ class AuditLog(models.Model):
         ROUND_CHANGE = "round_change", "調査回の変更"
         MASTER_CHANGE = "master_change", "団体マスタの変更"
         SNAPSHOT = "snapshot", "集計の確定"
+        TWO_FACTOR_ENROL = "two_factor_enrol", "二要素認証の登録"
+        TWO_FACTOR_VERIFIED = "two_factor_verified", "二要素認証の確認"
+        TWO_FACTOR_FAILED = "two_factor_failed", "二要素認証の失敗"
+        RECOVERY_CODE_USED = "recovery_code_used", "リカバリーコードの使用"
+        RECOVERY_CODES_NEW = "recovery_codes_new", "リカバリーコードの再発行"
+        TWO_FACTOR_REMOVED = "two_factor_removed", "二要素認証の解除"
+        TWO_FACTOR_RESET = "two_factor_reset", "二要素認証のリセット"
+        TWO_FACTOR_POLICY = "two_factor_policy", "二要素認証の方針変更"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -8,18 +8,28 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
 from survey.forms.accounts import LoginForm, PasswordResetRequestForm
+from survey.middleware import two_factor_step_url
 from survey.services import accounts
+from survey.two_factor import pending_step, two_factor_status
 
 
 class LoginView(auth_views.LoginView):
-    """E-mail + password; on success the session starts through the service (audited)."""
+    """E-mail + password; on success the session starts through the service (audited).
+
+    A user who owes a second factor goes on to the code step, or to enrolment where the role
+    requires one (survey.two_factor); only then is the session verified.
+    """
 
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        accounts.session_start(request=self.request, user=form.get_user())
+        user = form.get_user()
+        accounts.session_start(request=self.request, user=user)
+        step = pending_step(user)
+        if step is not None:
+            return redirect(two_factor_step_url(step, self.get_success_url()))
         return redirect(self.get_success_url())
 
     def get_context_data(self, **kwargs):
@@ -86,5 +96,6 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 @login_required
 def profile(request):
-    """The signed-in user's own account: name, e-mail, role and organisation."""
-    return render(request, "accounts/profile.html", {"account": request.user})
+    """The signed-in user's own account: name, e-mail, role, organisation and second factor."""
+    return render(request, "accounts/profile.html", {"account": request.user,
+                                                     "two_factor": two_factor_status(request.user)})

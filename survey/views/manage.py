@@ -27,7 +27,8 @@ from survey.forms.accounts import (
 )
 from survey.lockouts import lockouts_active
 from survey.models import AuditLog, User
-from survey.services import accounts
+from survey.services import accounts, two_factor
+from survey.two_factor import two_factor_status
 from survey.views import uploads
 from survey.views.decorators import admin_required
 
@@ -60,7 +61,8 @@ def _query_without_page(request) -> str:
 def user_detail(request, pk):
     account = get_object_or_404(User.objects.select_related("organization"), pk=pk)
     history = AuditLog.objects.filter(Q(actor=account) | Q(target=account.email)).select_related("actor")[:20]
-    return render(request, "manage/user_detail.html", {"account": account, "history": history})
+    return render(request, "manage/user_detail.html", {"account": account, "history": history,
+                                                       "two_factor": two_factor_status(account)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -93,13 +95,19 @@ CONFIRMATIONS = {
     "resend_invitation": (accounts.invitation_resend, "招待メールの再送",
                           "新しい招待メールを送信します。以前に送った招待リンクは使えなくなります。",
                           "再送する", "招待メールを再送しました。", "btn-primary"),
+    "reset_two_factor": (two_factor.two_factor_reset, "二要素認証のリセット",
+                         "この利用者の認証アプリの登録とリカバリーコードを削除し、ログイン中のセッションをすべて終了します。"
+                         "二要素認証が必須の役割では、次回のログイン時に認証アプリの登録からやり直しになります。"
+                         "スマートフォンとリカバリーコードを失った場合など、本人確認を済ませてから実行してください。",
+                         "リセットする", "二要素認証をリセットしました。", "btn-danger"),
 }
 
 
 @require_http_methods(["GET", "POST"])
 @admin_required
 def user_confirm(request, pk, operation):
-    """Confirmation page and action for deactivate, reactivate, end_sessions, resend_invitation."""
+    """Confirmation page and action for deactivate, reactivate, end_sessions, resend_invitation,
+    reset_two_factor."""
     service, title, text, button, done, style = CONFIRMATIONS[operation]
     account = get_object_or_404(User.objects.select_related("organization"), pk=pk)
     if request.method == "POST":

@@ -111,11 +111,7 @@ def kamakura(db, orgs):
 
 
 def login(client, user):
-    """Log in as the portal does (the session-age middleware needs the login time)."""
-    import time
+    """Log in as the portal does (login time, and the second factor where owed)."""
+    from tests.cast import signed_in
 
-    client.force_login(user)
-    session = client.session
-    session["portal_login_at"] = time.time()
-    session.save()
-    return client
+    return signed_in(client, user)

@@ -1,12 +1,11 @@
 """Helpers of the answering tests: logged-in clients and complete answer sets."""
-import time
 
 import pytest
 from django.test import Client
 
 # The cast's fixtures (until tests/conftest.py loads tests.cast as a plugin for every folder).
 from tests.cast import *  # noqa: F403
-from tests.cast import PASSWORD  # noqa: F401
+from tests.cast import PASSWORD, signed_in  # noqa: F401
 
 # Long path: 3 ① → 4 → 5 ② → 6 … 8-2 → 9 → 10 ②, with every follow-up.
 LONG_ANSWERS = {
@@ -24,15 +23,8 @@ RESPONDENT = {
 
 
 def login(user) -> Client:
-    """A test client logged in as `user` (with the login time the session limits expect)."""
-    from survey.middleware import LOGIN_TIME_KEY
-
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[LOGIN_TIME_KEY] = time.time()
-    session.save()
-    return client
+    """A test client logged in as `user` (login time, and the second factor where owed)."""
+    return signed_in(Client(), user)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.aggregation.conftest import KNOWN, build_round
-from tests.cast import PASSWORD
+from tests.cast import log_in
 
 pytestmark = pytest.mark.browser
 # 状態 column of 回答一覧, written independently of aggregation.orgtable.
@@ -16,14 +16,6 @@ STATE_LABELS = {"submitted": "提出済", "draft": "下書き", "none": "未着�
 @pytest.fixture
 def dash_round(orgs, survey_version):
     return build_round(survey_version)
-
-
-def log_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def test_ministry_opens_the_dashboards_and_clicks_a_prefecture(page, dash_round, ministry, assert_accessible):

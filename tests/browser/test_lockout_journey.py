@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.cast import PASSWORD
+from tests.cast import PASSWORD, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def test_locked_pair_is_told_when_and_an_administrator_lifts_it(page, sagamihara
     expect(page.get_by_text(re.compile(r"\d+月\d+日 \d\d:\d\d 以降に再度お試しいただくか"))).to_be_visible()
     assert_accessible(page)
 
-    _submit(page, admin_user.email, PASSWORD)  # same address, another account: not locked
+    log_in(page, admin_user)  # same address, another account: not locked (with the code step)
     page.goto("/manage/lockouts/")
     row = page.get_by_role("row").filter(has_text=sagamihara.email)
     expect(row).to_contain_text("127.0.0.1")

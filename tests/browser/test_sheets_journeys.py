@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.cast import PASSWORD
+from tests.cast import log_in as cast_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,11 +28,7 @@ def private_root(settings, tmp_path):
 
 
 def log_in(page, user, assert_accessible):
-    page.goto("/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    cast_log_in(page, user)
     assert_accessible(page)
 
 

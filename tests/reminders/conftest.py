@@ -5,7 +5,6 @@ STATES is the story, written out by hand (never computed with the code under tes
 officer account) and 千代田区 have not started. 相模原市 also has a deactivated officer and 横浜市
 a second officer (横浜 submitted, so neither of them is e-mailed).
 """
-import time
 
 import pytest
 from django.test import Client
@@ -31,12 +30,9 @@ def expected_recipients(codes, *, states=("not_started", "draft")) -> dict[str, 
 
 
 def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["portal_login_at"] = time.time()
-    session.save()
-    return client
+    from tests.cast import signed_in
+
+    return signed_in(Client(), user)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 filled sheets made by the real writer (and edited with openpyxl when a test needs a person's edit).
 """
 import io
-import time
 
 import pytest
 
@@ -35,11 +34,9 @@ def stored_files(root):
 
 
 def login(client, user):
-    client.force_login(user)
-    session = client.session
-    session["portal_login_at"] = time.time()
-    session.save()
-    return client
+    from tests.cast import signed_in
+
+    return signed_in(client, user)
 
 
 @pytest.fixture

@@ -17,3 +17,6 @@ class Command(BaseCommand):
         self.stdout.write("デモ用ログイン（メールアドレス / パスワード）:")
         for email, password, label in result.accounts:
             self.stdout.write(f"  {label:<24} {email} / {password}")
+        self.stdout.write("二要素認証:")
+        for line in result.two_factor:
+            self.stdout.write(f"  {line}")
