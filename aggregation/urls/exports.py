@@ -1,4 +1,4 @@
-"""Aggregate workbook exports and snapshots (included by aggregation/urls.py, namespace aggregation)."""
+"""Aggregate workbook exports and snapshots (included by aggregation/urls/__init__.py, namespace aggregation)."""
 from django.urls import path
 
 from aggregation import exports_views as views

@@ -16,5 +16,5 @@ urlpatterns = [
     path(rnd + "risk/", views.risk, name="risk"),
     path(rnd + "risk.csv", views.risk_csv, name="risk_csv"),
     # The aggregate workbook and snapshots, same namespace.
-    path("", include("aggregation.urls_exports")),
+    path("", include("aggregation.urls.exports")),
 ]
