@@ -46,6 +46,16 @@ def can_publish_rounds(user) -> bool:
     return sees_whole_country(user)
 
 
+def can_reset_two_factor(user) -> bool:
+    """Remove another user's second factor (lost phone and codes): administrators."""
+    return can_manage_accounts(user)
+
+
+def can_set_two_factor_policy(user) -> bool:
+    """Require a second factor per role: ministry staff and administrators."""
+    return sees_whole_country(user)
+
+
 def can_export_all_sheets(user) -> bool:
     """Build the zip of every target's answer sheet: ministry staff and administrators."""
     return sees_whole_country(user)
@@ -129,6 +139,7 @@ class Abilities:
     export_all_sheets: bool = False
     import_sheets: bool = False
     within_prefecture: bool = False  # a prefecture officer: counts read 管内
+    two_factor_policy: bool = False
 
 
 def abilities(user) -> Abilities:
@@ -138,6 +149,7 @@ def abilities(user) -> Abilities:
         send_reminders=can_send_reminders(user), manage_accounts=can_manage_accounts(user),
         publish_rounds=can_publish_rounds(user), export_all_sheets=can_export_all_sheets(user),
         import_sheets=can_import_sheets(user), within_prefecture=bool(prefecture_of(user)),
+        two_factor_policy=can_set_two_factor_policy(user),
     )
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from survey import two_factor
+from survey import access, two_factor
 from survey.audit import Action, audit
 from survey.models import PRIVILEGED_ROLES, Role, TwoFactorPolicy, User
 
@@ -161,7 +161,7 @@ def two_factor_remove(*, user: User, request=None) -> None:
 def two_factor_reset(*, user: User, acting_user: User, request=None) -> None:
     """An administrator removes `user`'s second factor (lost phone and codes): every session of
     the user ends, and the next sign-in asks for a new enrolment where the role requires one."""
-    if not acting_user.is_portal_admin:
+    if not access.can_reset_two_factor(acting_user):
         raise PermissionDenied("二要素認証のリセットは管理者のみが行えます。")
     if user.pk == acting_user.pk:
         raise ValidationError("自分自身の二要素認証はリセットできません。別の管理者に依頼してください。",
@@ -179,7 +179,7 @@ def two_factor_reset(*, user: User, acting_user: User, request=None) -> None:
 @transaction.atomic
 def two_factor_policy_set(*, role: str, required: bool, acting_user: User, request=None) -> bool:
     """Require (or not) a second factor of every user of `role`; True if the policy changed."""
-    if not acting_user.sees_whole_country:
+    if not access.can_set_two_factor_policy(acting_user):
         raise PermissionDenied("二要素認証の方針は省庁職員または管理者のみが変更できます。")
     if role not in Role.values:
         raise ValidationError("役割が正しくありません。", code="invalid_role")

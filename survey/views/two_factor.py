@@ -2,12 +2,11 @@
 removal, and the policy per role. The rules are in survey.two_factor (reads) and
 survey.services.two_factor (writes)."""
 import io
-from functools import wraps
 
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,10 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from survey import two_factor
+from survey import access, two_factor
 from survey.forms.two_factor import CodeForm, EnrolForm, PolicyForm
 from survey.middleware import two_factor_exempt
 from survey.services import two_factor as services
+from survey.views.decorators import role_required
 
 # Recovery codes are shown once, on the page after the action that made them.
 RECOVERY_SESSION_KEY = "two_factor_new_recovery_codes"
@@ -148,17 +148,7 @@ def confirm(request, operation):
                   {"title": title, "text": text, "button": button, "button_style": style})
 
 
-def ministry_or_admin_required(view):
-    """Login required, and role ministry or admin; officers get 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.sees_whole_country:
-            raise PermissionDenied("この画面は省庁職員と管理者のみが利用できます。")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+ministry_or_admin_required = role_required(access.can_set_two_factor_policy, "この画面は省庁職員と管理者のみが利用できます。")
 
 
 @require_http_methods(["GET", "POST"])
