@@ -1,0 +1,103 @@
+"""XML parts parsed with expat under defusedxml's rules (no DTD, no entities), stopping early."""
+
+from __future__ import annotations
+
+from xml.parsers import expat
+
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+
+from .limits import CORRUPT, XML_FORBIDDEN, _reject
+
+
+def _forbid_dtd(name, sysid, pubid, has_internal_subset):
+    raise DTDForbidden(name, sysid, pubid)
+
+
+def _forbid_entity(name, *args):
+    raise EntitiesForbidden(name, None, None, None, None, None)
+
+
+def _forbid_external(context, base, sysid, pubid):
+    raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+
+def defused_expat(start, end=None) -> expat.XMLParserType:
+    """An expat parser that refuses DTDs, entity declarations and external references, as
+    defusedxml's parsers do, calling `start(name, attrs)` straight from C (names as
+    "namespace}local")."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _forbid_dtd
+    parser.EntityDeclHandler = _forbid_entity
+    parser.UnparsedEntityDeclHandler = _forbid_entity
+    parser.ExternalEntityRefHandler = _forbid_external
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    return parser
+
+
+def _scan_part(chunks, scanner) -> int:
+    """Consume the part's chunks (counting them); feed XML parts to their scanner."""
+    size = 0
+    parser = defused_expat(scanner.start, getattr(scanner, "end", None)) if scanner is not None else None
+    stopped = parser is None
+    for chunk in chunks:
+        size += len(chunk)
+        if stopped:
+            continue
+        try:
+            parser.Parse(chunk, False)
+        except _Stop:
+            stopped = True
+        except DefusedXmlException:
+            raise _reject("xml_forbidden", XML_FORBIDDEN) from None
+        except (expat.ExpatError, ValueError):
+            raise _reject("corrupt", CORRUPT.format(detail="XMLの形式が正しくありません")) from None
+    if not stopped:
+        try:
+            parser.Parse(b"", True)
+        except _Stop:
+            pass
+        except (expat.ExpatError, ValueError):
+            raise _reject("corrupt", CORRUPT.format(detail="XMLの形式が正しくありません")) from None
+    return size
+
+
+class _Stop(Exception):
+    """Raised by a scanner that has seen enough."""
+
+
+class _Prolog:
+    """Stops at the root element: a DTD (the only place entities are declared) comes first."""
+
+    def start(self, tag, attrib):
+        raise _Stop
+
+    def area(self) -> int:
+        return 0
+
+    def cells(self) -> int:
+        return 0
+
+    def sheets(self) -> int:
+        return 0
+
+    def close(self):
+        return None
+
+
+class _SheetList(_Prolog):
+    """The sheets xl/workbook.xml names: what calamine will try to open, parts or not."""
+
+    def __init__(self):
+        self.count = 0
+
+    def start(self, tag, attrib):
+        if tag.endswith("}sheet") or tag == "sheet":
+            self.count += 1
+
+    def sheets(self) -> int:
+        return self.count
+
+
