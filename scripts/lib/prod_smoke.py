@@ -150,6 +150,13 @@ def _respondent(org) -> dict:
             "電話番号": "042-754-1111", "メールアドレス": "smoke@city.example.jp"}
 
 
+def _job_status_path(location: str) -> str:
+    """/jobs/<id>/status.json of the job page a start redirected to (one status URL for every kind)."""
+    job_id = re.search(r"/(\d+)/$", urlsplit(location).path)
+    check(job_id is not None, f"no job id in {location}")
+    return f"/jobs/{job_id.group(1)}/status.json"
+
+
 def _wait_for_job(browser: Browser, status_path: str) -> dict:
     deadline = time.monotonic() + JOB_TIMEOUT
     while time.monotonic() < deadline:
@@ -216,7 +223,7 @@ def import_sheet(nodes, host) -> None:
                                       f"{org.name}.xlsx", sheet, expect=(302,))
     job_path = urlsplit(headers["location"]).path
     step(f"administrator uploads {org.name}'s returned sheet ({len(sheet)} bytes): job {job_path}")
-    state = _wait_for_job(browser, job_path + "status.json")
+    state = _wait_for_job(browser, _job_status_path(job_path))
     versions = target.round.responses.filter(organization=org, versions__source=VersionSource.BULK_IMPORT)
     check(versions.exists(), f"no imported version for {org.name}: {state}")
     step(f"a worker imported it: {org.name} has a bulk-import version ({state['messages'][-1]})")
@@ -233,7 +240,7 @@ def build_workbook(nodes, host) -> None:
                                  {"csrfmiddlewaretoken": browser.csrf(page), "format": "xlsx"}, expect=(302,))
     job_path = urlsplit(headers["location"]).path
     step(f"ministry starts the aggregate workbook: job {job_path}")
-    state = _wait_for_job(browser, job_path + "status.json")
+    state = _wait_for_job(browser, _job_status_path(job_path))
     _, answer, data = browser.get(state["download_url"])
     check(data[:2] == b"PK" and "attachment" in answer.get("content-disposition", ""), "the download is no xlsx")
     import openpyxl
