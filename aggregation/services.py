@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from aggregation.aggregate_workbook import build_workbook
 from aggregation.csvexport import build_csv
 from aggregation.exportdata import ExportSource, content_hash
 from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
-from aggregation.workbook import build_workbook
 from survey import access
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_get_for_user, job_runner

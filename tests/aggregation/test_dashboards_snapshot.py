@@ -11,9 +11,9 @@ from collections import Counter
 import openpyxl
 import pytest
 
+from aggregation.aggregate_workbook import build_workbook
 from aggregation.exportdata import ExportSource
 from aggregation.services import snapshot_create
-from aggregation.workbook import build_workbook
 from survey.templatetags.portal import jdatetime
 from tests.aggregation.conftest import EXPECTED_RISK, KNOWN, build_round, login, org_info
 from tests.aggregation.test_dashboards import _add_submitted_orgs, _queries, _testid, body, codes_in, url

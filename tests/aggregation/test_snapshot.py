@@ -5,10 +5,10 @@ import json
 import openpyxl
 import pytest
 
+from aggregation.aggregate_workbook import build_workbook
 from aggregation.exportdata import ExportSource
 from aggregation.models import SnapshotFact, SnapshotVersion
 from aggregation.services import snapshot_create, snapshot_verify
-from aggregation.workbook import build_workbook
 from survey.models import AnswerFact, AuditLog, Response
 from survey.services.responses import response_save
 from tests.aggregation.conftest import KNOWN, respondent

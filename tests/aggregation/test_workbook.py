@@ -9,8 +9,8 @@ from collections import Counter
 import openpyxl
 import pytest
 
+from aggregation.aggregate_workbook import build_workbook
 from aggregation.exportdata import ExportSource
-from aggregation.workbook import build_workbook
 from survey.models import OrgKind
 from tests.aggregation.conftest import EXPECTED_RISK, KNOWN, org_info
 from tests.cast import orgs, survey_version  # noqa: F401  (fixtures)

@@ -11,9 +11,9 @@ import zipfile
 import openpyxl
 import pytest
 
+from aggregation.aggregate_workbook import build_workbook
 from aggregation.csvexport import build_csv, guard
 from aggregation.exportdata import ExportSource
-from aggregation.workbook import build_workbook
 from survey.services.responses import response_save
 from tests.aggregation.conftest import KNOWN, build_round, respondent
 from tests.cast import orgs, survey_version  # noqa: F401  (fixtures)
