@@ -13,7 +13,9 @@ from tests.cast import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-KEPT = "Object.keys(localStorage).some(k => k.startsWith('portal-draft:'))"
+# A function, not an expression: Playwright evaluates a bare expression with eval(), which the
+# portal's CSP (no 'unsafe-eval') rightly refuses.
+KEPT = "() => Object.keys(localStorage).some(k => k.startsWith('portal-draft:'))"
 
 
 def log_in(page, user):

@@ -35,9 +35,9 @@ def _rejected(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Upload
 def test_a_small_workbook_of_many_sheets_is_refused_before_it_is_parsed():
     data = many_sheets_xlsx(100)
     assert len(data) < 64 * 1024
-    started = time.monotonic()
+    started = time.process_time()  # CPU, not wall time: a busy machine does not change the work
     exc = _rejected(data, "多数.xlsx")
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert exc.code == "too_many_sheets"
     assert "シートが多すぎます" in exc.message and "100" in exc.message and f"上限{Limits().max_sheets}" in exc.message
 
