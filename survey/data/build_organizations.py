@@ -7,7 +7,7 @@ Usage (from the repo root):
 The argument is the wheel or its extracted data.csv. The package's data.csv is the 総務省
 list (sheet 1: prefectures and municipalities, no wards) with the columns renamed to
 code,prefecture,city,prefecture_kana,city_kana. We give the columns back their 総務省 labels
-and run it through survey.orgmaster.parse_code_list, so the bundled master is produced by
+and run it through survey.orgmaster.parse.parse_code_list, so the bundled master is produced by
 the same parser (check digits, kinds, kana normalisation) that reads a new list from 総務省.
 """
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from survey import engine
 from survey.engine import Definition, Issue
-from survey.orgmaster import NameMatch
+from survey.orgmaster.names import NameMatch
 
 from . import messages as msg
 from .extract import Extraction, RawCell, extract_sheet

@@ -2,8 +2,8 @@
 
 import pytest
 
-from survey import orgmaster
 from survey.orgmaster import MASTER_CSV, MASTER_HEADER, OrgListError, load_master, parse_code_list
+from survey.orgmaster import parse as orgmaster_parse
 
 
 def _by_code(records):
@@ -47,7 +47,7 @@ def test_xlsx_title_row_above_header_and_numeric_code_cell(xlsx_bytes, mic_rows)
 
 
 def test_xlsx_designated_city_known_from_sheet_2(monkeypatch, xlsx_bytes, mic_rows, mic_designated_rows):
-    monkeypatch.setattr(orgmaster, "DESIGNATED_CITY_CODES", frozenset())
+    monkeypatch.setattr(orgmaster_parse, "DESIGNATED_CITY_CODES", frozenset())
     records = _by_code(parse_code_list(xlsx_bytes(mic_rows, mic_designated_rows), "list.xlsx"))
     assert records["141500"].kind == "designated_city"
     assert records["011002"].kind == "city"  # neither in sheet 2 nor shown with wards
@@ -114,7 +114,7 @@ def test_csv_columns_found_by_label_not_position(csv_bytes, mic_rows):
 
 
 def test_designated_city_inferred_from_its_wards(monkeypatch, csv_bytes, mic_rows, mic_designated_rows):
-    monkeypatch.setattr(orgmaster, "DESIGNATED_CITY_CODES", frozenset())
+    monkeypatch.setattr(orgmaster_parse, "DESIGNATED_CITY_CODES", frozenset())
     records = _by_code(parse_code_list(csv_bytes(mic_rows + mic_designated_rows[1:]), "list.csv"))
     assert records["141500"].kind == "designated_city"
     assert "141518" not in records

@@ -1,10 +1,6 @@
-"""Organisation master: Japanese local governments by 全国地方公共団体コード.
-
-Pure Python (no Django). Reads the 総務省 code list in its published shapes (xlsx with the
-designated-city sheet, CSV in UTF-8 or Shift_JIS) and our own ``survey/data/organizations.csv``,
-validates codes, infers the organisation kind and compares a new list with the stored master.
-
-Codes are 6 digits: the JIS X 0402 five-digit code plus a check digit.
+"""Reading the 総務省 code list in its published shapes (xlsx with the designated-city sheet,
+CSV in UTF-8 or Shift_JIS) and our own ``survey/data/organizations.csv``: validates codes and
+infers the organisation kind. Pure Python (no Django).
 """
 
 from __future__ import annotations
@@ -15,21 +11,14 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-KINDS = ("prefecture", "designated_city", "city", "special_ward", "town", "village")
-KIND_LABELS = {
-    "prefecture": "都道府県",
-    "designated_city": "政令指定都市",
-    "city": "市",
-    "special_ward": "特別区",
-    "town": "町",
-    "village": "村",
-}
+from survey.orgmaster.records import KINDS, OrgIssue, OrgListError, OrgRecord, check_digit, is_valid_code
+
 MASTER_HEADER = ("code", "prefecture_code", "prefecture_name", "name", "kana", "kind")
-MASTER_CSV = Path(__file__).resolve().parent / "data" / "organizations.csv"
+MASTER_CSV = Path(__file__).resolve().parent.parent / "data" / "organizations.csv"
 
 # The 20 政令指定都市 (unchanged since 熊本市 in 2012). A list that ships the designated-city
 # sheet, or that lists a city's wards, extends this set; a CSV of sheet 1 alone relies on it.
@@ -44,7 +33,6 @@ DESIGNATED_CITIES = {
 # fmt: on
 DESIGNATED_CITY_CODES = frozenset(DESIGNATED_CITIES)
 
-_CHECK_WEIGHTS = (6, 5, 4, 3, 2)
 _WARD_NAME = re.compile(r"^(?P<city>.+?市)(?P<ward>.+区)$")
 
 # Header labels, compared after _label() (NFKC, no whitespace, lower case), so the published
@@ -61,101 +49,9 @@ _REQUIRED = {"sheet1": ("code", "prefecture_name", "name"), "sheet2": ("code", "
 _COLUMN_TITLES = {"code": "団体コード", "prefecture_name": "都道府県名（漢字）", "name": "市区町村名（漢字）"}
 
 
-@dataclass(frozen=True)
-class OrgRecord:
-    """One organisation. For a prefecture, ``name`` is the prefecture name (e.g. 東京都)."""
-
-    code: str
-    prefecture_code: str
-    prefecture_name: str
-    name: str
-    kana: str
-    kind: str
-
-    @property
-    def org_kind(self) -> str:
-        """The engine's coarse kind: "prefecture" or "municipality"."""
-        return "prefecture" if self.kind == "prefecture" else "municipality"
-
-
-@dataclass(frozen=True)
-class OrgIssue:
-    """One problem found in a code list; ``row`` is the 1-based row in its sheet or file."""
-
-    code: str
-    message: str
-    row: int | None = None
-    column: str | None = None
-    sheet: str | None = None
-
-    def __str__(self) -> str:
-        where = f"シート「{self.sheet}」" if self.sheet else ""
-        where += f"{self.row}行目" if self.row else ""
-        return f"{where}: {self.message}" if where else self.message
-
-
-class OrgListError(Exception):
-    """Raised once with every problem found in a code list."""
-
-    def __init__(self, errors: list[OrgIssue]):
-        self.errors = list(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
-
-
-@dataclass(frozen=True)
-class MasterDiff:
-    """What an incoming list changes in the stored master."""
-
-    added: list[OrgRecord] = field(default_factory=list)
-    renamed: list[tuple[OrgRecord, OrgRecord]] = field(default_factory=list)
-    retired: list[OrgRecord] = field(default_factory=list)
-    unchanged_count: int = 0
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.added or self.renamed or self.retired)
-
-
-# ---------------------------------------------------------------- codes and names
-
-
-def check_digit(code5: str) -> str:
-    """Return the 総務省 check digit for a five-digit JIS X 0402 code.
-
-    Weights 6,5,4,3,2; the digit is the last digit of 11 - (sum mod 11), so a remainder of
-    0 gives 1 (01213 苫小牧市 -> 012131) and a remainder of 1 gives 0 (01205 室蘭市 -> 012050).
-    """
-    if len(code5) != 5 or not code5.isascii() or not code5.isdigit():
-        raise ValueError(f"five ASCII digits expected, got {code5!r}")
-    total = sum(int(d) * w for d, w in zip(code5, _CHECK_WEIGHTS, strict=True))
-    return str((11 - total % 11) % 10)
-
-
-def is_valid_code(code6: str) -> bool:
-    """True if ``code6`` is six digits with a correct check digit and a prefecture 01-47."""
-    if not isinstance(code6, str) or len(code6) != 6 or not code6.isascii() or not code6.isdigit():
-        return False
-    return 1 <= int(code6[:2]) <= 47 and check_digit(code6[:5]) == code6[5]
-
-
-def display_name(record: OrgRecord) -> str:
-    """The survey's 組織名: '14神奈川県相模原市', or '13東京都' for a prefecture."""
-    if record.kind == "prefecture":
-        return f"{record.prefecture_code}{record.prefecture_name}"
-    return f"{record.prefecture_code}{record.prefecture_name}{record.name}"
-
-
-def index_by_display_name(records: Iterable[OrgRecord]) -> dict[str, OrgRecord]:
-    """Map 組織名 -> record, to match a workbook that only carries the name."""
-    return {display_name(r): r for r in records}
-
-
 def load_master(path: str | os.PathLike | None = None) -> list[OrgRecord]:
     """Read our organizations.csv (the bundled one by default)."""
     return parse_code_list(Path(path) if path else MASTER_CSV)
-
-
-# ---------------------------------------------------------------- parsing
 
 
 @dataclass
@@ -439,149 +335,3 @@ def _infer_kind(code: str, name: str, designated: set[str] | frozenset[str]) -> 
 def _kana(text: str) -> str:
     """Full-width katakana: the 総務省 list uses half-width kana (ｻｯﾎﾟﾛｼ -> サッポロシ)."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-
-# ---------------------------------------------------------------- comparing
-
-
-def diff_master(existing: dict[str, OrgRecord], incoming: list[OrgRecord]) -> MasterDiff:
-    """Compare the stored master (code -> record) with a newly parsed list.
-
-    retired = in the master but not in the list (e.g. merged away); renamed = same code with a
-    different name, kana or kind (the pair is (old, new)).
-    """
-    incoming_by_code = {r.code: r for r in incoming}
-    added, renamed, unchanged = [], [], 0
-    for code in sorted(incoming_by_code):
-        new, old = incoming_by_code[code], existing.get(code)
-        if old is None:
-            added.append(new)
-        elif (old.name, old.kana, old.kind, old.prefecture_name) != (
-            new.name,
-            new.kana,
-            new.kind,
-            new.prefecture_name,
-        ):
-            renamed.append((old, new))
-        else:
-            unchanged += 1
-    retired = [existing[c] for c in sorted(existing) if c not in incoming_by_code]
-    return MasterDiff(added=added, renamed=renamed, retired=retired, unchanged_count=unchanged)
-
-
-# ---------------------------------------------------------------- 組織名 as people write it
-
-# Spellings that name the same place: the small ケ/ヶ/が of place names, and old or variant
-# kanji (異体字) that people type for a name the master writes otherwise. Applied to both
-# sides, so a master in either spelling matches; a pair that would merge two organisations
-# shows up as an ambiguity, never as a wrong match.
-_VARIANTS = str.maketrans({
-    "ヶ": "ケ", "ヵ": "ケ", "ｹ": "ケ", "が": "ケ", "ガ": "ケ", "ゕ": "ケ", "ゖ": "ケ",
-    "檮": "梼", "桧": "檜", "竜": "龍", "澤": "沢", "邊": "辺", "邉": "辺", "齋": "斎", "齊": "斉",
-    "嶋": "島", "嶌": "島", "﨑": "崎", "嵜": "崎", "碕": "崎", "髙": "高", "德": "徳", "淵": "渕",
-    "篭": "籠", "鯵": "鰺", "舘": "館", "條": "条", "榮": "栄", "國": "国", "廣": "広", "濱": "浜",
-    "惠": "恵", "櫻": "桜", "劍": "剣", "會": "会", "萬": "万", "冨": "富", "峯": "峰", "槇": "槙",
-    "眞": "真", "靜": "静", "縣": "県", "關": "関", "驛": "駅", "藏": "蔵", "樂": "楽", "壽": "寿",
-})
-_PREF_SUFFIX = re.compile(r"(都|道|府|県)$")
-_COUNTY = re.compile(r"^(?P<county>.+?郡)(?P<name>.+[町村])$")
-
-
-@dataclass(frozen=True)
-class NameMatch:
-    """What a written 組織名 names: `code` when exactly one organisation fits.
-
-    `exact` when it was written exactly as the master's 組織名 (`display`); `candidates`
-    (display names) when several fit, or, when none fits, the organisations of that name in
-    other prefectures; `notes` say what was read differently (for the warning).
-    """
-
-    code: str | None = None
-    display: str | None = None
-    exact: bool = False
-    candidates: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-    ambiguous: bool = False
-    candidate_codes: tuple[str, ...] = ()
-
-
-def fold_name(text: str) -> str:
-    """Comparison key of a written name: NFKC (full-width digits, spaces), no spaces, variant
-    spellings folded (ヶ/ケ/が, 異体字)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).translate(_VARIANTS)
-
-
-class OrgNameIndex:
-    """Matches 組織名 as people write it against the master (pure; plain data inside)."""
-
-    def __init__(self, records: Iterable[OrgRecord], inactive: Iterable[str] = ()):
-        self.records = {r.code: r for r in records}
-        self.inactive = frozenset(inactive)
-        self.exact = {}
-        for r in sorted(self.records.values(), key=lambda r: (r.code in self.inactive, r.code)):
-            self.exact.setdefault(display_name(r), r.code)
-        self.prefectures: dict[str, OrgRecord] = {}
-        self.by_name: dict[str, list[OrgRecord]] = {}
-        for r in self.records.values():
-            if r.kind == "prefecture":
-                self.prefectures[fold_name(r.prefecture_name)] = r
-                self.prefectures.setdefault(fold_name(_PREF_SUFFIX.sub("", r.prefecture_name)), r)
-            else:
-                self.by_name.setdefault(fold_name(r.name), []).append(r)
-
-    def match(self, written: str | None) -> NameMatch:
-        """The organisation `written` names (see NameMatch)."""
-        text = str(written or "").strip()
-        if not text:
-            return NameMatch()
-        if text in self.exact:
-            code = self.exact[text]
-            return NameMatch(code=code, display=display_name(self.records[code]), exact=True)
-        key = fold_name(text)
-        digits = re.match(r"^\d{1,2}", key)
-        code_given = digits.group().zfill(2) if digits else None
-        rest = key[digits.end():] if digits else key
-        found: dict[str, OrgRecord] = {}
-        others: dict[str, OrgRecord] = {}
-        for pref, name in self._splits(rest):
-            for r in self._named(pref, name):
-                found[r.code] = r
-            if pref is not None and name:
-                for r in self.by_name.get(name, []):
-                    others[r.code] = r
-        return self._decide(text, list(found.values()), list(others.values()), code_given)
-
-    def _splits(self, rest: str) -> Iterator[tuple[OrgRecord | None, str]]:
-        """(prefecture or None, municipality part) readings of the text after the code."""
-        yield None, rest
-        for size in (4, 3, 2):
-            pref = self.prefectures.get(rest[:size])
-            if pref is not None:
-                yield pref, rest[size:]
-
-    def _named(self, pref: OrgRecord | None, name: str) -> list[OrgRecord]:
-        if not name:
-            return [pref] if pref is not None else []
-        names = [name]
-        county = _COUNTY.match(name)
-        if county:
-            names.append(county.group("name"))
-        hits = [r for n in names for r in self.by_name.get(n, [])]
-        return [r for r in hits if pref is None or r.prefecture_code == pref.prefecture_code]
-
-    def _decide(self, text: str, found: list[OrgRecord], others: list[OrgRecord], code_given) -> NameMatch:
-        if len(found) > 1 and code_given:
-            by_code = [r for r in found if r.prefecture_code == code_given]
-            found = by_code or found
-        if len(found) > 1:
-            active = [r for r in found if r.code not in self.inactive]
-            found = active or found
-        if len(found) == 1:
-            r = found[0]
-            notes = ()
-            if code_given and code_given != r.prefecture_code:
-                notes = (f"都道府県コード「{code_given}」を「{r.prefecture_code}」に訂正",)
-            return NameMatch(code=r.code, display=display_name(r), exact=False, notes=notes)
-        pool = sorted(found or [r for r in others if r.code not in self.inactive] or others, key=display_name)
-        return NameMatch(candidates=tuple(display_name(r) for r in pool), ambiguous=len(found) > 1,
-                         candidate_codes=tuple(r.code for r in pool))
