@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import xlsxwriter
 from django.utils import timezone
 
-from aggregation.exportdata import ExportSource, GroupFigures, version_line
 from aggregation.orgtable import MARK, UNANSWERED, OrgTable
+from aggregation.source import FigureSource, GroupFigures, version_line
 from aggregation.xlsxfast import TextSafeWorksheet
 from survey.models import OrgKind
 
@@ -82,7 +82,7 @@ class _Writer:
             ws.write_number(r, c, value, fmt)
 
 
-def build_workbook(source: ExportSource, path, *, progress: Callable[[int], None] | None = None) -> BuildResult:
+def build_workbook(source: FigureSource, path, *, progress: Callable[[int], None] | None = None) -> BuildResult:
     """Write the aggregate workbook of `source` to `path`; returns what it was built from."""
     book = xlsxwriter.Workbook(str(path), OPTIONS)
     w = _Writer(book)
@@ -106,7 +106,7 @@ def build_workbook(source: ExportSource, path, *, progress: Callable[[int], None
 # --- 回答一覧 and 未提出団体 (one streamed pass) -----------------------------------------------
 
 
-def _write_orgs(ws, ws_non, w: _Writer, source: ExportSource, progress) -> dict:
+def _write_orgs(ws, ws_non, w: _Writer, source: FigureSource, progress) -> dict:
     table = OrgTable(source.defn, frozen=source.is_frozen)
     ws.set_row(0, 45)
     ws.set_column(0, 0, 9)
@@ -241,7 +241,7 @@ def _write_charts(book, ws, w: _Writer, g: GroupFigures, ranges: dict[str, tuple
 # --- risk list and build information --------------------------------------------------------
 
 
-def _write_risk(ws, w: _Writer, source: ExportSource) -> int:
+def _write_risk(ws, w: _Writer, source: FigureSource) -> int:
     levels = {lv.id: lv.label for lv in source.defn.risk_levels}
     headers = ["団体コード", "都道府県", "団体区分", "団体名", "リスク区分", "該当したルール", "ルールID"]
     ws.set_column(0, 3, 12)
@@ -261,7 +261,7 @@ def _write_risk(ws, w: _Writer, source: ExportSource) -> int:
     return r
 
 
-def _write_info(ws, w: _Writer, source: ExportSource, result: BuildResult) -> None:
+def _write_info(ws, w: _Writer, source: FigureSource, result: BuildResult) -> None:
     snap = source.snapshot
     rows = [
         ("調査", source.defn.title),

@@ -11,8 +11,8 @@ import csv
 import datetime as dt
 from collections.abc import Callable
 
-from aggregation.exportdata import ExportSource
 from aggregation.orgtable import OrgTable
+from aggregation.source import FigureSource
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 PROGRESS_EVERY = 2000
@@ -29,7 +29,7 @@ def guard(value) -> str:
     return str(value)
 
 
-def build_csv(source: ExportSource, path, *, progress: Callable[[int], None] | None = None) -> dict:
+def build_csv(source: FigureSource, path, *, progress: Callable[[int], None] | None = None) -> dict:
     """Write one row per target organisation of `source` to `path`; returns the counts."""
     table = OrgTable(source.defn, frozen=source.is_frozen)
     rows = responses = 0

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from aggregation import services
 from aggregation.models import Snapshot
+from aggregation.source import snapshot_chosen
 from survey import access
 from survey.access import dashboard_scope, round_get_for_user
 from survey.models import Job, Response, ResponseStatus, RoundTarget
@@ -33,21 +34,12 @@ def _export_scope(request, round_id: int):
 snapshots_required = role_required(access.can_take_snapshots, "集計の確定は省庁職員と管理者のみ行えます。")
 
 
-def _snapshot_of(rnd, value) -> Snapshot | None:
-    if not value:
-        return None
-    snapshot = Snapshot.objects.filter(pk=value, round=rnd).first() if str(value).isascii() and str(value).isdigit() else None
-    if snapshot is None:
-        raise Http404
-    return snapshot
-
-
 @login_required
 def exports(request, round_id: int):
     """The export page: start a workbook or CSV, and the user's earlier exports of the round."""
     rnd, prefecture = _export_scope(request, round_id)
     if request.method == "POST":
-        snapshot = _snapshot_of(rnd, request.POST.get("snapshot"))
+        snapshot = snapshot_chosen(rnd, request.POST.get("snapshot"))
         job = services.export_start(round=rnd, acting_user=request.user, prefecture=prefecture,
                                     snapshot=snapshot, fmt=request.POST.get("format", "xlsx"), request=request)
         return redirect("aggregation:export_job", job.pk)

@@ -48,7 +48,7 @@ def local_naive(value):
 
 
 class OrgTable:
-    """Turns streamed rows (aggregation.exportdata.ExportSource.org_rows) into cells."""
+    """Turns streamed rows (aggregation.source.FigureSource.org_rows) into cells."""
 
     def __init__(self, defn, *, frozen: bool):
         self.defn = defn

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from aggregation.aggregate_workbook import build_workbook
 from aggregation.csvexport import build_csv
-from aggregation.exportdata import ExportSource, content_hash
 from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
+from aggregation.source import FigureSource, content_hash
 from survey import access
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_get_for_user, job_runner
@@ -125,7 +125,7 @@ def snapshot_verify(snapshot: Snapshot) -> SnapshotCheck:
 # --- export ----------------------------------------------------------------------------------
 
 
-def export_file(source: ExportSource, path, *, fmt: str = "xlsx", progress=None) -> dict:
+def export_file(source: FigureSource, path, *, fmt: str = "xlsx", progress=None) -> dict:
     """Write the workbook (or CSV) of `source` to `path`; returns what it was built from.
 
     Not one transaction on purpose: the job's progress must be committed while it runs. A live
@@ -144,7 +144,7 @@ def export_file(source: ExportSource, path, *, fmt: str = "xlsx", progress=None)
     return figures
 
 
-def export_filename(source: ExportSource, fmt: str) -> str:
+def export_filename(source: FigureSource, fmt: str) -> str:
     """A download name that says what the file holds."""
     parts = ["集計表", f"調査回{source.round.pk}"]
     if source.snapshot is not None:
@@ -172,11 +172,11 @@ def export_start(*, round: Round, acting_user: User, prefecture: str = "", snaps
     return job
 
 
-def _source_of(job: Job) -> ExportSource:
+def _source_of(job: Job) -> FigureSource:
     params = job.params
     snapshot = Snapshot.objects.get(pk=params["snapshot_id"]) if params.get("snapshot_id") else None
     rnd = Round.objects.select_related("survey").get(pk=job.round_id)
-    return ExportSource(rnd, snapshot, params.get("prefecture", ""))
+    return FigureSource(rnd, snapshot, access.Scope(prefecture=params.get("prefecture", "")))
 
 
 @job_runner(EXPORT_KIND, visible=access.export_visible_to, download="aggregation:export_download")

@@ -5,17 +5,15 @@ the scope through `survey.access.dashboard_scope` (403 for municipal officers, 4
 prefecture), then calls grouped selectors: the number of queries does not grow with the
 number of responses.
 
-Results, cross-tab, texts and risk also show a snapshot's frozen figures with ?snapshot=<id>
-(the same selectors given the snapshot's facts and kept versions, so the figures are the
-snapshot workbook's); the status dashboard is about live progress and always counts live.
+Results, cross-tab, texts and risk also show a snapshot's frozen figures with ?snapshot=<id>:
+they read an aggregation.source.FigureSource, as the exports do, so the figures are the
+snapshot workbook's; the status dashboard is about live progress and always counts live.
 """
 import csv
-from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,11 +21,12 @@ from django.utils import timezone
 
 from aggregation import selectors
 from aggregation.csvexport import guard
-from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
+from aggregation.models import Snapshot
+from aggregation.source import FigureSource, snapshot_chosen
 from survey import engine
-from survey.access import Scope, dashboard_scope, round_get_for_user
+from survey.access import dashboard_scope, round_get_for_user
 from survey.audit import Action, audit
-from survey.models import AnswerFact, Organization, OrgKind, Response, Round, RoundTarget
+from survey.models import AnswerFact, Organization, OrgKind, Response, RoundTarget
 from survey.selectors import non_submitters
 
 PAGE_SIZE = 50
@@ -45,48 +44,18 @@ def _dashboard(request, round_id: int):
     return rnd, scope, facts, responses, targets
 
 
-@dataclass
-class _Basis:
-    """What a figures page counts: live (snapshot None) or a snapshot's facts and kept versions."""
-
-    round: Round
-    scope: Scope
-    snapshots: list[Snapshot]  # the round's snapshots, for the picker
-    snapshot: Snapshot | None
-    facts: QuerySet  # AnswerFact or SnapshotFact, in scope
-    responses: QuerySet[Response]  # live responses, in scope
-    versions: QuerySet | None  # the snapshot's SnapshotVersion rows in scope (None when live)
+def _source(request, round_id: int) -> tuple[FigureSource, list[Snapshot]]:
+    """The figures a page shows (?snapshot=<id> of this round, else live; 404 for any other
+    value) in the user's scope, and the round's snapshots for the picker."""
+    rnd, scope, *_ = _dashboard(request, round_id)
+    source = FigureSource(rnd, snapshot_chosen(rnd, request.GET.get("snapshot", "")), scope)
+    return source, list(Snapshot.objects.filter(round=rnd))
 
 
-def _basis(request, round_id: int) -> _Basis:
-    """`_dashboard` plus ?snapshot=<id>: a snapshot of this round (404 for any other value)."""
-    rnd, scope, facts, responses, _ = _dashboard(request, round_id)
-    snapshots = list(Snapshot.objects.filter(round=rnd))
-    snapshot = _chosen_snapshot(request.GET.get("snapshot", ""), snapshots)
-    if snapshot is None:
-        return _Basis(rnd, scope, snapshots, None, facts, responses, None)
-    return _Basis(rnd, scope, snapshots, snapshot, scope.facts(SnapshotFact.objects.filter(snapshot=snapshot)),
-                  responses, scope.responses(SnapshotVersion.objects.filter(snapshot=snapshot)))
-
-
-def _chosen_snapshot(value: str, snapshots: list[Snapshot]) -> Snapshot | None:
-    """The snapshot named by `value` among the round's; '' is live; anything else is 404."""
-    if not value:
-        return None
-    chosen = next((s for s in snapshots if str(s.pk) == value), None)
-    if chosen is None:  # not a number, unknown, or a snapshot of another round
-        raise Http404
-    return chosen
-
-
-def _counted(basis: _Basis) -> int:
-    """Responses counted: the snapshot's kept versions, or the live submitted responses."""
-    return basis.versions.count() if basis.snapshot else selectors.submitted_count(basis.responses)
-
-
-def _figures_context(request, basis: _Basis, page: str) -> dict:
-    context = _base_context(request, basis.round, basis.scope, basis.responses, page, live=not basis.snapshot)
-    return context | {"snapshot": basis.snapshot, "snapshots": basis.snapshots}
+def _figures_context(request, source: FigureSource, snapshots: list[Snapshot], page: str) -> dict:
+    context = _base_context(request, source.round, source.scope, source.responses(), page,
+                            live=not source.is_frozen)
+    return context | {"snapshot": source.snapshot, "snapshots": snapshots}
 
 
 def _base_context(request, rnd, scope, responses, page: str, *, live: bool = True) -> dict:
@@ -147,11 +116,11 @@ def _target_split(by_kind) -> dict[str, int]:
 @login_required
 def results(request, round_id: int):
     """Counts and shares per option of every item, with charts; filters prefecture / type."""
-    basis = _basis(request, round_id)
-    submitted = _counted(basis)
-    context = _figures_context(request, basis, "results") | {
+    source, snapshots = _source(request, round_id)
+    submitted = source.counted().count()
+    context = _figures_context(request, source, snapshots, "results") | {
         "submitted": submitted,
-        "summaries": selectors.item_summaries(basis.round.survey.engine, basis.facts, submitted=submitted),
+        "summaries": selectors.item_summaries(source.defn, source.facts(), submitted=submitted),
     }
     return render(request, "aggregation/results.html", context)
 
@@ -159,16 +128,16 @@ def results(request, round_id: int):
 @login_required
 def crosstab(request, round_id: int):
     """Cross-tabulation of two items chosen with ?a=&b=."""
-    basis = _basis(request, round_id)
-    defn = basis.round.survey.engine
+    source, snapshots = _source(request, round_id)
+    defn = source.defn
     ids = [i.id for i in defn.items]
     # By default the first pair one organisation can be asked together (engine's branching).
     first_a, first_b = engine.first_co_occurring_pair(defn) or (ids[0], ids[1])
     a, b = request.GET.get("a", first_a), request.GET.get("b", first_b)
     if a not in ids or b not in ids:
         raise Http404
-    context = _figures_context(request, basis, "crosstab") | {
-        "a": a, "b": b, "table": selectors.crosstab(defn, basis.facts, a=a, b=b),
+    context = _figures_context(request, source, snapshots, "crosstab") | {
+        "a": a, "b": b, "table": selectors.crosstab(defn, source.facts(), a=a, b=b),
         "never_together": not engine.items_co_occur(defn, a, b),
     }
     return render(request, "aggregation/crosstab.html", context)
@@ -177,22 +146,18 @@ def crosstab(request, round_id: int):
 @login_required
 def texts(request, round_id: int):
     """Free-text and month follow-ups, one row per organisation, paginated."""
-    basis = _basis(request, round_id)
-    defn = basis.round.survey.engine
+    source, snapshots = _source(request, round_id)
+    defn = source.defn
     key = request.GET.get("key", "")
     if key and key not in defn.followups:
         raise Http404
     followups = [defn.followups[key]] if key else list(defn.followups.values())
-    if basis.snapshot:
-        rows = selectors.snapshot_followup_texts(defn, basis.versions, facts=basis.facts, key=key)
-    else:
-        rows = selectors.followup_texts(defn, basis.responses, facts=basis.facts, key=key)
-    page = _page(request, rows)
+    page = _page(request, source.followup_texts(key))
     for row in page.object_list:
         row["texts"] = [(f, engine.month_display(row[f"t{i}"]) if f.kind == "month" else row[f"t{i}"])
                         for i, f in enumerate(followups) if row[f"t{i}"]]
         row["kind_label"] = OrgKind(row["organization__kind"]).label
-    context = _figures_context(request, basis, "texts") | {
+    context = _figures_context(request, source, snapshots, "texts") | {
         "key": key, "followups": defn.followups.values(), "page": page,
     }
     return render(request, "aggregation/texts.html", context)
@@ -201,19 +166,13 @@ def texts(request, round_id: int):
 @login_required
 def risk(request, round_id: int):
     """Counts per risk level and the organisations at each level with the rules that fired."""
-    basis = _basis(request, round_id)
-    defn = basis.round.survey.engine
-    level = _risk_level(request, defn)
-    if basis.snapshot:
-        counts = selectors.snapshot_risk_counts(defn, basis.versions)
-        rows = selectors.snapshot_risk_rows(defn, basis.versions, level=level)
-    else:
-        counts = selectors.risk_counts(defn, basis.responses)
-        rows = selectors.risk_rows(defn, basis.responses, level=level)
+    source, snapshots = _source(request, round_id)
+    level = _risk_level(request, source.defn)
+    counts = source.risk_counts()
     count = sum(c.count for c in counts if not level or c.level == level)
-    page = _page(request, rows, count=count)
-    _decorate_risk_rows(page.object_list, frozen=basis.snapshot is not None)
-    context = _figures_context(request, basis, "risk") | {
+    page = _page(request, source.risk_listing(level), count=count)
+    _decorate_risk_rows(page.object_list, frozen=source.is_frozen)
+    context = _figures_context(request, source, snapshots, "risk") | {
         "counts": counts, "level": level, "page": page,
     }
     return render(request, "aggregation/risk.html", context)
@@ -285,20 +244,14 @@ def _non_submitter_lines(rows):
 @login_required
 def risk_csv(request, round_id: int):
     """The organisations per risk level with the rules that fired, as CSV (audited)."""
-    basis = _basis(request, round_id)
-    rnd, defn = basis.round, basis.round.survey.engine
+    source, _ = _source(request, round_id)
+    rnd, defn, snapshot = source.round, source.defn, source.snapshot
     level = _risk_level(request, defn)
     labels = {lv.id: lv.label for lv in defn.risk_levels}
     audit(Action.EXPORT, actor=request.user, request=request, target=f"round:{rnd.pk}/risk",
-          scope=basis.scope.key, level=level, snapshot=basis.snapshot.pk if basis.snapshot else None)
+          scope=source.scope.key, level=level, snapshot=snapshot.pk if snapshot else None)
     header = ["団体コード", "都道府県", "団体名", "団体区分", "リスク区分", "該当ルール", "提出日時"]
-    if basis.snapshot:
-        rows = selectors.snapshot_risk_rows(defn, basis.versions, level=level).annotate(
-            rules=F("version__risk_rules"))
-    else:
-        rows = selectors.risk_rows(defn, basis.responses, level=level).annotate(
-            rules=F("submitted_version__risk_rules"))
-    rows = rows.iterator(chunk_size=2000)
+    rows = source.risk_listing(level, with_rules=True).iterator(chunk_size=2000)
     lines = (
         [r["organization__code"], r["organization__prefecture_name"], r["organization__name"],
          OrgKind(r["organization__kind"]).label, labels.get(r["risk_level"], r["risk_level"]),
@@ -306,5 +259,5 @@ def risk_csv(request, round_id: int):
          timezone.localtime(r["submitted_at"]).strftime("%Y-%m-%d %H:%M") if r["submitted_at"] else ""]
         for r in rows
     )
-    frozen = f"-snapshot{basis.snapshot.pk}" if basis.snapshot else ""
+    frozen = f"-snapshot{snapshot.pk}" if snapshot else ""
     return _csv_response(f"risk-round{rnd.pk}{frozen}.csv", header, lines)

@@ -182,16 +182,16 @@ def raw_sql_figures(round_id: int) -> dict:
 def build_child(args) -> None:
     """In the child: build the file once, print seconds and memory as JSON."""
     _setup()
-    from aggregation.exportdata import ExportSource
     from aggregation.models import Snapshot
     from aggregation.services import export_file
+    from aggregation.source import FigureSource
     from survey.models import Round
 
     rnd = Round.objects.select_related("survey").get(pk=args.round)
     snapshot = Snapshot.objects.get(pk=args.snapshot) if args.snapshot else None
     before, cpu0 = _vm("VmHWM"), _cpu()
     t0 = time.perf_counter()
-    figures = export_file(ExportSource(rnd, snapshot), args.out, fmt=args.format)
+    figures = export_file(FigureSource(rnd, snapshot), args.out, fmt=args.format)
     seconds, cpu = time.perf_counter() - t0, _cpu() - cpu0
     ru_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "rss_before_mb": round(before),

@@ -278,6 +278,9 @@ class Scope:
     def targets(self, qs: QuerySet) -> QuerySet:
         return qs.filter(**self._filters("organization__prefecture_code", "organization__kind"))
 
+    def organizations(self, qs: QuerySet) -> QuerySet:
+        return qs.filter(**self._filters("prefecture_code", "kind"))
+
     def widened(self) -> Scope:
         """The same scope without the prefecture filter (for the country map), unless locked."""
         return self if self.locked else Scope(kind=self.kind)

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from aggregation.aggregate_workbook import build_workbook
-from aggregation.exportdata import ExportSource
 from aggregation.services import snapshot_create
+from aggregation.source import FigureSource
 from survey.templatetags.portal import jdatetime
 from tests.aggregation.conftest import EXPECTED_RISK, KNOWN, build_round, login, org_info
 from tests.aggregation.test_dashboards import _add_submitted_orgs, _queries, _testid, body, codes_in, url
@@ -69,7 +69,7 @@ def test_results_from_a_snapshot_stay_put_after_a_later_submission_while_live_mo
     frozen = client.get(url("results", agg_round, snapshot=snapshot.pk))
     assert page_figures(frozen) == want["items"]
     assert _testid(body(frozen), "submitted") == str(want["responses"])
-    assert page_figures(frozen) == workbook_figures(tmp_path, ExportSource(agg_round, snapshot))
+    assert page_figures(frozen) == workbook_figures(tmp_path, FigureSource(agg_round, snapshot))
 
     live = client.get(url("results", agg_round))
     live_figures = page_figures(live)

@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 
 from aggregation.aggregate_workbook import build_workbook
-from aggregation.exportdata import ExportSource
 from aggregation.models import SnapshotFact, SnapshotVersion
 from aggregation.services import snapshot_create, snapshot_verify
+from aggregation.source import FigureSource
 from survey.models import AnswerFact, AuditLog, Response
 from survey.services.responses import response_save
 from tests.aggregation.conftest import KNOWN, respondent
@@ -60,14 +60,14 @@ def test_snapshot_figures_do_not_move_after_a_later_submission(tmp_path, agg_rou
     submit_later(agg_round, "142042", {"1-1": "2", "2": "1", "3": "1", "4": "1", "5": "1", "10": "1"})
     submit_later(agg_round, "141003", {**KNOWN["141003"][1], "10": "4", "10:概要": "後から判明"})
 
-    build_workbook(ExportSource(agg_round, snapshot), tmp_path / "frozen.xlsx")
+    build_workbook(FigureSource(agg_round, snapshot), tmp_path / "frozen.xlsx")
     frozen = read_overall(openpyxl.load_workbook(tmp_path / "frozen.xlsx")["集計（全体）"])
     want = expected(defn, in_scope())
     for label, w in want["items"].items():
         assert {k: v[0] for k, v in frozen[label]["options"].items()} == w["options"], label
         assert (frozen[label]["unanswered"], frozen[label]["base"]) == (w["unanswered"], w["base"])
 
-    build_workbook(ExportSource(agg_round), tmp_path / "live.xlsx")
+    build_workbook(FigureSource(agg_round), tmp_path / "live.xlsx")
     live = read_overall(openpyxl.load_workbook(tmp_path / "live.xlsx")["集計（全体）"])
     assert live["Q10"]["options"]["④事例はある。原因が特定されず、改善されていない（概要を添付してください。）。"][0] == 1
     assert frozen["Q10"]["options"]["④事例はある。原因が特定されず、改善されていない（概要を添付してください。）。"][0] == 0
@@ -78,9 +78,9 @@ def test_snapshot_hash_verifies_and_a_rebuild_rests_on_the_same_answers(tmp_path
     submit_later(agg_round, "141003", {**KNOWN["141003"][1], "9": "1"})
     check = snapshot_verify(snapshot)
     assert check.ok and check.recomputed_sha256 == snapshot.content_sha256
-    result = build_workbook(ExportSource(agg_round, snapshot), tmp_path / "frozen.xlsx")
+    result = build_workbook(FigureSource(agg_round, snapshot), tmp_path / "frozen.xlsx")
     assert result.content_sha256 == snapshot.content_sha256
-    assert build_workbook(ExportSource(agg_round), tmp_path / "live.xlsx").content_sha256 != snapshot.content_sha256
+    assert build_workbook(FigureSource(agg_round), tmp_path / "live.xlsx").content_sha256 != snapshot.content_sha256
 
 
 def test_a_tampered_version_fails_verification(agg_round, snapshot):
@@ -93,7 +93,7 @@ def test_a_tampered_version_fails_verification(agg_round, snapshot):
 
 def test_snapshot_rows_say_not_submitted_at_freeze(tmp_path, agg_round, snapshot):
     submit_later(agg_round, "142042", {"1-1": "2", "2": "1", "3": "1", "4": "1", "5": "1", "10": "1"})
-    build_workbook(ExportSource(agg_round, snapshot), tmp_path / "frozen.xlsx")
+    build_workbook(FigureSource(agg_round, snapshot), tmp_path / "frozen.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "frozen.xlsx")["回答一覧"]
     status = {r[0]: r[4] for r in ws.iter_rows(min_row=2, values_only=True)}
     assert status["142042"] == "未提出（確定時点）" and status["141003"] == "提出済"

@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 
 from aggregation.aggregate_workbook import build_workbook
-from aggregation.exportdata import ExportSource
+from aggregation.source import FigureSource
+from survey.access import Scope
 from survey.models import OrgKind
 from tests.aggregation.conftest import EXPECTED_RISK, KNOWN, org_info
 from tests.cast import orgs, survey_version  # noqa: F401  (fixtures)
@@ -115,7 +116,7 @@ def assert_item_figures(item_figures, want, defn):
 
 
 def test_overall_sheet_matches_independent_counts(tmp_path, agg_round, defn):
-    book, result = build(tmp_path, ExportSource(agg_round))
+    book, result = build(tmp_path, FigureSource(agg_round))
     want = expected(defn, in_scope())
     got = read_overall(book["集計（全体）"])
     assert [c.value for c in book["集計（全体）"][2][:4]] == ["対象団体数", want["targets"], "提出数", want["responses"]]
@@ -129,14 +130,14 @@ def test_overall_sheet_matches_independent_counts(tmp_path, agg_round, defn):
 
 
 def test_unanswered_and_not_applicable_are_counted_apart(tmp_path, agg_round, defn):
-    got = read_overall(build(tmp_path, ExportSource(agg_round))[0]["集計（全体）"])
+    got = read_overall(build(tmp_path, FigureSource(agg_round))[0]["集計（全体）"])
     # 八王子市 left Q4 unanswered; Q1-2 applies only to the prefectures that submitted.
     assert got["Q4"]["unanswered"] == 1
     assert got["Q1-2"]["base"] == 2 and got["Q1-2"]["na"] == 4  # 6 submitted, 2 of them prefectures
 
 
 def test_by_prefecture_sheet_matches_independent_counts(tmp_path, agg_round, defn):
-    book, _ = build(tmp_path, ExportSource(agg_round))
+    book, _ = build(tmp_path, FigureSource(agg_round))
     groups = read_groups(book["集計（都道府県別）"], lead=5)
     for pref, name in (("13", "東京都"), ("14", "神奈川県"), ("27", "大阪府")):
         want = expected(defn, in_scope(prefecture=pref))
@@ -148,7 +149,7 @@ def test_by_prefecture_sheet_matches_independent_counts(tmp_path, agg_round, def
 
 
 def test_by_kind_sheet_matches_independent_counts(tmp_path, agg_round, defn):
-    book, _ = build(tmp_path, ExportSource(agg_round))
+    book, _ = build(tmp_path, FigureSource(agg_round))
     groups = read_groups(book["集計（団体区分別）"], lead=4)
     kinds = {org_info(c)[4] for c in KNOWN}
     assert set(groups) == {KIND_LABELS[k] for k in kinds} | {"全国"}
@@ -160,7 +161,7 @@ def test_by_kind_sheet_matches_independent_counts(tmp_path, agg_round, defn):
 
 
 def test_one_row_per_target_with_answers_marks_and_followups(tmp_path, agg_round, defn):
-    ws = build(tmp_path, ExportSource(agg_round))[0]["回答一覧"]
+    ws = build(tmp_path, FigureSource(agg_round))[0]["回答一覧"]
     header = [c.value for c in ws[1]]
     rows = {r[0]: dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True)}
     assert sorted(rows) == sorted(KNOWN)
@@ -191,7 +192,7 @@ def test_one_row_per_target_with_answers_marks_and_followups(tmp_path, agg_round
 
 
 def test_non_responders_and_risk_list(tmp_path, agg_round, defn):
-    book, result = build(tmp_path, ExportSource(agg_round))
+    book, result = build(tmp_path, FigureSource(agg_round))
     non = [r[0] for r in book["未提出団体"].iter_rows(min_row=2, values_only=True)]
     assert non == sorted(c for c, (state, _, _) in KNOWN.items() if state != "submitted")
     assert result.non_responders == len(non)
@@ -207,7 +208,7 @@ def test_a_native_bar_chart_per_item(tmp_path, agg_round, defn):
     import zipfile
 
     path = tmp_path / "book.xlsx"
-    build_workbook(ExportSource(agg_round), path)
+    build_workbook(FigureSource(agg_round), path)
     with zipfile.ZipFile(path) as zf:
         charts = [n for n in zf.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == len(defn.items)
@@ -215,7 +216,7 @@ def test_a_native_bar_chart_per_item(tmp_path, agg_round, defn):
 
 
 def test_prefecture_scope_holds_only_that_prefecture(tmp_path, agg_round, defn):
-    book, result = build(tmp_path, ExportSource(agg_round, prefecture="14"))
+    book, result = build(tmp_path, FigureSource(agg_round, scope=Scope(prefecture="14")))
     codes = [r[0] for r in book["回答一覧"].iter_rows(min_row=2, values_only=True)]
     assert codes == sorted(in_scope(prefecture="14"))
     want = expected(defn, in_scope(prefecture="14"))
@@ -231,7 +232,7 @@ def test_prefecture_scope_holds_only_that_prefecture(tmp_path, agg_round, defn):
 def test_risk_sheet_and_risk_page_list_the_same_organisations(tmp_path, agg_round, defn, client, ministry):
     from tests.cast import signed_in
 
-    book, _ = build(tmp_path, ExportSource(agg_round))
+    book, _ = build(tmp_path, FigureSource(agg_round))
     sheet = [(r[0], r[4]) for r in book["リスク一覧"].iter_rows(min_row=2, values_only=True)]
     page = signed_in(client, ministry).get(f"/aggregation/rounds/{agg_round.pk}/risk/").content.decode()
     labels = {lv.id: lv.label for lv in defn.risk_levels}

@@ -13,7 +13,7 @@ import pytest
 
 from aggregation.aggregate_workbook import build_workbook
 from aggregation.csvexport import build_csv, guard
-from aggregation.exportdata import ExportSource
+from aggregation.source import FigureSource
 from survey.services.responses import response_save
 from tests.aggregation.conftest import KNOWN, build_round, respondent
 from tests.cast import orgs, survey_version  # noqa: F401  (fixtures)
@@ -63,7 +63,7 @@ def formulas(path) -> list[str]:
 
 def test_no_formula_comes_from_a_user(tmp_path, hostile_round):
     path = tmp_path / "book.xlsx"
-    build_workbook(ExportSource(hostile_round), path)
+    build_workbook(FigureSource(hostile_round), path)
     for formula in formulas(path):
         assert not any(token in formula for token in ("HYPERLINK", "SUM", "1+1", "+2", "+4", "+8", "+10")), formula
     # …and the payloads are there, as text.
@@ -79,7 +79,7 @@ def test_no_formula_comes_from_a_user(tmp_path, hostile_round):
 
 def test_payload_cells_are_inline_strings_in_the_xml(tmp_path, hostile_round):
     path = tmp_path / "book.xlsx"
-    build_workbook(ExportSource(hostile_round), path)
+    build_workbook(FigureSource(hostile_round), path)
     with zipfile.ZipFile(path) as zf:
         sheet = zf.read("xl/worksheets/sheet1.xml").decode()
     assert re.search(r'<c r="[A-Z]+5" t="inlineStr"><is><t>＝1\+1</t></is></c>', sheet)
@@ -96,7 +96,7 @@ def test_csv_guard_prefixes_an_apostrophe(start):
 
 def test_csv_has_a_bom_opens_and_guards_formulas(tmp_path, hostile_round):
     path = tmp_path / "table.csv"
-    build_csv(ExportSource(hostile_round), path)
+    build_csv(FigureSource(hostile_round), path)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))

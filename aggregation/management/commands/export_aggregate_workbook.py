@@ -2,9 +2,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aggregation.exportdata import ExportSource
 from aggregation.models import Snapshot
 from aggregation.services import export_file
+from aggregation.source import FigureSource
+from survey.access import Scope
 from survey.audit import Action, audit
 from survey.models import Round, RoundStatus
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         if not path.parent.exists():
             raise CommandError(f"出力先のフォルダがありません: {path.parent}")
         rnd, snapshot = self._round_and_snapshot(round_id, snapshot_id)
-        source = ExportSource(rnd, snapshot, prefecture)
+        source = FigureSource(rnd, snapshot, Scope(prefecture=prefecture))
         if prefecture and not source.targets().exists():
             raise CommandError(f"都道府県コード {prefecture} の調査対象団体はこの調査回にありません。")
         figures = export_file(source, path, fmt=fmt, progress=self._progress)

@@ -1,10 +1,17 @@
-"""What an aggregate export reads: a round's live figures or a snapshot's, optionally one prefecture.
+"""Where a round's figures come from: live answers or a snapshot's frozen ones, in a scope.
 
-`ExportSource` hides the difference between the two: the counted versions are the submitted
-versions of submitted responses (live) or the versions a snapshot kept (frozen). Rows are
-streamed with values() + iterator(), never loaded all at once; roll-ups group in the database
-(the per-item figures come from aggregation.selectors.item_summaries / item_summaries_by, the
-dashboards' own roll-ups, given the live or the snapshot facts).
+A *source* (`FigureSource`) is a round, a scope (survey.access.Scope: the whole country or one
+prefecture, optionally one organisation type) and a snapshot or None. Live, it counts the
+submitted versions of submitted responses (AnswerFact, Response.submitted_version); frozen, the
+versions and facts a snapshot kept (SnapshotVersion, SnapshotFact). Every page and file that
+shows figures — the results, cross-tab, texts and risk dashboards (?snapshot=), the risk CSV,
+the aggregate workbook and CSV exports — reads through one, so "live or frozen" is decided in
+one place and a dashboard and an export of the same snapshot cannot disagree.
+`snapshot_chosen` turns the snapshot picker's value (templates/aggregation/_snapshot_picker.html)
+into a snapshot of the round.
+
+Rows are streamed with values() + iterator(), never loaded all at once; roll-ups group in the
+database (aggregation.selectors, given the live or the snapshot facts).
 """
 from __future__ import annotations
 
@@ -24,10 +31,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import Http404
 from django.utils import timezone
 
 from aggregation import selectors
 from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
+from survey.access import Scope
 from survey.models import AnswerFact, Organization, OrgKind, Response, ResponseStatus, Round
 
 CHUNK = 2000
@@ -63,13 +72,24 @@ class GroupFigures:
         return self.responses / self.targets if self.targets else 0.0
 
 
+def snapshot_chosen(rnd: Round, value) -> Snapshot | None:
+    """The snapshot of `rnd` a picker named; '' or None is live; anything else is 404."""
+    if not value:
+        return None
+    value = str(value)
+    snapshot = Snapshot.objects.filter(pk=value, round=rnd).first() if value.isascii() and value.isdigit() else None
+    if snapshot is None:  # not a number, unknown, or a snapshot of another round
+        raise Http404
+    return snapshot
+
+
 @dataclass(frozen=True)
-class ExportSource:
-    """A round, live (snapshot=None) or frozen, for the whole country or one prefecture."""
+class FigureSource:
+    """A round's figures in a scope, live (snapshot=None) or frozen (a snapshot of the round)."""
 
     round: Round
     snapshot: Snapshot | None = None
-    prefecture: str = ""
+    scope: Scope = Scope()
 
     @cached_property
     def defn(self):
@@ -79,26 +99,35 @@ class ExportSource:
     def is_frozen(self) -> bool:
         return self.snapshot is not None
 
-    # --- querysets ---------------------------------------------------------------------------
+    @property
+    def prefecture(self) -> str:
+        return self.scope.prefecture
 
-    def _scoped(self, qs: QuerySet, field: str = "prefecture_code") -> QuerySet:
-        return qs.filter(**{field: self.prefecture}) if self.prefecture else qs
+    # --- querysets ---------------------------------------------------------------------------
 
     def facts(self) -> QuerySet:
         """The counted facts (live AnswerFact or the snapshot's SnapshotFact) in scope."""
         if self.is_frozen:
-            return self._scoped(SnapshotFact.objects.filter(snapshot=self.snapshot))
-        return self._scoped(AnswerFact.objects.filter(round=self.round))
+            return self.scope.facts(SnapshotFact.objects.filter(snapshot=self.snapshot))
+        return self.scope.facts(AnswerFact.objects.filter(round=self.round))
+
+    def responses(self) -> QuerySet[Response]:
+        """The round's live responses in scope, whatever their status (live pages list them)."""
+        return self.scope.responses(Response.objects.filter(round=self.round))
+
+    def versions(self) -> QuerySet[SnapshotVersion]:
+        """The snapshot's kept versions in scope (frozen sources only)."""
+        return self.scope.responses(SnapshotVersion.objects.filter(snapshot=self.snapshot))
 
     def counted(self) -> QuerySet:
         """One row per counted response: Response (live) or SnapshotVersion (frozen)."""
         if self.is_frozen:
-            return self._scoped(SnapshotVersion.objects.filter(snapshot=self.snapshot))
-        return self._scoped(Response.objects.filter(round=self.round, status=ResponseStatus.SUBMITTED))
+            return self.versions()
+        return self.responses().filter(status=ResponseStatus.SUBMITTED)
 
     def targets(self) -> QuerySet[Organization]:
         """The round's target organisations in scope."""
-        return self._scoped(Organization.objects.filter(targets__round=self.round))
+        return self.scope.organizations(Organization.objects.filter(targets__round=self.round))
 
     # --- streamed rows -----------------------------------------------------------------------
 
@@ -143,6 +172,29 @@ class ExportSource:
         for row in self.org_rows():
             if row["v_id"] is not None:
                 yield row["v_id"], row["v_answers"]
+
+    # --- dashboard lists (paginated by the views) -------------------------------------------
+
+    def followup_texts(self, key: str = "") -> QuerySet:
+        """One row per counted organisation with follow-up texts (all, or the follow-up `key`)."""
+        if self.is_frozen:
+            return selectors.snapshot_followup_texts(self.defn, self.versions(), facts=self.facts(), key=key)
+        return selectors.followup_texts(self.defn, self.responses(), facts=self.facts(), key=key)
+
+    def risk_counts(self) -> list:
+        """Counted responses per risk level."""
+        if self.is_frozen:
+            return selectors.snapshot_risk_counts(self.defn, self.versions())
+        return selectors.risk_counts(self.defn, self.responses())
+
+    def risk_listing(self, level: str = "", *, with_rules: bool = False) -> QuerySet:
+        """The counted responses at `level` (all when ''), highest level first; `with_rules`
+        adds the counted version's fired rules as `rules`."""
+        if self.is_frozen:
+            rows, rules = selectors.snapshot_risk_rows(self.defn, self.versions(), level=level), "version"
+        else:
+            rows, rules = selectors.risk_rows(self.defn, self.responses(), level=level), "submitted_version"
+        return rows.annotate(rules=F(f"{rules}__risk_rules")) if with_rules else rows
 
     # --- roll-ups ----------------------------------------------------------------------------
 
