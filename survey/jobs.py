@@ -49,6 +49,11 @@ logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120  # a running job whose holder has not checkpointed for this long is taken over
 LEASE_KEY = "_lease"
+# Job.result[ENTRIES_KEY]: the units of work a runner recorded (JobContext.record). Jobs stored
+# before the key was renamed keep them under LEGACY_ENTRIES_KEY ("files", from when every unit
+# was an uploaded file); read them with `recorded_entries`, which accepts both.
+ENTRIES_KEY = "entries"
+LEGACY_ENTRIES_KEY = "files"
 
 Runner = Callable[["JobContext"], None]
 Visibility = Callable[[User, Job], bool]
@@ -196,18 +201,27 @@ def jobs_resume_interrupted() -> list[int]:
     return ids
 
 
+def recorded_entries(result: dict) -> list[dict]:
+    """The units of work recorded in a job's `result`, under the current or the old key."""
+    if ENTRIES_KEY in result:
+        return result[ENTRIES_KEY]
+    return result.get(LEGACY_ENTRIES_KEY, [])
+
+
 class JobContext:
     """What a runner sees: the job row, its recorded units of work, progress and messages."""
 
     def __init__(self, job: Job):
         self.job = job
-        entries = job.result.get("files", [])
-        self._done = {entry["key"] for entry in entries if "key" in entry}
+        if LEGACY_ENTRIES_KEY in job.result and ENTRIES_KEY not in job.result:
+            # A job stored before the rename, resumed: carry its entries over to the new key.
+            job.result[ENTRIES_KEY] = job.result.pop(LEGACY_ENTRIES_KEY)
+        self._done = {entry["key"] for entry in self.entries if "key" in entry}
 
     @property
     def entries(self) -> list[dict]:
         """Units of work recorded so far (this attempt and earlier ones), in order."""
-        return self.job.result.setdefault("files", [])
+        return self.job.result.setdefault(ENTRIES_KEY, [])
 
     def is_done(self, key: str) -> bool:
         """True when an earlier checkpoint recorded this unit of work."""

@@ -37,7 +37,7 @@ from survey.access import (
     organizations_visible_to,
 )
 from survey.audit import Action, audit
-from survey.jobs import JobContext, job_create, job_runner
+from survey.jobs import JobContext, job_create, job_runner, recorded_entries
 from survey.mailtext import render_mail_text
 from survey.models import Job, Organization, OrgKind, Response, ResponseStatus, Round, RoundTarget, User
 from survey.selectors import STATUS_LABELS, STATUS_NOT_STARTED, non_submitters
@@ -159,7 +159,7 @@ def last_reminded(*, round: Round, exclude_job: Job | None = None) -> dict[str, 
     last: dict[str, datetime] = {}
     jobs = Job.objects.filter(kind=KIND, round=round).exclude(pk=getattr(exclude_job, "pk", None))
     for result in jobs.values_list("result", flat=True):
-        for entry in result.get("files", []):
+        for entry in recorded_entries(result):
             at = parse_datetime(entry.get("at", "")) if entry.get("status") == "sent" else None
             if at and (entry["org"] not in last or at > last[entry["org"]]):
                 last[entry["org"]] = at
@@ -321,5 +321,5 @@ def entry_rows(job: Job) -> list[dict]:
     order = {"failed": 0, "skipped": 1, "sent": 2}
     rows = [{**e, "status_label": OUTCOME_LABELS.get(e.get("status"), ""),
              "reason_label": SKIP_REASONS.get(e.get("reason", ""), ""),
-             "at_time": parse_datetime(e.get("at", ""))} for e in job.result.get("files", [])]
+             "at_time": parse_datetime(e.get("at", ""))} for e in recorded_entries(job.result)]
     return sorted(rows, key=lambda e: (order.get(e.get("status"), 3), e.get("org", "")))

@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from survey.access import round_get_for_user
-from survey.jobs import job_get_for_user
+from survey.jobs import job_get_for_user, recorded_entries
 from survey.models import Organization, OrgKind
 from survey.services import reminders as service
 
@@ -140,5 +140,5 @@ def reminders_job(request, round_id: int, job_id: int):
         raise Http404
     return render(request, "reminders/job.html", {
         "round": job.round, "job": job, "entries": service.entry_rows(job),
-        "counts": {s: sum(e.get("status") == s for e in job.result.get("files", [])) for s in service.OUTCOME_LABELS},
+        "counts": {s: sum(e.get("status") == s for e in recorded_entries(job.result)) for s in service.OUTCOME_LABELS},
     })

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from survey import access, storage
 from survey.audit import Action, audit
-from survey.jobs import job_get_for_user
+from survey.jobs import job_get_for_user, recorded_entries
 from survey.models import Job
 from survey.services import sheets
 from survey.services.responses import DuplicateFile, RoundClosed
@@ -206,7 +206,7 @@ def _imports(request, handler):
 def job_detail(request, job_id: int):
     """A job's progress (polled by a small script) and, when done, its result or report."""
     job = job_get_for_user(request.user, job_id)
-    entries = job.result.get("files", []) if job.kind == sheets.IMPORT_KIND else []
+    entries = recorded_entries(job.result) if job.kind == sheets.IMPORT_KIND else []
     return render(request, "sheets/job.html", {
         "job": job, "status": job_status_data(job), "entries": entries, "summary": job.result.get("summary"),
         "is_import": job.kind == sheets.IMPORT_KIND, "status_labels": sheets.STATUS_LABELS,

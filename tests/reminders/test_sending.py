@@ -131,7 +131,7 @@ def test_a_failed_recipient_is_recorded_and_the_others_go_on(reminder_round, min
     job = service.reminders_send(plan=plan, fingerprint=plan.fingerprint, acting_user=ministry)
     jobs.run_job(job.pk)
     job.refresh_from_db()
-    outcomes = {e["email"]: e["status"] for e in job.result["files"]}
+    outcomes = {e["email"]: e["status"] for e in job.result["entries"]}
     assert outcomes.pop("officer@metro.tokyo.example.jp") == "failed"
     assert set(outcomes.values()) == {"sent"} and len(mail.outbox) == 3
     assert job.status == Job.Status.DONE
@@ -154,7 +154,7 @@ def test_an_organisation_is_not_reminded_twice_within_24_hours(reminder_round, m
     assert "141500" in {row.organization.code for row in forced.to_send}
     # a day later it is due again
     job.refresh_from_db()
-    job.result["files"][0]["at"] = (timezone.now() - dt.timedelta(hours=25)).isoformat()
+    job.result["entries"][0]["at"] = (timezone.now() - dt.timedelta(hours=25)).isoformat()
     job.save()
     later = service.reminder_plan(round=reminder_round, user=ministry, filters=service.Filters())
     assert "141500" in {row.organization.code for row in later.to_send}
@@ -168,7 +168,7 @@ def test_two_jobs_queued_together_do_not_both_mail(reminder_round, ministry):
     jobs.run_job(second.pk)
     second.refresh_from_db()
     assert len(mail.outbox) == 1
-    assert second.result["files"][0]["status"] == "skipped" and second.result["files"][0]["reason"] == "recent"
+    assert second.result["entries"][0]["status"] == "skipped" and second.result["entries"][0]["reason"] == "recent"
 
 
 def test_an_organisation_that_submits_meanwhile_is_skipped(reminder_round, ministry, orgs):
@@ -182,7 +182,7 @@ def test_an_organisation_that_submits_meanwhile_is_skipped(reminder_round, minis
                   submit=True)
     jobs.run_job(job.pk)
     job.refresh_from_db()
-    assert mail.outbox == [] and job.result["files"][0]["reason"] == "submitted"
+    assert mail.outbox == [] and job.result["entries"][0]["reason"] == "submitted"
 
 
 def test_no_reminders_for_a_closed_round(reminder_round, ministry, django_capture_on_commit_callbacks):

@@ -31,7 +31,7 @@ def _victim_data(round_, victim_org, victim_user):
     outcome = response_save(target=target, answers=answers, respondent=respondent, acting_user=victim_user,
                             submit=True, source=VersionSource.WEB)
     job = Job.objects.create(kind="sheet_import", round=round_, created_by=victim_user,
-                             result={"files": [{"file": f"{CANARY}.xlsx"}]})
+                             result={"entries": [{"file": f"{CANARY}.xlsx"}]})
     return outcome.version, job
 
 

@@ -54,7 +54,7 @@ def test_the_same_file_imported_twice_is_a_duplicate_the_second_time(
     _admin_import(client, cast, data, django_capture_on_commit_callbacks)
     again = _admin_import(client, cast, data, django_capture_on_commit_callbacks)
     assert again.result["summary"] == {"imported": 0, "rejected": 0, "duplicate": 1, "skipped": 0}
-    assert "既に版2として取り込まれています" in again.result["files"][0]["warnings"][-1]["message"]
+    assert "既に版2として取り込まれています" in again.result["entries"][0]["warnings"][-1]["message"]
     assert ResponseVersion.objects.filter(response__organization=orgs["141500"]).count() == 2
 
 
@@ -64,7 +64,7 @@ def test_a_partial_draft_sheet_imported_is_rejected_for_what_is_missing_not_as_a
     _officer_upload(client, cast, round_, data)
     job = _admin_import(client, cast, data, django_capture_on_commit_callbacks)
     assert job.result["summary"] == {"imported": 0, "rejected": 1, "duplicate": 0, "skipped": 0}
-    codes = {e["code"] for e in job.result["files"][0]["errors"]}
+    codes = {e["code"] for e in job.result["entries"][0]["errors"]}
     assert "duplicate_file" not in codes and codes
     assert Response.objects.get(organization=orgs["141500"]).status == ResponseStatus.DRAFT
 

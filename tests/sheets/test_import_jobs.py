@@ -46,7 +46,7 @@ def test_bulk_import_job_imports_reports_and_records_who(client, cast, round_, o
     job = _upload(client, [SimpleUploadedFile("返送分.zip", batch)], django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and (job.progress, job.total) == (4, 4)
-    statuses = {e["file"].rsplit("/", 1)[-1]: e["status"] for e in job.result["files"]}
+    statuses = {e["file"].rsplit("/", 1)[-1]: e["status"] for e in job.result["entries"]}
     assert statuses == {"相模原市.xlsx": "imported", "横浜市.xlsx": "imported", "鎌倉市.xlsx": "rejected",
                         "メモ.xlsx": "rejected"}
     version = ResponseVersion.objects.get(response__organization=orgs["141500"])
@@ -169,8 +169,8 @@ def test_resume_after_a_crash_in_the_middle_of_a_batch(cast, round_, orgs, monke
     assert jobs.run_job(job.pk) is not None
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.attempts == 2
-    assert [e["status"] for e in job.result["files"]] == ["imported"] * len(uploads)
-    assert len({e["key"] for e in job.result["files"]}) == len(uploads)
+    assert [e["status"] for e in job.result["entries"]] == ["imported"] * len(uploads)
+    assert len({e["key"] for e in job.result["entries"]}) == len(uploads)
     assert ResponseVersion.objects.count() == len(uploads)  # each sheet imported exactly once
 
 

@@ -45,7 +45,7 @@ def test_a_zip_of_large_entries_is_streamed_to_disk(cast, round_, orgs, tmp_path
     peak = _run(job)
     job.refresh_from_db()
     assert job.status == Job.Status.DONE
-    statuses = {e["file"]: e["status"] for e in job.result["files"]}
+    statuses = {e["file"]: e["status"] for e in job.result["entries"]}
     assert statuses.pop("相模原市.xlsx") == "imported"
     assert len(statuses) == 30 and set(statuses.values()) == {"rejected"}
     assert peak < 60 * MB, f"peak Python allocation {peak / MB:.0f} MB"
@@ -64,7 +64,7 @@ def test_a_zip_over_the_total_bound_is_refused_as_a_whole_and_leaves_nothing(cas
     job = sheets.sheets_import_job_create(uploads=[("大きすぎ.zip", path.read_bytes())], acting_user=cast["admin"])
     peak = _run(job)
     job.refresh_from_db()
-    [entry] = job.result["files"]
+    [entry] = job.result["entries"]
     assert entry["status"] == "rejected" and entry["errors"][0]["code"] == "decompressed_too_large"
     assert "展開後のサイズが上限" in entry["errors"][0]["message"]
     assert peak < 40 * MB
@@ -98,7 +98,7 @@ def test_the_total_bound_holds_across_the_zips_of_one_job(cast, round_, tmp_path
     job = sheets.sheets_import_job_create(uploads=[("一.zip", data), ("二.zip", data)], acting_user=cast["admin"])
     _run(job)
     job.refresh_from_db()
-    codes = {e["file"].split("/")[0]: e["errors"][0]["code"] for e in job.result["files"]}
+    codes = {e["file"].split("/")[0]: e["errors"][0]["code"] for e in job.result["entries"]}
     assert codes["二.zip"] == "decompressed_too_large"
     assert codes["一.zip"] != "decompressed_too_large"  # its entries were expanded, then refused by the reader
     assert [p for p in stored_files(private_root) if p.startswith("expanded/")] == []

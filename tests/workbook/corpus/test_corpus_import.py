@@ -106,7 +106,7 @@ def by_web(db, corpus, private_root):
         run_job(job.pk)  # what the queued task does once the upload commits
         job.refresh_from_db()
         assert job.status == Job.Status.DONE, job.messages
-        entries = {e["file"].rsplit("/", 1)[-1]: e for e in job.result["files"]}
+        entries = {e["file"].rsplit("/", 1)[-1]: e for e in job.result["entries"]}
         found = {}
         for case in CASES:
             entry = entries[corpus[case.id][0].name]
