@@ -62,9 +62,9 @@ _VISIBILITY: dict[str, Visibility] = {}
 _DOWNLOADS: dict[str, str] = {}
 
 
-def job_runner(kind: str, *, visible: Visibility | None = None, download: str = "job_download"
+def job_runner(job_kind: str, *, visible: Visibility | None = None, download: str = "job_download"
                ) -> Callable[[Runner], Runner]:
-    """Register `fn(ctx: JobContext)` as the runner of jobs of `kind`.
+    """Register `fn(ctx: JobContext)` as the runner of jobs of `job_kind` (Job.kind).
 
     `visible(user, job)` (a decision of survey.access; by default access.job_visible_to: the
     creator and administrators) says who may open the job's page, status and file; `download`
@@ -72,10 +72,10 @@ def job_runner(kind: str, *, visible: Visibility | None = None, download: str = 
     """
 
     def register(fn: Runner) -> Runner:
-        _RUNNERS[kind] = fn
+        _RUNNERS[job_kind] = fn
         if visible is not None:
-            _VISIBILITY[kind] = visible
-        _DOWNLOADS[kind] = download
+            _VISIBILITY[job_kind] = visible
+        _DOWNLOADS[job_kind] = download
         return fn
 
     return register
@@ -86,10 +86,10 @@ def job_download_url_name(job: Job) -> str:
     return _DOWNLOADS.get(job.kind, "job_download")
 
 
-def _load_runner(kind: str) -> Runner:
-    if kind not in _RUNNERS:
-        raise LookupError(f"no runner registered for job kind {kind!r}")
-    return _RUNNERS[kind]
+def _load_runner(job_kind: str) -> Runner:
+    if job_kind not in _RUNNERS:
+        raise LookupError(f"no runner registered for job kind {job_kind!r}")
+    return _RUNNERS[job_kind]
 
 
 def job_create(*, kind: str, created_by: User | None, round=None, params: dict | None = None,

@@ -42,7 +42,7 @@ from survey.mailtext import render_mail_text
 from survey.models import Job, Organization, OrgKind, Response, ResponseStatus, Round, RoundTarget, User
 from survey.selectors import STATUS_LABELS, STATUS_NOT_STARTED, non_submitters
 
-KIND = "reminders"
+JOB_KIND = "reminders"
 THROTTLE = timedelta(hours=24)
 # Who the mail says asked for it when the sender has no organisation (ministry staff, administrators).
 DEFAULT_SENDER_ORGANIZATION = "厚生労働省"
@@ -157,7 +157,7 @@ def reminder_plan(*, round: Round, user: User, filters: Filters) -> ReminderPlan
 def last_reminded(*, round: Round, exclude_job: Job | None = None) -> dict[str, datetime]:
     """When each organisation (by code) was last sent a reminder in `round`."""
     last: dict[str, datetime] = {}
-    jobs = Job.objects.filter(kind=KIND, round=round).exclude(pk=getattr(exclude_job, "pk", None))
+    jobs = Job.objects.filter(kind=JOB_KIND, round=round).exclude(pk=getattr(exclude_job, "pk", None))
     for result in jobs.values_list("result", flat=True):
         for entry in recorded_entries(result):
             at = parse_datetime(entry.get("at", "")) if entry.get("status") == "sent" else None
@@ -168,7 +168,7 @@ def last_reminded(*, round: Round, exclude_job: Job | None = None) -> dict[str, 
 
 def reminder_jobs_for(*, round: Round, user: User):
     """Reminder jobs of the round the user may open (their own; every one for administrators)."""
-    jobs = Job.objects.filter(kind=KIND, round=round).select_related("created_by")
+    jobs = Job.objects.filter(kind=JOB_KIND, round=round).select_related("created_by")
     return jobs_visible_to(user, jobs)
 
 
@@ -215,7 +215,7 @@ def reminders_send(*, plan: ReminderPlan, fingerprint: str, acting_user: User, r
         raise ValidationError("送信先が確認画面の内容と一致しません。もう一度確認してください。", code="not_confirmed")
     recipients = [{"key": _key(row.organization, user), "org": row.organization.code, "user": user.pk}
                   for row, user in plan.recipients]
-    job = job_create(kind=KIND, created_by=acting_user, round=plan.round, total=len(recipients), params={
+    job = job_create(kind=JOB_KIND, created_by=acting_user, round=plan.round, total=len(recipients), params={
         "recipients": recipients, "filters": plan.filters.as_query(), "scope": plan.scope.key,
         "include_recent": plan.filters.include_recent,
     })
@@ -226,7 +226,7 @@ def reminders_send(*, plan: ReminderPlan, fingerprint: str, acting_user: User, r
     return job
 
 
-@job_runner(KIND)
+@job_runner(JOB_KIND)
 def run_reminders(ctx: JobContext) -> None:
     """Mail each recipient not yet recorded; record its outcome (sent / failed / skipped) and audit it."""
     job = ctx.job

@@ -136,7 +136,7 @@ def reminders_confirm(request, round_id: int):
 def reminders_job(request, round_id: int, job_id: int):
     """A reminder job's progress and the outcome per recipient (its creator, administrators)."""
     job = job_get_for_user(request.user, job_id)
-    if job.kind != service.KIND or job.round_id != round_id:
+    if job.kind != service.JOB_KIND or job.round_id != round_id:
         raise Http404
     return render(request, "reminders/job.html", {
         "round": job.round, "job": job, "entries": service.entry_rows(job),

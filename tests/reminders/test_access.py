@@ -16,7 +16,7 @@ def test_municipal_officers_are_refused(reminder_round, cast, who):
     for name in ("reminders", "reminders_confirm"):
         assert client.get(reverse(name, args=[reminder_round.pk])).status_code == 403
     assert client.post(reverse("reminders_confirm", args=[reminder_round.pk]), {"fingerprint": "x"}).status_code == 403
-    assert not Job.objects.filter(kind=service.KIND).exists()
+    assert not Job.objects.filter(kind=service.JOB_KIND).exists()
 
 
 def test_kanagawa_officer_cannot_ask_for_tokyo(reminder_round, kanagawa):

@@ -80,7 +80,7 @@ def test_confirming_from_any_page_sends_to_the_whole_list(long_round, ministry):
     fingerprint = page.context["plan"].fingerprint
     assert f'name="fingerprint" value="{fingerprint}"' in text
     client.post(url("reminders_confirm", long_round), {"prefecture": "13", "fingerprint": fingerprint})
-    job = Job.objects.get(kind=service.KIND, round=long_round)
+    job = Job.objects.get(kind=service.JOB_KIND, round=long_round)
     assert job.total == 2 + EXTRA
     assert sorted({r["org"] for r in job.params["recipients"]}) == sorted(REACHABLE["13"] + extra_codes())
 

@@ -34,7 +34,7 @@ def addresses():
 def test_confirmation_page_asks_before_sending(reminder_round, ministry):
     text = login(ministry).get(confirm_url(reminder_round)).content.decode()
     assert "4 団体の 4 名に送信します。よろしいですか" in text
-    assert mail.outbox == [] and not Job.objects.filter(kind=service.KIND).exists()
+    assert mail.outbox == [] and not Job.objects.filter(kind=service.JOB_KIND).exists()
 
 
 def test_sending_without_confirmation_sends_nothing(reminder_round, ministry, django_capture_on_commit_callbacks):
@@ -42,7 +42,7 @@ def test_sending_without_confirmation_sends_nothing(reminder_round, ministry, dj
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(confirm_url(reminder_round), {})
     assert response.status_code == 302 and response["Location"].startswith(confirm_url(reminder_round))
-    assert mail.outbox == [] and not Job.objects.filter(kind=service.KIND).exists()
+    assert mail.outbox == [] and not Job.objects.filter(kind=service.JOB_KIND).exists()
 
 
 def test_confirmation_is_void_when_the_recipients_changed(reminder_round, ministry, chiyoda,
@@ -58,7 +58,7 @@ def test_confirmation_is_void_when_the_recipients_changed(reminder_round, minist
 
 def test_ministry_sends_to_every_reachable_non_submitter(reminder_round, ministry, django_capture_on_commit_callbacks):
     response = send_through_pages(login(ministry), reminder_round, django_capture_on_commit_callbacks)
-    job = Job.objects.get(kind=service.KIND)
+    job = Job.objects.get(kind=service.JOB_KIND)
     assert response["Location"] == reverse("reminders_job", args=[reminder_round.pk, job.pk])
     assert addresses() == sorted(a for emails in expected_recipients(STATES).values() for a in emails)
     assert job.status == Job.Status.DONE and job.progress == job.total == 4
@@ -193,4 +193,4 @@ def test_no_reminders_for_a_closed_round(reminder_round, ministry, django_captur
     plan = service.reminder_plan(round=reminder_round, user=ministry, filters=service.Filters())
     with django_capture_on_commit_callbacks(execute=True):
         client.post(confirm_url(reminder_round), {"fingerprint": plan.fingerprint})
-    assert mail.outbox == [] and not Job.objects.filter(kind=service.KIND).exists()
+    assert mail.outbox == [] and not Job.objects.filter(kind=service.JOB_KIND).exists()
