@@ -34,8 +34,9 @@ class OrgRecord:
     kind: str
 
     @property
-    def org_kind(self) -> str:
-        """The engine's coarse kind: "prefecture" or "municipality"."""
+    def engine_kind(self) -> str:
+        """The organisation kind the survey engine knows (its `org_kind`): "prefecture" or
+        "municipality"; ``kind`` is the master's finer one. Same as Organization.engine_kind."""
         return "prefecture" if self.kind == "prefecture" else "municipality"
 
 

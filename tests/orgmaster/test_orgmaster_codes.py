@@ -67,5 +67,5 @@ def test_display_name_of_town_in_a_county_has_no_county():
 
 
 def test_org_kind_is_coarse():
-    assert _rec("130001", "東京都", "東京都", "prefecture").org_kind == "prefecture"
-    assert _rec("131016", "東京都", "千代田区", "special_ward").org_kind == "municipality"
+    assert _rec("130001", "東京都", "東京都", "prefecture").engine_kind == "prefecture"
+    assert _rec("131016", "東京都", "千代田区", "special_ward").engine_kind == "municipality"

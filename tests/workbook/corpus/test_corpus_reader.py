@@ -12,7 +12,7 @@ from .ministry import SCHEME
 DEFN = engine.load_definition(engine.DEFINITIONS_DIR / "linkage-2023.1.toml")
 MASTER = load_master()
 INDEX = OrgNameIndex(MASTER)
-KINDS = {r.code: r.org_kind for r in MASTER}
+KINDS = {r.code: r.engine_kind for r in MASTER}
 
 
 def _round_values(round_id, org_code):
