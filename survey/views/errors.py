@@ -1,12 +1,17 @@
-"""Japanese error pages (400, 403, CSRF failure, 404, 500), each with a way back.
+"""Japanese error pages (400, 403, CSRF failure, 404, 500, 503), each with a way back.
 
 The 500 page is rendered without context processors or database access: whatever broke the
-request may break them too, and it shows no detail. The other pages run with the request, so
-the header shows who is signed in.
+request may break them too, and it shows no detail. When what broke it is the database or Redis
+out of reach (a restart, a failover), the same handler answers 503 with Retry-After instead: the
+state is temporary and the request may simply be sent again. The other pages run with the
+request, so the header shows who is signed in.
 """
 import re
+import sys
 
+from django.db import InterfaceError, OperationalError
 from django.http import (
+    HttpResponse,
     HttpResponseBadRequest,
     HttpResponseForbidden,
     HttpResponseNotFound,
@@ -69,7 +74,37 @@ def page_not_found(request, exception=None):
     return HttpResponseNotFound(html)
 
 
+RETRY_AFTER_SECONDS = 30
+
+
+def _service_unavailable_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a backing service (PostgreSQL, Redis, the job queue) cannot be reached."""
+    from kombu.exceptions import OperationalError as QueueError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError, QueueError)
+
+
+def service_unavailable_cause(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an exception it was raised from, says a backing service is out of reach."""
+    kinds = _service_unavailable_errors()
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kinds):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def server_error(request):
-    """No detail, no context processors, no database."""
-    html = loader.get_template("errors/500.html").render({"back_url": _safe_back_url(request)})
+    """No detail, no context processors, no database. 503 when the database or Redis is down."""
+    context = {"back_url": _safe_back_url(request)}
+    if service_unavailable_cause(sys.exc_info()[1]):
+        html = loader.get_template("errors/503.html").render(context)
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    html = loader.get_template("errors/500.html").render(context)
     return HttpResponseServerError(html)

@@ -23,6 +23,14 @@ def raise_english_permission(request):
     raise PermissionDenied(SECRET_DETAIL.split()[0])
 
 
+def use_cache(request):
+    """Reads the Redis cache: fails when Redis cannot be reached."""
+    from django.core.cache import cache
+    from django.http import HttpResponse
+
+    return HttpResponse(str(cache.get("test-only")))
+
+
 def raise_suspicious(request):
     raise SuspiciousOperation(SECRET_DETAIL)
 
@@ -32,4 +40,5 @@ urlpatterns = portal_urlpatterns + [
     path("test-only/forbidden/", raise_permission),
     path("test-only/forbidden-english/", raise_english_permission),
     path("test-only/bad-request/", raise_suspicious),
+    path("test-only/cache/", use_cache),
 ]

@@ -18,8 +18,10 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "SECRET_KEY": "k" * 20 + "production-secret-with-enough-entropy-0123456789-abcdefghij",
     "ALLOWED_HOSTS": "chosa.example.go.jp",
-    "DATABASE_URL": "postgres://portal@db.invalid/portal",  # never reached: the pages need no database
-    "REDIS_URL": "redis://redis.invalid:6379/0",
+    # Nothing listens there: the error pages need no database or Redis, and a request that does
+    # need them meets a server that is down (as during a restart).
+    "DATABASE_URL": "postgres://portal@127.0.0.1:9/portal?connect_timeout=2",
+    "REDIS_URL": "redis://127.0.0.1:9/0",
 }
 SCRIPT = """
 import json, django
@@ -33,6 +35,14 @@ with override_settings(ROOT_URLCONF="tests.errors.error_urls"):
     for path in ("/no-such-page/", "/test-only/forbidden/", "/test-only/error/", "/test-only/bad-request/"):
         r = client.get(path, secure=True)
         out[path] = [r.status_code, r.content.decode()]
+    # The database is down: a signed-in browser's session cannot be read.
+    client = Client(raise_request_exception=False, HTTP_HOST="chosa.example.go.jp")
+    client.cookies[settings.SESSION_COOKIE_NAME] = "a" * 32
+    r = client.get("/", secure=True)
+    out["database-down"] = [r.status_code, r.content.decode(), r.get("Retry-After")]
+    client = Client(raise_request_exception=False, HTTP_HOST="chosa.example.go.jp")
+    r = client.get("/test-only/cache/", secure=True)
+    out["redis-down"] = [r.status_code, r.content.decode(), r.get("Retry-After")]
 print(json.dumps(out))
 """
 
@@ -68,3 +78,14 @@ def test_each_error_page_is_japanese_under_production_settings(pages, path, stat
     assert "ホームへ" in html
     assert "secret-detail" not in html
     assert re.search(r"/static/css/portal\.[0-9a-f]{12}\.css", html)  # hashed: the manifest was used
+
+
+@pytest.mark.parametrize("case", ["database-down", "redis-down"])
+def test_database_or_redis_down_gives_a_japanese_503_that_asks_to_retry(pages, case):
+    """PostgreSQL or Redis restarting: 503 (a temporary state, to retry) rather than a 500."""
+    status, html, retry_after = pages[case]
+    assert status == 503
+    assert "一時的にご利用いただけません" in html
+    assert "ホームへ" in html
+    assert retry_after and int(retry_after) > 0
+    assert "OperationalError" not in html and "Connection" not in html and "127.0.0.1" not in html
