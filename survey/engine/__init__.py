@@ -21,6 +21,7 @@ from .branching import (
     items_co_occur,
     skip_reasons,
 )
+from .carryover import Carried, CarryNotice, DefinitionDiff, ItemChange, carry_answers, definition_diff
 from .definition import (
     Condition,
     Definition,
@@ -54,6 +55,12 @@ __all__ = [
     "first_co_occurring_pair",
     "items_co_occur",
     "APPLICABLE",
+    "CarryNotice",
+    "Carried",
+    "DefinitionDiff",
+    "ItemChange",
+    "carry_answers",
+    "definition_diff",
     "PENDING",
     "SKIPPED",
     "ERROR",

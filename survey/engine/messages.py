@@ -57,3 +57,11 @@ MINISTRY_FIELD_OTHER = (
     "{field}：「{value}」は、この調査回の「{expected}」と異なります。"
     "別の制度の回答シートではないか確認し、この調査回の回答シートで提出してください。"
 )
+
+# Carrying answers over from a previous round (carryover.py). `label` is the item's label in
+# the previous round's survey, `option` the option as it was shown there (circled digit + text).
+CARRY_ITEM_REMOVED = "{label}：今回の調査票にはこの項目がないため、前回の回答（{value}）は引き継いでいません。"
+CARRY_KIND_CHANGED = "{label}：回答方法が変わったため、前回の回答（{value}）は引き継いでいません。改めて回答してください。"
+CARRY_OPTION_REMOVED = "{label}：前回選んだ「{option}」は今回の選択肢にないため、消去しました。改めて回答してください。"
+CARRY_FOLLOWUP_REMOVED = "{label} {followup}：今回の調査票にはこの記入欄がないため、前回の記入は引き継いでいません。"
+CARRY_NOT_APPLICABLE = "{label}：今回の調査票の分岐では回答しない項目になったため、前回の回答は引き継いでいません。"
