@@ -314,6 +314,7 @@ class ItemView:
     chosen: list[str]
     state: str
     followups: list[FollowupView] = field(default_factory=list)
+    mark: str = ""  # next round: 変更あり / 新しい項目 (survey.forms.carryover.item_marks)
 
     @property
     def hidden(self) -> bool:

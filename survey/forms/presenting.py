@@ -4,7 +4,7 @@ Pure functions of the definition and canonical values; the form lives in survey.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from survey import engine
 
@@ -125,6 +125,8 @@ class AnswerRow:
     state: str
     options: list[engine.Option]
     followups: list[tuple[engine.FollowUp, str]]
+    mark: str = ""  # next round: 変更あり / 新しい項目 against the previous round's survey
+    changes: list = field(default_factory=list)  # next round: forms.carryover.OwnChange of this item
 
     @property
     def not_applicable(self) -> bool:

@@ -21,3 +21,14 @@ class RoundForm(forms.Form):
         if deadline <= timezone.now():
             raise forms.ValidationError("回答期限は現在より後の日時を指定してください。", code="deadline_past")
         return deadline
+
+
+class NextRoundForm(RoundForm):
+    """A round started from a previous one: the survey is one of the previous survey's versions."""
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["survey"]
+        field.queryset = versions
+        field.label_from_instance = lambda v: f"{v.title}（{v.version}）"
+        field.help_text = "前回と同じ版、または改訂版を選びます。項目は項目番号で対応づけ、回答を引き継ぎます。"

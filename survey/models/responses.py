@@ -17,6 +17,7 @@ class VersionSource(models.TextChoices):
     BULK_IMPORT = "bulk_import", "回答シート（一括取込）"
     COMMAND = "command", "コマンド"
     API = "api", "API"
+    CARRYOVER = "carryover", "前回の回答から引継ぎ"
 
 
 class Response(models.Model):
@@ -39,6 +40,10 @@ class Response(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     risk_level = models.CharField(max_length=10, blank=True)
+    # Next round: the previous round's version the first draft was carried over from.
+    carried_from = models.ForeignKey(
+        "survey.ResponseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["organization__code"]

@@ -46,6 +46,11 @@ class Round(models.Model):
     attribute = models.CharField("属性", max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # The round this one was started from (next round): answers carry over, dashboards compare.
+    previous_round = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_rounds",
+        verbose_name="前回の調査回",
+    )
 
     class Meta:
         ordering = ["-deadline", "-id"]

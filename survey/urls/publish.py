@@ -1,10 +1,11 @@
 from django.urls import path
 
-from survey.views import publish
+from survey.views import next_round, publish
 
 app_name = "publish"
 urlpatterns = [
     path("rounds/", publish.round_list, name="round_list"),
     path("rounds/new/", publish.round_new, name="round_new"),
     path("rounds/<int:round_id>/status/", publish.round_status, name="round_status"),
+    path("rounds/<int:round_id>/next/", next_round.round_next, name="round_next"),
 ]

@@ -21,6 +21,7 @@ from survey.forms.answering import (
     form_data,
     full_issues,
 )
+from survey.forms.carryover import decorate_rows, item_marks, own_changes
 from survey.forms.presenting import (
     answer_rows,
     branching_data,
@@ -30,6 +31,7 @@ from survey.forms.presenting import (
     respondent_rows,
 )
 from survey.services.attachments import attached_keys
+from survey.services.next_round import carried_answers, response_carry_over
 from survey.services.responses import ResponseConflict, ResponseInvalid, RoundClosed, response_save
 from survey.services.rounds import target_set_delegated
 from survey.views.attachments import edit_panel, read_panel
@@ -167,16 +169,32 @@ def _writable(request, round_id: int, org_code: str):
     return target, access.response_of(target)
 
 
+def _carry_context(target, response) -> dict:
+    """Next round: the previous round, the 変更あり marks and, for a carried draft, its notices."""
+    previous = target.round.previous_round
+    if previous is None:
+        return {"marks": {}}
+    context = {"previous_round": previous, "marks": item_marks(previous.survey.engine, target.round.survey.engine)}
+    if response is not None and response.carried_from_id is not None:
+        context["carried_from"] = response.carried_from
+        context["carry_notices"] = carried_answers(target, response.carried_from).notices
+    return context
+
+
 def _edit_page(request, target, form, *, status=200, conflict=None):
     defn = target.round.survey.engine
-    return render(request, "survey/response_edit.html", {
+    response = access.response_of(target)
+    carry = _carry_context(target, response)
+    items = form.item_views()
+    decorate_rows(items, carry["marks"])
+    return render(request, "survey/response_edit.html", carry | {
         "round": target.round, "target": target, "org": target.organization, "form": form,
         "guidance": intro_guidance(defn, target.organization.engine_kind),
-        "items": form.item_views(), "respondent_fields": form.respondent_views(),
+        "items": items, "respondent_fields": form.respondent_views(),
         "indicators": form.indicators(), "rules": branching_data(defn, target.organization.engine_kind),
         "is_proxy": target.organization != request.user.organization,
         "conflict": conflict,
-        "attachments": edit_panel(target, access.response_of(target)),
+        "attachments": edit_panel(target, response),
     }, status=status)
 
 
@@ -187,6 +205,10 @@ def response_edit(request, round_id: int, org_code: str):
     target, response = _writable(request, round_id, org_code)
     if target is None:
         return redirect("response_detail", round_id=round_id, org_code=org_code)
+    if request.method == "GET" and (response is None or response.current_version_id is None):
+        # Next round: the first visit starts from the previous round's answers (a carried draft).
+        if response_carry_over(target=target, acting_user=request.user, request=request) is not None:
+            response = access.response_of(target)
     current = response.current_version if response else None
     attached = attached_keys(response)
     if request.method == "GET":
@@ -255,9 +277,15 @@ def response_confirm(request, round_id: int, org_code: str):
         messages.success(request, "回答を提出しました。ご協力ありがとうございました。")
         return redirect("response_detail", round_id=round_id, org_code=org_code)
     defn = target.round.survey.engine
-    return render(request, "survey/response_confirm.html", {
+    rows = answer_rows(defn, target.organization.engine_kind, version.answers)
+    carry = _carry_context(target, response)
+    base = carry.get("carried_from")
+    changes = own_changes(target.round.previous_round.survey.engine, defn, base.answers, version.answers) \
+        if base is not None else None
+    decorate_rows(rows, carry["marks"], changes)
+    return render(request, "survey/response_confirm.html", carry | {
         "round": target.round, "target": target, "org": target.organization, "version": version,
-        "rows": answer_rows(defn, target.organization.engine_kind, version.answers),
+        "rows": rows, "own_changes": list(changes.values()) if changes is not None else None,
         "respondent": respondent_rows(defn, version.respondent), "issues": issues, "form": form,
         "is_proxy": target.organization != request.user.organization,
         "submission_guidance": [g for g in defn.guidance if g.place == "submission"],
