@@ -140,6 +140,7 @@ class Abilities:
     import_sheets: bool = False
     within_prefecture: bool = False  # a prefecture officer: counts read 管内
     two_factor_policy: bool = False
+    review: bool = False  # approves / returns some organisations' responses
 
 
 def abilities(user) -> Abilities:
@@ -149,7 +150,7 @@ def abilities(user) -> Abilities:
         send_reminders=can_send_reminders(user), manage_accounts=can_manage_accounts(user),
         publish_rounds=can_publish_rounds(user), export_all_sheets=can_export_all_sheets(user),
         import_sheets=can_import_sheets(user), within_prefecture=bool(prefecture_of(user)),
-        two_factor_policy=can_set_two_factor_policy(user),
+        two_factor_policy=can_set_two_factor_policy(user), review=reviews_anything(user),
     )
 
 
@@ -206,6 +207,36 @@ def can_manage_delegation(user: User, target: RoundTarget) -> bool:
         own and own.is_prefecture and not target.organization.is_prefecture
         and own.prefecture_code == target.organization.prefecture_code
     )
+
+
+def can_review(user: User, organization: Organization) -> bool:
+    """Approve, return or reopen `organization`'s response: the ministry (staff and administrators)
+    for every organisation, a prefecture officer for its municipalities, never for itself."""
+    if not is_signed_in(user):
+        return False
+    if user.sees_whole_country:
+        return True
+    own = prefecture_of(user)
+    return bool(own) and not organization.is_prefecture and organization.prefecture_code == own
+
+
+def can_discuss_review(user: User, target: RoundTarget) -> bool:
+    """Read and reply to review comments: the response's reviewers and those who answer it."""
+    return can_review(user, target.organization) or can_answer_for(user, target)
+
+
+def reviews_anything(user: User) -> bool:
+    """Whether the user reviews anyone's responses (ministry, administrators, prefecture officers)."""
+    return sees_whole_country(user) or bool(prefecture_of(user))
+
+
+def target_get_for_review(user: User, round_id: int, org_code: str) -> RoundTarget:
+    """The round target of `org_code` if `user` may review it: 404 when it may not even read it,
+    403 when it may read but not review (an officer of the organisation itself)."""
+    target = target_get_for_user(user, round_id, org_code)
+    if not can_review(user, target.organization):
+        raise PermissionDenied("この団体の回答を審査する権限がありません。")
+    return target
 
 
 def round_get_for_user(user: User, round_id: int) -> Round:

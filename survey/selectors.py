@@ -1,13 +1,17 @@
 """Read operations. Organisation scoping comes from survey.access; roll-ups group in the database."""
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from survey.access import organization_contacts, organizations_visible_to, sees_whole_country
 from survey.models import (
     OrgKind,
     Response,
+    ResponseState,
     ResponseStatus,
     ResponseVersion,
+    ReviewComment,
+    ReviewState,
+    ReviewThread,
     Round,
     RoundStatus,
     RoundTarget,
@@ -42,16 +46,87 @@ def home_rounds(user: User, *, closed_limit: int | None = None) -> tuple[list[Ro
     return current, list(closed[:closed_limit] if closed_limit else closed)
 
 
-STATUS_NOT_STARTED = "not_started"
+STATUS_NOT_STARTED = ResponseState.NOT_STARTED.value
 STATUS_LABELS = {STATUS_NOT_STARTED: "未着手", ResponseStatus.DRAFT: "下書き", ResponseStatus.SUBMITTED: "提出済"}
+STATE_LABELS = dict(ResponseState.choices)
+
+
+def response_state(response: Response | None) -> str:
+    """未着手・下書き・提出済・差し戻し中・承認済 of one response (a ResponseState value).
+
+    A response with a submitted version is 提出済 unless a reviewer returned (差し戻し中) or
+    approved (承認済) it; a newer draft after a submission (再編集中) is still 提出済.
+    """
+    if response is None:
+        return ResponseState.NOT_STARTED
+    return _state(response.status, response.review)
+
+
+def _state(status: str | None, review: str | None) -> str:
+    if not status:
+        return ResponseState.NOT_STARTED
+    if status != ResponseStatus.SUBMITTED:
+        return ResponseState.DRAFT
+    return {ReviewState.RETURNED: ResponseState.RETURNED,
+            ReviewState.APPROVED: ResponseState.APPROVED}.get(review, ResponseState.SUBMITTED)
+
+
+def state_expression(prefix: str = "") -> Case:
+    """The same state as `response_state`, computed by the database over Response rows
+    (`prefix` reaches them through a relation, e.g. "responses__"); NULL status is 未着手."""
+    return Case(
+        When(**{f"{prefix}status__isnull": True}, then=Value(ResponseState.NOT_STARTED)),
+        When(~Q(**{f"{prefix}status": ResponseStatus.SUBMITTED}), then=Value(ResponseState.DRAFT)),
+        When(**{f"{prefix}review": ReviewState.RETURNED}, then=Value(ResponseState.RETURNED)),
+        When(**{f"{prefix}review": ReviewState.APPROVED}, then=Value(ResponseState.APPROVED)),
+        default=Value(ResponseState.SUBMITTED), output_field=CharField(),
+    )
+
+
+def responses_with_state(responses: QuerySet[Response]) -> QuerySet[Response]:
+    """`responses` annotated with `state` (a ResponseState value), to filter or group on."""
+    return responses.annotate(state=state_expression())
+
+
+def responses_done(responses: QuerySet[Response]) -> QuerySet[Response]:
+    """Responses that count as done for reminders: 提出済 or 承認済 (差し戻し中 is not done)."""
+    return responses.filter(status=ResponseStatus.SUBMITTED).exclude(review=ReviewState.RETURNED)
+
+
+def state_counts(responses: QuerySet[Response]) -> dict[str, int]:
+    """Responses per state (下書き・提出済・差し戻し中・承認済), grouped in the database."""
+    rows = responses_with_state(responses).order_by().values("state").annotate(n=Count("id"))
+    return {row["state"]: row["n"] for row in rows}
+
+
+def review_threads_of(response: Response | None) -> list[ReviewThread]:
+    """Every review thread of a response with its comments and authors, oldest first."""
+    if response is None:
+        return []
+    return list(response.review_threads.select_related("opened_by", "version", "closed_by_version")
+                .prefetch_related(Prefetch("comments", queryset=_comments())))
+
+
+def open_threads_by_anchor(response: Response | None) -> dict[str, list[ReviewThread]]:
+    """Open review threads keyed by what they are about: an item id, a field label, or ''."""
+    found: dict[str, list[ReviewThread]] = {}
+    for thread in review_threads_of(response):
+        if thread.is_open:
+            found.setdefault(thread.anchor, []).append(thread)
+    return found
+
+
+def _comments() -> QuerySet[ReviewComment]:
+    return ReviewComment.objects.select_related("author", "author_organization").order_by("created_at", "id")
 
 
 def targets_with_status(*, round: Round, user: User, prefecture: str = "", kind: str = "", status: str = "",
                         q: str = "") -> QuerySet[RoundTarget]:
     """The round's targets the user may see, each annotated with its response's state.
 
-    Annotations: resp_status, resp_submitted_at, resp_updated_at, resp_risk, resp_revision,
-    resp_has_draft (a draft newer than the submitted version).
+    Annotations: resp_status, resp_submitted_at, resp_updated_at, resp_risk, resp_current,
+    resp_submitted, resp_review. `status` filters by a ResponseState value (提出済 excludes
+    差し戻し中 and 承認済).
     """
     responses = Response.objects.filter(round=round, organization=OuterRef("organization"))
     qs = (
@@ -64,6 +139,7 @@ def targets_with_status(*, round: Round, user: User, prefecture: str = "", kind:
             resp_risk=Subquery(responses.values("risk_level")[:1]),
             resp_current=Subquery(responses.values("current_version_id")[:1]),
             resp_submitted=Subquery(responses.values("submitted_version_id")[:1]),
+            resp_review=Subquery(responses.values("review")[:1]),
         )
     )
     if prefecture:
@@ -72,6 +148,10 @@ def targets_with_status(*, round: Round, user: User, prefecture: str = "", kind:
         qs = qs.filter(organization__kind=kind)
     if status == STATUS_NOT_STARTED:
         qs = qs.filter(resp_status__isnull=True)
+    elif status in (ResponseState.RETURNED, ResponseState.APPROVED):
+        qs = qs.filter(resp_status=ResponseStatus.SUBMITTED, resp_review=status)
+    elif status == ResponseStatus.SUBMITTED:
+        qs = qs.filter(resp_status=status, resp_review=ReviewState.NONE)
     elif status:
         qs = qs.filter(resp_status=status)
     if q:
@@ -81,8 +161,8 @@ def targets_with_status(*, round: Round, user: User, prefecture: str = "", kind:
 
 
 def status_counts(*, round: Round, user: User) -> dict[str, int]:
-    """Targets (split into prefectures and municipalities), submitted, draft and not started
-    among the targets the user may see."""
+    """Targets (split into prefectures and municipalities), submitted (including 差し戻し中 and
+    承認済, which are also counted apart), draft and not started among the targets the user may see."""
     visible = organizations_visible_to(user)
     by_kind = dict(
         RoundTarget.objects.filter(round=round, organization__in=visible)
@@ -96,8 +176,10 @@ def status_counts(*, round: Round, user: User) -> dict[str, int]:
     )
     submitted = by_status.get(ResponseStatus.SUBMITTED, 0)
     draft = by_status.get(ResponseStatus.DRAFT, 0)
+    states = state_counts(Response.objects.filter(round=round, organization__in=visible))
     return {"targets": targets, "prefectures": prefectures, "municipalities": targets - prefectures,
-            "submitted": submitted, "draft": draft, "not_started": targets - submitted - draft}
+            "submitted": submitted, "draft": draft, "not_started": targets - submitted - draft,
+            "returned": states.get(ResponseState.RETURNED, 0), "approved": states.get(ResponseState.APPROVED, 0)}
 
 
 def versions_of(response: Response) -> QuerySet[ResponseVersion]:

@@ -13,7 +13,7 @@ from django.http import QueryDict
 
 from survey import engine
 from survey.forms.presenting import describe_value, followup_name, item_name, respondent_name
-from survey.models import OrgKind, ResponseStatus, RoundTarget
+from survey.models import OrgKind, ResponseState, ResponseStatus, RoundTarget
 from survey.selectors import STATUS_NOT_STARTED
 from survey.services.responses import (
     ResponseConflict,
@@ -352,7 +352,8 @@ class DelegationForm(forms.Form):
 
 
 STATUS_CHOICES = [("", "すべて"), (STATUS_NOT_STARTED, "未着手"), (ResponseStatus.DRAFT, "下書き"),
-                  (ResponseStatus.SUBMITTED, "提出済")]
+                  (ResponseStatus.SUBMITTED, "提出済"), (ResponseState.RETURNED, "差し戻し中"),
+                  (ResponseState.APPROVED, "承認済")]
 
 
 class StatusFilterForm(forms.Form):

@@ -4,12 +4,24 @@ from .attachments import Attachment, AttachmentPurpose
 from .audit import AuditLog
 from .jobs import Job
 from .organizations import Organization, OrgKind
-from .responses import AnswerFact, Response, ResponseStatus, ResponseVersion, VersionSource
+from .responses import (
+    DONE_STATES,
+    AnswerFact,
+    Response,
+    ResponseState,
+    ResponseStatus,
+    ResponseVersion,
+    ReviewComment,
+    ReviewState,
+    ReviewThread,
+    VersionSource,
+)
 from .rounds import Round, RoundStatus, RoundTarget, SurveyVersion
 from .two_factor import PRIVILEGED_ROLES, TwoFactorPolicy
 
 __all__ = [
     "AnswerFact",
+    "DONE_STATES",
     "Attachment",
     "AttachmentPurpose",
     "AuditLog",
@@ -18,8 +30,12 @@ __all__ = [
     "OrgKind",
     "PRIVILEGED_ROLES",
     "Response",
+    "ResponseState",
     "ResponseStatus",
     "ResponseVersion",
+    "ReviewComment",
+    "ReviewState",
+    "ReviewThread",
     "Role",
     "Round",
     "RoundStatus",

@@ -46,6 +46,10 @@ class AuditLog(models.Model):
         TWO_FACTOR_REMOVED = "two_factor_removed", "二要素認証の解除"
         TWO_FACTOR_RESET = "two_factor_reset", "二要素認証のリセット"
         TWO_FACTOR_POLICY = "two_factor_policy", "二要素認証の方針変更"
+        REVIEW_APPROVE = "review_approve", "回答の承認"
+        REVIEW_RETURN = "review_return", "回答の差し戻し"
+        REVIEW_REOPEN = "review_reopen", "承認の取り消し"
+        REVIEW_COMMENT = "review_comment", "差し戻しコメント"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

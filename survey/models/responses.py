@@ -9,6 +9,32 @@ class ResponseStatus(models.TextChoices):
     SUBMITTED = "submitted", "提出済"
 
 
+class ReviewState(models.TextChoices):
+    """A reviewer's decision on a submitted response ('' while none is pending: 提出済)."""
+
+    NONE = "", "なし"
+    RETURNED = "returned", "差し戻し中"
+    APPROVED = "approved", "承認済"
+
+
+class ResponseState(models.TextChoices):
+    """Where a response stands, for status lists, dashboards, reminders and snapshots.
+
+    Derived from Response.status and Response.review (survey.selectors.response_state and
+    `state_expression` for the database); never stored on its own.
+    """
+
+    NOT_STARTED = "not_started", "未着手"
+    DRAFT = "draft", "下書き"
+    SUBMITTED = "submitted", "提出済"
+    RETURNED = "returned", "差し戻し中"
+    APPROVED = "approved", "承認済"
+
+
+# Done for reminders and "submitted" counts; 差し戻し中 is not done (campaign.md, Response).
+DONE_STATES = frozenset({ResponseState.SUBMITTED, ResponseState.APPROVED})
+
+
 class VersionSource(models.TextChoices):
     """The channel a version came through (survey.services.versions: one path for all of them)."""
 
@@ -44,6 +70,11 @@ class Response(models.Model):
     carried_from = models.ForeignKey(
         "survey.ResponseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The review of the submitted version (survey.services.review); a new submission clears it.
+    review = models.CharField(max_length=10, choices=ReviewState.choices, blank=True, default=ReviewState.NONE)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
 
     class Meta:
         ordering = ["organization__code"]
@@ -120,3 +151,53 @@ class AnswerFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.item}={self.option or '（未回答）'}"
+
+
+class ReviewThread(models.Model):
+    """A reviewer's comment thread on a response: about an item (`7-2`), a respondent field
+    (`電話番号`) or the whole response (anchor ''). Closed when the response is resubmitted;
+    threads and their comments are never deleted."""
+
+    class Anchor(models.TextChoices):
+        ITEM = "item", "設問"
+        FIELD = "field", "回答者情報"
+        RESPONSE = "response", "回答全体"
+
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="review_threads")
+    anchor_kind = models.CharField(max_length=10, choices=Anchor.choices)
+    anchor = models.CharField(max_length=40, blank=True)
+    version = models.ForeignKey(ResponseVersion, on_delete=models.PROTECT, related_name="+",
+                                help_text="差し戻したときの提出版")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by_version = models.ForeignKey(ResponseVersion, null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+", help_text="再提出でこのスレッドを閉じた版")
+
+    class Meta:
+        ordering = ["response", "opened_at", "id"]
+        indexes = [models.Index(fields=["response", "closed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.response} {self.anchor_kind}:{self.anchor}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ReviewComment(models.Model):
+    """One message of a review thread (the reviewer's first comment, then replies)."""
+
+    thread = models.ForeignKey(ReviewThread, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_organization = models.ForeignKey("survey.Organization", null=True, blank=True, on_delete=models.PROTECT,
+                                            related_name="+", help_text="投稿者の団体（省庁職員は空）")
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["thread", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.thread_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -47,7 +47,7 @@ from survey.models import (
     RoundTarget,
     User,
 )
-from survey.services.locks import response_locked
+from survey.services.locks import response_writable
 from survey.workbook.safety import UploadRejected, zip_directory
 
 # Audit actions of this feature.
@@ -286,7 +286,7 @@ def attachments_add(
     limit = settings.UPLOAD_MAX_BYTES
     outcome = AddOutcome(rejected=[Problem("too_large", f"「{clean_name(n)}」は大きすぎます（上限 {megabytes(limit)}）。")
                                    for n in too_large])
-    response = response_locked(target)  # held until commit: the quota check cannot race
+    response = response_writable(target)  # held until commit: the quota check cannot race
     usage = stored_usage(response)
     for raw_name, data in files:
         name = clean_name(raw_name)
@@ -319,7 +319,7 @@ def attachment_remove(*, target: RoundTarget, attachment: Attachment, acting_use
     """
     if not target.round.is_open:
         raise UploadClosed()
-    response_locked(target)
+    response_writable(target)
     attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)
     if attachment.removed_at is not None:
         return

@@ -3,9 +3,21 @@
 Shared by the submission service and the attachment service (which must not import each other:
 the submission service asks the attachment service which follow-ups have a file).
 """
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from survey.models import Response, RoundTarget
+from survey.models import Response, ReviewState, RoundTarget
+
+
+class ResponseApproved(PermissionDenied):
+    """The response is approved (承認済): locked for every channel until a reviewer reopens it.
+
+    A PermissionDenied, so that a view that does not expect it answers 403 with this message."""
+
+    code = "response_approved"
+
+    def __init__(self):
+        super().__init__("この回答は承認済みのため変更できません。変更が必要な場合は審査者に承認の取り消しを依頼してください。")
 
 
 def response_locked(target: RoundTarget) -> Response:
@@ -21,3 +33,11 @@ def response_locked(target: RoundTarget) -> Response:
     except IntegrityError:
         pass  # created concurrently by someone else: lock theirs below
     return Response.objects.select_for_update().get(round_id=target.round_id, organization=org)
+
+
+def response_writable(target: RoundTarget) -> Response:
+    """`response_locked`, refusing (ResponseApproved) a response a reviewer approved."""
+    response = response_locked(target)
+    if response.review == ReviewState.APPROVED:
+        raise ResponseApproved()
+    return response

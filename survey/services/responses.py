@@ -14,12 +14,13 @@ from survey.models import (
     AnswerFact,
     Response,
     ResponseVersion,
+    ReviewState,
     RoundTarget,
     User,
     VersionSource,
 )
 from survey.services import attachments
-from survey.services.locks import response_locked
+from survey.services.locks import ResponseApproved, response_writable
 from survey.services.versions import (
     ResponseInvalid,
     answers_check,
@@ -27,11 +28,12 @@ from survey.services.versions import (
     file_version,
     ministry_fields,
     response_point,
+    threads_close,
     version_audit_row,
     version_build,
 )
 
-__all__ = ["ResponseInvalid", "ministry_fields", "response_save"]
+__all__ = ["ResponseApproved", "ResponseInvalid", "ministry_fields", "response_save"]
 
 
 @dataclass(frozen=True)
@@ -138,12 +140,13 @@ def response_save(
     someone else's is refused with ResponseConflict. Invalid answers raise ResponseInvalid.
     Officers' saves (web, own upload) after the deadline raise RoundClosed; administrators'
     imports of sheets returned on paper or by mail are still accepted. A file already kept
-    (see DuplicateFile) raises DuplicateFile. The steps are survey.services.versions'.
+    (see DuplicateFile) raises DuplicateFile. An approved response raises ResponseApproved,
+    whatever the channel. The steps are survey.services.versions'.
     """
     defn = target.round.survey.engine
     if source in OFFICER_SOURCES and not target.round.is_open:
         raise RoundClosed()
-    response = response_locked(target)
+    response = response_writable(target)
     response.round, response.organization = target.round, target.organization  # one parsed definition
     if file_sha256:
         existing = file_version(response, file_sha256, submit=submit)
@@ -165,11 +168,14 @@ def response_save(
     version.save(force_insert=True)
     attachments.link_to_version(version)
     reopened = not submit and response.submitted_version_id is not None and current == response.submitted_version
+    was_returned = response.review == ReviewState.RETURNED
     response_point(response, version)
     if submit:
         AnswerFact.objects.filter(response=response).delete()
         AnswerFact.objects.bulk_create(facts_build(response, version))
     response.save()
+    if submit and was_returned:
+        threads_close([version])
     version_audit_row(version, target=target, cleared=checked.cleared, reopened=reopened, acting_user=acting_user,
                       request=request).save(force_insert=True)
     return SaveOutcome(version=version, cleared=checked.cleared, warnings=checked.warnings)

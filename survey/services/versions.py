@@ -10,6 +10,8 @@ API), a version is made by the same steps, in this order:
     facts     a submission replaces the response's flattened answers      -> `facts_build`
     response  the response points at its new version                      -> `response_point`
     audit     one row per version (SUBMIT, SAVE_DRAFT or REOPEN)           -> `version_audit_row`
+    review    a submission clears a return (差し戻し) and closes its open
+              comment threads; an approved response takes no version     -> `threads_close`
 
 `survey.services.responses.response_save` runs them for one version (with its row lock, the
 editor's conflict check and the attachments it counts); `versions_create_many` runs them for a
@@ -38,9 +40,12 @@ from survey.models import (
     Response,
     ResponseStatus,
     ResponseVersion,
+    ReviewState,
+    ReviewThread,
     RoundTarget,
     User,
 )
+from survey.services.locks import ResponseApproved
 
 
 class ResponseInvalid(Exception):
@@ -120,6 +125,14 @@ def response_point(response: Response, version: ResponseVersion) -> None:
         response.submitted_version = version
         response.submitted_at = version.created_at
         response.risk_level = version.risk_level
+        response.review, response.reviewed_at, response.reviewed_by = ReviewState.NONE, None, None
+
+
+def threads_close(versions: list[ResponseVersion]) -> None:
+    """A resubmission closes the open review threads of its response (their history stays)."""
+    for version in versions:
+        ReviewThread.objects.filter(response_id=version.response_id, closed_at__isnull=True).update(
+            closed_at=version.created_at, closed_by_version=version)
 
 
 def version_audit_row(version: ResponseVersion, *, target: RoundTarget, cleared: list[str], reopened: bool,
@@ -198,6 +211,7 @@ def versions_create_many(items: list[NewVersion], *, acting_user: User | None, c
     if not todo:
         return
     responses = _locked_responses(todo)
+    todo = _refuse_approved(todo, responses)
     created = _number_versions(todo, responses, acting_user=acting_user, channel=channel)
     ResponseVersion.objects.bulk_create(created)
     newest = {item.version.response_id: item for item in todo if item.outcome == CREATED}
@@ -236,6 +250,18 @@ def _locked_responses(items: list[NewVersion]) -> dict[tuple[int, int], Response
     for key, response in responses.items():
         response.organization, response.round = keys[key].organization, keys[key].round
     return responses
+
+
+def _refuse_approved(items: list[NewVersion], responses: dict) -> list[NewVersion]:
+    """Items of an approved (locked) response are REJECTED; the others go on."""
+    kept = []
+    for item in items:
+        if responses[(item.target.round_id, item.target.organization_id)].review == ReviewState.APPROVED:
+            item.outcome = REJECTED
+            item.errors = [engine.Issue(code=ResponseApproved.code, message=str(ResponseApproved()))]
+        else:
+            kept.append(item)
+    return kept
 
 
 def _number_versions(items: list[NewVersion], responses: dict, *, acting_user: User | None,
@@ -279,6 +305,7 @@ def _link_attachments(versions: list[ResponseVersion]) -> None:
 def _count_newest(newest: dict[int, NewVersion], responses: dict) -> None:
     """Point each response at its newest version and replace its facts."""
     by_pk = {r.pk: r for r in responses.values()}
+    returned = {pk for pk, r in by_pk.items() if r.review == ReviewState.RETURNED}
     facts, changed = [], []
     for response_id, item in newest.items():
         response = by_pk[response_id]
@@ -288,10 +315,11 @@ def _count_newest(newest: dict[int, NewVersion], responses: dict) -> None:
     AnswerFact.objects.filter(response_id__in=list(newest)).delete()
     AnswerFact.objects.bulk_create(facts, batch_size=5000)
     _save_responses(changed)
+    threads_close([item.version for item in newest.values() if item.version.response_id in returned])
 
 
 RESPONSE_FIELDS = ["current_version", "submitted_version", "revision", "updated_at", "status", "submitted_at",
-                   "risk_level"]
+                   "risk_level", "review", "reviewed_at", "reviewed_by"]
 
 
 def _save_responses(changed: list[Response]) -> None:
@@ -303,13 +331,15 @@ def _save_responses(changed: list[Response]) -> None:
         Response.objects.bulk_update(changed, RESPONSE_FIELDS)
         return
     rows = [(r.pk, r.current_version_id, r.submitted_version_id, r.revision, r.updated_at, r.status, r.submitted_at,
-             r.risk_level) for r in changed]
-    values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s::integer, %s::timestamptz, %s, %s::timestamptz, %s)"] * len(rows))
+             r.risk_level, r.review, r.reviewed_at, r.reviewed_by_id) for r in changed]
+    values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s::integer, %s::timestamptz, %s, %s::timestamptz, %s, "
+                        "%s, %s::timestamptz, %s::bigint)"] * len(rows))
     table = Response._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS r SET current_version_id = v.cv, submitted_version_id = v.sv, revision = v.rev, "
-            f"updated_at = v.upd, status = v.status, submitted_at = v.sub, risk_level = v.risk "
-            f"FROM (VALUES {values}) AS v(id, cv, sv, rev, upd, status, sub, risk) WHERE r.id = v.id",
+            f"updated_at = v.upd, status = v.status, submitted_at = v.sub, risk_level = v.risk, "
+            f"review = v.review, reviewed_at = v.rat, reviewed_by_id = v.rby "
+            f"FROM (VALUES {values}) AS v(id, cv, sv, rev, upd, status, sub, risk, review, rat, rby) WHERE r.id = v.id",
             [value for row in rows for value in row],
         )

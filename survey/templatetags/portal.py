@@ -3,7 +3,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from survey.models import ResponseStatus
+from survey.models import ResponseState, ResponseStatus, ReviewState
 from survey.selectors import STATUS_NOT_STARTED
 
 register = template.Library()
@@ -14,13 +14,18 @@ STATE_LABELS = {
     ResponseStatus.DRAFT: "下書き",
     ResponseStatus.SUBMITTED: "提出済",
     REEDITING: "提出済（再編集中）",
+    ResponseState.RETURNED: "差し戻し中",
+    ResponseState.APPROVED: "承認済",
 }
 
 
-def state_key(status, current_id, submitted_id) -> str:
-    """未着手 / 下書き / 提出済, or 再編集中 when a draft is newer than the submitted version."""
+def state_key(status, current_id, submitted_id, review="") -> str:
+    """未着手 / 下書き / 提出済 / 差し戻し中 / 承認済, or 再編集中 when a draft is newer than the
+    submitted version (of a response neither returned nor approved)."""
     if not status:
         return STATUS_NOT_STARTED
+    if status == ResponseStatus.SUBMITTED and review in (ReviewState.RETURNED, ReviewState.APPROVED):
+        return review
     if status == ResponseStatus.SUBMITTED and current_id != submitted_id:
         return REEDITING
     return status
@@ -31,13 +36,13 @@ def response_state(response) -> str:
     """State key of a Response (None: not started)."""
     if response is None:
         return STATUS_NOT_STARTED
-    return state_key(response.status, response.current_version_id, response.submitted_version_id)
+    return state_key(response.status, response.current_version_id, response.submitted_version_id, response.review)
 
 
 @register.simple_tag
 def target_state(target) -> str:
     """State key of a target annotated by selectors.targets_with_status."""
-    return state_key(target.resp_status, target.resp_current, target.resp_submitted)
+    return state_key(target.resp_status, target.resp_current, target.resp_submitted, target.resp_review)
 
 
 @register.simple_tag

@@ -30,7 +30,9 @@ from survey.forms.presenting import (
     key_labels,
     respondent_rows,
 )
+from survey.models import ResponseState
 from survey.services.attachments import attached_keys
+from survey.services.locks import ResponseApproved
 from survey.services.next_round import carried_answers, response_carry_over
 from survey.services.responses import ResponseConflict, ResponseInvalid, RoundClosed, response_save
 from survey.services.rounds import target_set_delegated
@@ -130,7 +132,8 @@ def _response_page(request, target, response, version, *, history: bool):
         "round": target.round, "target": target, "org": org, "response": response, "version": version,
         "is_history": history,
         "versions": selectors.versions_of(response) if response else [],
-        "can_answer": access.can_answer_for(request.user, target) and target.round.is_open,
+        "can_answer": (access.can_answer_for(request.user, target) and target.round.is_open
+                       and selectors.response_state(response) != ResponseState.APPROVED),
         "deadline_passed": not target.round.is_open,
         "attachment_rows": read_panel(target, response, version, history=history),
     }
@@ -166,7 +169,11 @@ def _writable(request, round_id: int, org_code: str):
     if not target.round.is_open:
         messages.warning(request, DEADLINE_PASSED + (TYPED_KEPT if request.method == "POST" else ""))
         return None, None
-    return target, access.response_of(target)
+    response = access.response_of(target)
+    if selectors.response_state(response) == ResponseState.APPROVED:
+        messages.info(request, str(ResponseApproved()))
+        return None, None
+    return target, response
 
 
 def _carry_context(target, response) -> dict:

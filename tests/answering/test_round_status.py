@@ -39,7 +39,7 @@ def test_counts_follow_the_scope(round_, kanagawa, sagamihara):
     save(round_, "141500", sagamihara, LONG_ANSWERS, submit=True)
     counts = login(kanagawa).get(url(round_)).context["counts"]
     assert counts == {"targets": 4, "prefectures": 1, "municipalities": 3, "submitted": 1, "draft": 0,
-                      "not_started": 3}
+                      "not_started": 3, "returned": 0, "approved": 0}
 
 
 def test_filter_by_status(round_, ministry, sagamihara):
