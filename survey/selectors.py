@@ -1,4 +1,6 @@
 """Read operations. Organisation scoping comes from survey.access; roll-ups group in the database."""
+from datetime import datetime
+
 from django.db.models import Case, CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
@@ -34,16 +36,44 @@ def home_rounds(user: User, *, closed_limit: int | None = None) -> tuple[list[Ro
 
     Current: every round still taking answers (and, for the ministry, those in preparation),
     nearest deadline first. Closed: the rest (締切済, or open past the deadline), newest first,
-    at most `closed_limit`. A round is open until its deadline whatever its status says.
+    at most `closed_limit`. A round is open until its deadline whatever its status says, and
+    for an officer until the latest extension granted to an organisation they see.
     """
     now = timezone.now()
     qs = rounds_for_user(user)
     current_q = Q(status=RoundStatus.OPEN, deadline__gte=now)
     if sees_whole_country(user):
         current_q |= Q(status=RoundStatus.DRAFT)
+    else:  # an extension keeps the round current for the organisations it was granted to
+        extended = RoundTarget.objects.filter(organization__in=organizations_visible_to(user),
+                                              extended_deadline__gte=now)
+        current_q |= Q(status__in=[RoundStatus.OPEN, RoundStatus.CLOSED], pk__in=extended.values("round_id"))
     current = list(qs.filter(current_q).order_by("deadline", "id"))
     closed = qs.exclude(current_q).order_by("-deadline", "-id")
     return current, list(closed[:closed_limit] if closed_limit else closed)
+
+
+def effective_deadline(*, round: Round, organization) -> datetime:
+    """`organization`'s deadline in `round`: its extension if any, else the round's."""
+    return _target(round, organization).effective_deadline
+
+
+def accepts_answers_from(*, round: Round, organization) -> bool:
+    """Whether `organization`'s officers may save or upload answers to `round` now."""
+    return _target(round, organization).accepts_answers
+
+
+def _target(round: Round, organization) -> RoundTarget:
+    target = RoundTarget.objects.select_related("round").get(round=round, organization=organization)
+    target.round = round
+    return target
+
+
+def extensions_visible_to(*, round: Round, user: User) -> QuerySet[RoundTarget]:
+    """The round's extended targets `user` may see: its own, its prefecture's, or all (ministry)."""
+    return (RoundTarget.objects.filter(round=round, extended_deadline__gt=round.deadline,
+                                       organization__in=organizations_visible_to(user))
+            .select_related("organization", "extension_granted_by").order_by("organization__code"))
 
 
 STATUS_NOT_STARTED = ResponseState.NOT_STARTED.value

@@ -33,6 +33,7 @@ class RoundStatus(models.TextChoices):
     DRAFT = "draft", "準備中"
     OPEN = "open", "回答受付中"
     CLOSED = "closed", "締切済"
+    FINALISED = "finalised", "確定"  # figures frozen by a snapshot; officers read only
 
 
 class Round(models.Model):
@@ -76,6 +77,14 @@ class RoundTarget(models.Model):
     delegated = models.BooleanField(
         "都道府県が代理回答", default=False, help_text="条例等で事務を委任しており、都道府県が回答する"
     )
+    # A per-organisation extension (期限の延長): later than the round's deadline only, granted by
+    # the ministry with a reason (survey.services.rounds.target_extend, audited).
+    extended_deadline = models.DateTimeField("延長後の回答期限", null=True, blank=True)
+    extension_reason = models.TextField("延長の理由", blank=True)
+    extension_granted_by = models.ForeignKey(
+        "survey.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="延長した人"
+    )
+    extension_granted_at = models.DateTimeField("延長した日時", null=True, blank=True)
 
     class Meta:
         ordering = ["organization__code"]
@@ -87,3 +96,33 @@ class RoundTarget(models.Model):
     @property
     def effective_attribute(self) -> str:
         return self.attribute or self.round.attribute
+
+    @property
+    def is_extended(self) -> bool:
+        """An extension later than the round's deadline is in force (a later round deadline voids it)."""
+        return self.extended_deadline is not None and self.extended_deadline > self.round.deadline
+
+    @property
+    def effective_deadline(self):
+        """This organisation's deadline: its extension when later than the round's, else the round's.
+
+        Everything that says "deadline" to an organisation (pages, sheets, reminders, the save
+        and upload checks) reads this, never `round.deadline`.
+        """
+        return self.extended_deadline if self.is_extended else self.round.deadline
+
+    @property
+    def accepts_answers(self) -> bool:
+        """Officers may save and upload now: the round is open (or closed, for an extended
+        organisation) and this organisation's effective deadline has not passed."""
+        status = self.round.status
+        if status == RoundStatus.OPEN:
+            return timezone.now() <= self.effective_deadline
+        if status == RoundStatus.CLOSED:
+            return self.is_extended and timezone.now() <= self.extended_deadline
+        return False
+
+    @property
+    def days_left(self) -> int:
+        """Whole days until the effective deadline (negative once it passed)."""
+        return (timezone.localdate(self.effective_deadline) - timezone.localdate()).days

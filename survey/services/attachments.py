@@ -280,7 +280,7 @@ def attachments_add(
     attached for the same purpose is reported, not stored again. `too_large`: names of files the
     upload handler dropped for their size. Raises UploadClosed after the deadline.
     """
-    if not target.round.is_open:
+    if not target.accepts_answers:
         raise UploadClosed()
     key = check_purpose(target, purpose, followup_key)
     limit = settings.UPLOAD_MAX_BYTES
@@ -317,7 +317,7 @@ def attachment_remove(*, target: RoundTarget, attachment: Attachment, acting_use
     The response is locked first, as a submission locks it, so a submission either counted the
     file before this runs or never sees it.
     """
-    if not target.round.is_open:
+    if not target.accepts_answers:
         raise UploadClosed()
     response_writable(target)
     attachment = Attachment.objects.select_for_update().get(pk=attachment.pk)

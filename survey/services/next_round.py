@@ -101,7 +101,7 @@ def response_carry_over(*, target: RoundTarget, acting_user: User | None, reques
     response already has a version: a carried draft never replaces anything saved.
     """
     previous = target.round.previous_round
-    if previous is None or not target.round.is_open:
+    if previous is None or not target.accepts_answers:
         return None
     base = carryover_base(previous, target.organization)
     if base is None:

@@ -185,11 +185,14 @@ def sender_organization(user: User | None) -> str:
 
 def reminder_message(*, round: Round, organization: Organization, status: str, user: User,
                      sender: User | None) -> tuple[str, str]:
-    """(subject, body) of the reminder to `user`, an officer of `organization`."""
+    """(subject, body) of the reminder to `user`, an officer of `organization` (its effective deadline)."""
     base = settings.PORTAL_BASE_URL.rstrip("/")
+    target = RoundTarget.objects.get(round=round, organization=organization)
+    target.round = round
     context = {
         "round": round, "organization": organization, "user": user, "status_label": STATUS_LABELS[status],
-        "days_left": round.days_left, "sender_organization": sender_organization(sender),
+        "deadline": target.effective_deadline, "days_left": target.days_left,
+        "sender_organization": sender_organization(sender),
         "login_url": base + reverse("login"),
         "response_url": base + reverse("response_detail", kwargs={"round_id": round.pk, "org_code": organization.code}),
     }

@@ -144,7 +144,7 @@ def response_save(
     whatever the channel. The steps are survey.services.versions'.
     """
     defn = target.round.survey.engine
-    if source in OFFICER_SOURCES and not target.round.is_open:
+    if source in OFFICER_SOURCES and not target.accepts_answers:
         raise RoundClosed()
     response = response_writable(target)
     response.round, response.organization = target.round, target.organization  # one parsed definition

@@ -4,6 +4,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -84,3 +85,34 @@ def round_set_status(*, round: Round, status: str, acting_user: User, request=No
     round.save(update_fields=["status", "opened_at"])
     audit(Action.ROUND_CHANGE, actor=acting_user, request=request, target=f"round:{round.pk}", status=status)
     return round
+
+
+EXTENSION_REASON_MAX = 1000
+
+
+@transaction.atomic
+def target_extend(*, target: RoundTarget, deadline: datetime, reason: str, acting_user: User,
+                  request=None) -> RoundTarget:
+    """Extend one organisation's deadline (期限の延長): later than the round's only, with a reason.
+
+    A new extension replaces the previous one (earlier or later), each audited with the one it
+    replaced. Raises ValidationError: `finalised` (the round's figures are frozen), `not_later`
+    (not after the round's deadline), `reason_required`.
+    """
+    rnd = target.round
+    if rnd.status == RoundStatus.FINALISED:
+        raise ValidationError("確定した調査回の回答期限は延長できません。", code="finalised")
+    if deadline <= rnd.deadline:
+        raise ValidationError("延長後の回答期限は、調査回の回答期限より後の日時を指定してください。", code="not_later")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("延長の理由を入力してください。", code="reason_required")
+    previous = target.extended_deadline if target.is_extended else None
+    target.extended_deadline, target.extension_reason = deadline, reason[:EXTENSION_REASON_MAX]
+    target.extension_granted_by, target.extension_granted_at = acting_user, timezone.now()
+    target.save(update_fields=["extended_deadline", "extension_reason", "extension_granted_by",
+                               "extension_granted_at"])
+    audit(Action.ROUND_CHANGE, actor=acting_user, request=request, organization=target.organization,
+          target=f"round:{rnd.pk}/org:{target.organization.code}", change="extension",
+          deadline=deadline.isoformat(), previous=previous.isoformat() if previous else "", reason=reason)
+    return target

@@ -80,7 +80,7 @@ def _officer_entry(user, rnd, *, current: bool) -> dict:
     prefecture officer the counts (and, while the round is open, the list) of its municipalities."""
     target = _own_target(user, rnd)
     entry = {"round": rnd, "target": target, "response": access.response_of(target) if target else None,
-             "can_answer": bool(target and access.can_answer_for(user, target))}
+             "can_answer": bool(target and access.can_answer_for(user, target) and target.accepts_answers)}
     if access.prefecture_of(user):
         entry["counts"] = selectors.status_counts(round=rnd, user=user)
         if current:
@@ -132,9 +132,9 @@ def _response_page(request, target, response, version, *, history: bool):
         "round": target.round, "target": target, "org": org, "response": response, "version": version,
         "is_history": history,
         "versions": selectors.versions_of(response) if response else [],
-        "can_answer": (access.can_answer_for(request.user, target) and target.round.is_open
+        "can_answer": (access.can_answer_for(request.user, target) and target.accepts_answers
                        and selectors.response_state(response) != ResponseState.APPROVED),
-        "deadline_passed": not target.round.is_open,
+        "deadline_passed": not target.accepts_answers,
         "attachment_rows": read_panel(target, response, version, history=history),
     }
     if version is not None:
@@ -166,7 +166,7 @@ def response_version(request, target, number: int):
 def _writable(request, round_id: int, org_code: str):
     """The target the user may write and its response; (None, None) after the deadline, with a notice."""
     target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
-    if not target.round.is_open:
+    if not target.accepts_answers:
         messages.warning(request, DEADLINE_PASSED + (TYPED_KEPT if request.method == "POST" else ""))
         return None, None
     response = access.response_of(target)

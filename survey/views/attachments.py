@@ -142,7 +142,7 @@ def attachment_upload(request, round_id: int, org_code: str):
 @require_POST
 def _attachment_upload(request, handler, round_id: int, org_code: str):
     target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
-    if not target.round.is_open:
+    if not target.accepts_answers:
         messages.warning(request, DEADLINE_PASSED)
         return redirect("response_detail", round_id=round_id, org_code=org_code)
     if _request_too_large(request):
@@ -213,7 +213,7 @@ def attachment_download(request, round_id: int, org_code: str, attachment_id: in
 def attachment_remove(request, round_id: int, org_code: str, attachment_id: int):
     """Confirm, then mark the file removed."""
     target, attachment = _attachment_for(request, round_id, org_code, attachment_id, for_write=True)
-    if not target.round.is_open:
+    if not target.accepts_answers:
         messages.warning(request, DEADLINE_PASSED)
         return redirect("response_detail", round_id=round_id, org_code=org_code)
     if attachment.is_removed:

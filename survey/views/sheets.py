@@ -73,7 +73,7 @@ MISSING_SHOWN = 20  # items named in one message; more would not be read
 def _sheet_upload(request, handler, round_id: int, org_code: str):
     target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
     context = {"round": target.round, "target": target, "org": target.organization, "accept": ACCEPT,
-               "max_size": _megabytes(settings.UPLOAD_MAX_BYTES), "errors": [], "closed": _closed_message(target.round)}
+               "max_size": _megabytes(settings.UPLOAD_MAX_BYTES), "errors": [], "closed": _closed_message(target)}
     if request.method == "GET":
         return render(request, "sheets/upload.html", context)
     if context["closed"]:
@@ -89,7 +89,7 @@ def _sheet_upload(request, handler, round_id: int, org_code: str):
         outcome = sheets.sheet_upload(target=target, data=upload.read(), filename=upload.name,
                                       acting_user=request.user, request=request)
     except RoundClosed:  # the deadline passed while the file was on its way
-        context["closed"] = _closed_message(target.round)
+        context["closed"] = _closed_message(target)
         return _closed(request, context)
     except sheets.SheetRejected as exc:
         context["errors"], context["file_name"] = exc.errors, upload.name
@@ -100,11 +100,11 @@ def _sheet_upload(request, handler, round_id: int, org_code: str):
     return _uploaded(request, target, outcome)
 
 
-def _closed_message(rnd) -> str:
-    """After the deadline, why the page offers no upload ("" while the round takes answers)."""
-    if rnd.is_open:
+def _closed_message(target) -> str:
+    """After the (effective) deadline, why the page offers no upload ("" while it takes answers)."""
+    if target.accepts_answers:
         return ""
-    return ROUND_CLOSED.format(deadline=f"{timezone.localtime(rnd.deadline):%Y年%m月%d日 %H:%M}")
+    return ROUND_CLOSED.format(deadline=f"{timezone.localtime(target.effective_deadline):%Y年%m月%d日 %H:%M}")
 
 
 def _closed(request, context):

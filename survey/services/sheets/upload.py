@@ -107,7 +107,7 @@ def sheet_upload(*, target: RoundTarget, data: bytes, filename: str, acting_user
     Raises RoundClosed (after the deadline; nothing is read), SheetRejected (nothing stored) or
     DuplicateFile (this file is already a version).
     """
-    if not target.round.is_open:
+    if not target.accepts_answers:
         raise RoundClosed()
     result = _read_checked(data, filename, target.round)
     problems = _identity_problems(result, target)

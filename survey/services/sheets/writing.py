@@ -22,7 +22,7 @@ def sheet_context(target: RoundTarget) -> workbook.SheetContext:
     return workbook.SheetContext(
         round_id=rnd.pk, round_title=rnd.title, org_code=org.code, org_display_name=org.display_name,
         org_section=org.section_label, org_kind=org.engine_kind, scheme=rnd.scheme,
-        attribute=target.effective_attribute, deadline=f"{timezone.localtime(rnd.deadline):%Y-%m-%d}",
+        attribute=target.effective_attribute, deadline=f"{timezone.localtime(target.effective_deadline):%Y-%m-%d}",
         template_version=TEMPLATE_VERSION,
     )
 
