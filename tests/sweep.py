@@ -167,6 +167,17 @@ def _jobs(round_, orgs, cast, snapshot, bulk_zip: tuple[str, bytes] | None) -> l
     return [run_job(job).pk for job in jobs]
 
 
+def _extension(round_, orgs, cast):
+    """相模原市's deadline extended (shown on the extension pages, its own and its prefecture's)."""
+    import datetime as dt
+
+    from survey.services.rounds import target_extend
+
+    target = round_.targets.select_related("round", "organization").get(organization=orgs["141500"])
+    target_extend(target=target, deadline=round_.deadline + dt.timedelta(days=7), reason="災害対応のため",
+                  acting_user=cast["ministry"])
+
+
 def seed_every_page(round_, orgs, cast, *, snapshot_label="第1回確定", invited_name="鎌倉 倉子",
                     bulk_zip: tuple[str, bytes] | None = None) -> dict[str, list]:
     """Realistic data for every page, and the values of every URL argument."""
@@ -178,6 +189,7 @@ def seed_every_page(round_, orgs, cast, *, snapshot_label="第1回確定", invit
     from survey.services.accounts import user_invite
 
     attachment = _answers(round_, orgs, cast)
+    _extension(round_, orgs, cast)
     snapshot = snapshot_create(round=round_, acting_user=cast["ministry"], label=snapshot_label)
     invited = user_invite(email="officer@city.kamakura.example.jp", name=invited_name, role="officer",
                           organization=orgs["142042"], acting_user=cast["admin"])

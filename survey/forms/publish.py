@@ -32,3 +32,25 @@ class NextRoundForm(RoundForm):
         field.queryset = versions
         field.label_from_instance = lambda v: f"{v.title}（{v.version}）"
         field.help_text = "前回と同じ版、または改訂版を選びます。項目は項目番号で対応づけ、回答を引き継ぎます。"
+class ExtensionForm(forms.Form):
+    """An organisation's new deadline and why (survey.services.rounds.target_extend checks it again)."""
+
+    deadline = forms.DateTimeField(
+        label="延長後の回答期限", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="調査回の回答期限より後の日時を指定します。この団体だけがこの日時まで回答できます。",
+    )
+    reason = forms.CharField(label="延長の理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="団体・都道府県にも表示され、監査ログに記録されます。")
+
+    def __init__(self, *args, round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round = round
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if deadline <= self.round.deadline:
+            raise forms.ValidationError("延長後の回答期限は、調査回の回答期限より後の日時を指定してください。",
+                                        code="not_later")
+        if deadline <= timezone.now():
+            raise forms.ValidationError("延長後の回答期限は現在より後の日時を指定してください。", code="deadline_past")
+        return deadline

@@ -8,4 +8,6 @@ urlpatterns = [
     path("rounds/new/", publish.round_new, name="round_new"),
     path("rounds/<int:round_id>/status/", publish.round_status, name="round_status"),
     path("rounds/<int:round_id>/next/", next_round.round_next, name="round_next"),
+    path("rounds/<int:round_id>/extensions/", publish.round_extensions, name="round_extensions"),
+    path("rounds/<int:round_id>/extensions/<str:org_code>/", publish.target_extension, name="target_extension"),
 ]

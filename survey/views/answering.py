@@ -101,6 +101,7 @@ def round_status(request, round_id: int):
     return render(request, "survey/round_status.html", {
         "round": rnd, "filters": filters, "page": page,
         "counts": selectors.status_counts(round=rnd, user=request.user),
+        "extensions": selectors.extensions_visible_to(round=rnd, user=request.user),
     })
 
 

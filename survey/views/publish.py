@@ -1,11 +1,15 @@
 """The ministry publishes rounds: create (all active organisations as targets), open, close."""
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from survey.forms.publish import RoundForm
-from survey.models import Organization, Round, RoundStatus, SurveyVersion
-from survey.services.rounds import round_create, round_set_status
+from survey import selectors
+from survey.forms.publish import ExtensionForm, RoundForm
+from survey.models import Organization, Round, RoundStatus, RoundTarget, SurveyVersion
+from survey.services.rounds import round_create, round_set_status, target_extend
 from survey.views.decorators import ministry_required
 
 
@@ -48,3 +52,47 @@ def round_status(request, round_id):
         "next_label": RoundStatus(next_status).label if next_status else "",
         "target_count": rnd.targets.count(),
     })
+
+FOUND_SHOWN = 20
+
+
+@ministry_required
+def round_extensions(request, round_id):
+    """The round's extensions, and the way to a new one (an organisation by code or name)."""
+    rnd = get_object_or_404(Round.objects.select_related("survey"), pk=round_id)
+    query = request.GET.get("org", "").strip()[:50]
+    found = []
+    if query:
+        found = list(RoundTarget.objects.filter(round=rnd).filter(
+            Q(organization__code__startswith=query) | Q(organization__name__contains=query)
+        ).select_related("organization").order_by("organization__code")[:FOUND_SHOWN])
+        if len(found) == 1:
+            return redirect("publish:target_extension", round_id=rnd.pk, org_code=found[0].organization.code)
+    return render(request, "publish/round_extensions.html", {
+        "round": rnd, "extensions": selectors.extensions_visible_to(round=rnd, user=request.user),
+        "query": query, "found": found,
+    })
+
+
+@ministry_required
+@require_http_methods(["GET", "POST"])
+def target_extension(request, round_id, org_code):
+    """Extend one organisation's deadline: the form, a confirmation page, then the change."""
+    rnd = get_object_or_404(Round.objects.select_related("survey"), pk=round_id)
+    target = get_object_or_404(RoundTarget.objects.select_related("organization", "extension_granted_by"),
+                               round=rnd, organization__code=org_code)
+    target.round = rnd
+    form = ExtensionForm(request.POST or None, round=rnd)
+    context = {"round": rnd, "target": target, "form": form, "finalised": rnd.status == RoundStatus.FINALISED}
+    if request.method == "POST" and form.is_valid() and not context["finalised"] and "edit" not in request.POST:
+        if request.POST.get("confirm") != "yes":
+            return render(request, "publish/extension_confirm.html", context)
+        try:
+            target_extend(target=target, deadline=form.cleaned_data["deadline"], reason=form.cleaned_data["reason"],
+                          acting_user=request.user, request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return render(request, "publish/extension_form.html", context, status=400)
+        messages.success(request, f"{target.organization.display_name}の回答期限を延長しました。")
+        return redirect(reverse("publish:round_extensions", kwargs={"round_id": rnd.pk}))
+    return render(request, "publish/extension_form.html", context, status=400 if form.errors else 200)

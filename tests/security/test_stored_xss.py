@@ -66,6 +66,7 @@ STORED_TEXTS = {
     "survey.Round.scheme": "url",
     "survey.Round.attribute": "full",
     "survey.RoundTarget.attribute": "full",
+    "survey.RoundTarget.extension_reason": "full",
     "aggregation.Snapshot.label": "full",
     # django-axes' records of wrong passwords (the administrators' ログイン停止 page lists locks).
     **{f"axes.{model}.{field}": "full" for model in ("AccessAttempt", "AccessFailureLog", "AccessLog")
