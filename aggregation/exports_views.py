@@ -8,6 +8,7 @@ Who may do what:
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,9 +18,9 @@ from aggregation.models import Snapshot
 from aggregation.source import snapshot_chosen
 from survey import access
 from survey.access import dashboard_scope, round_get_for_user
-from survey.models import Job, Response, ResponseStatus, RoundTarget
+from survey.models import Job, Response, ResponseStatus, RoundStatus, RoundTarget
 from survey.storage import XLSX_TYPE, private_download
-from survey.views.decorators import role_required
+from survey.views.decorators import ministry_required, role_required
 
 CONTENT_TYPES = {"xlsx": XLSX_TYPE, "csv": "text/csv; charset=utf-8"}
 SNAPSHOT_CONFIRM_WORD = "確定する"
@@ -112,3 +113,29 @@ def snapshot_check(request, snapshot_id: int):
     else:
         messages.error(request, f"確定集計 {snapshot.pk} の内容が確定時と一致しません（{check.recomputed_sha256}）。")
     return redirect("aggregation:snapshots", snapshot.round_id)
+
+
+@ministry_required
+def round_finalise(request, round_id: int):
+    """Confirm, then finalise a closed round (締切 → 確定): its figures frozen in a snapshot."""
+    rnd = round_get_for_user(request.user, round_id)
+    error = ""
+    if request.method == "POST" and rnd.status == RoundStatus.CLOSED:
+        if request.POST.get("confirm") == SNAPSHOT_CONFIRM_WORD:
+            try:
+                snapshot = services.round_finalise(round=rnd, acting_user=request.user,
+                                                   label=request.POST.get("label", "")[:200], request=request)
+            except ValidationError as exc:
+                messages.error(request, exc.messages[0])
+                return redirect("publish:round_detail", round_id=rnd.pk)
+            messages.success(request, f"調査回を確定しました（集計対象の回答 {snapshot.response_count} 件）。")
+            return redirect("publish:round_detail", round_id=rnd.pk)
+        error = f"確定するには「{SNAPSHOT_CONFIRM_WORD}」と入力してください。"
+    extended = [t for t in RoundTarget.objects.filter(round=rnd, extended_deadline__isnull=False)
+                .select_related("organization") if t.accepts_answers]
+    return render(request, "aggregation/exports/round_finalise.html", {
+        "round": rnd, "closed": rnd.status == RoundStatus.CLOSED, "error": error,
+        "counted": Response.objects.filter(round=rnd, status=ResponseStatus.SUBMITTED).count(),
+        "targets": RoundTarget.objects.filter(round=rnd).count(), "extended": extended,
+        "confirm_word": SNAPSHOT_CONFIRM_WORD, "label": request.POST.get("label", ""),
+    }, status=400 if error else 200)

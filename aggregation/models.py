@@ -19,6 +19,8 @@ class Snapshot(models.Model):
     response_count = models.PositiveIntegerField("集計対象の回答数")
     target_count = models.PositiveIntegerField("確定時点の調査対象団体数")
     fact_count = models.PositiveIntegerField("集計行数")
+    # The snapshot taken when the round was finalised (締切 → 確定); reopening leaves it as it was.
+    finalises = models.BooleanField("調査回の確定", default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -13,7 +14,8 @@ from aggregation.source import FigureSource, content_hash
 from survey import access
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_get_for_user, job_runner
-from survey.models import AnswerFact, Job, Response, ResponseStatus, Round, RoundTarget, User
+from survey.models import AnswerFact, Job, Response, ResponseStatus, Round, RoundStatus, RoundTarget, User
+from survey.services.rounds import round_mark_finalised
 from survey.storage import private_output
 
 EXPORT_KIND = "aggregate_workbook"
@@ -106,6 +108,34 @@ def snapshot_create(*, round: Round, acting_user: User, label: str, request=None
               label=snapshot.label, responses=snapshot.response_count, facts=snapshot.fact_count,
               sha256=snapshot.content_sha256)
     return snapshot
+
+
+FINAL_LABEL = "調査回の確定"
+
+
+def round_finalise(*, round: Round, acting_user: User, label: str = "", request=None) -> Snapshot:
+    """締切 → 確定: freeze the round's figures in a snapshot and mark the round finalised, atomically.
+
+    Raises ValidationError `bad_transition` unless the round is closed (締切).
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            _consistent_read()
+        if round.status != RoundStatus.CLOSED:
+            raise ValidationError("締め切った調査回だけを確定できます。", code="bad_transition")
+        snapshot = snapshot_create(round=round, acting_user=acting_user, label=label.strip() or FINAL_LABEL,
+                                   request=request)
+        snapshot.finalises = True
+        snapshot.save(update_fields=["finalises"])
+        round_mark_finalised(round=round, acting_user=acting_user, snapshot_id=snapshot.pk, request=request)
+    round.status = RoundStatus.FINALISED
+    return snapshot
+
+
+def final_snapshot(round: Round) -> Snapshot | None:
+    """The snapshot that froze the round's figures when it was last finalised (kept after a reopening)."""
+    return Snapshot.objects.filter(round=round, finalises=True).order_by("-created_at", "-id").first()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from survey.models import Organization, OrgKind, Response, Role, Round, RoundTarget, User
+from survey.models import Organization, OrgKind, Response, Role, Round, RoundStatus, RoundTarget, User
 
 PREFECTURE_CODES = frozenset(f"{n:02d}" for n in range(1, 48))
 
@@ -247,8 +247,9 @@ def round_get_for_user(user: User, round_id: int) -> Round:
         raise Http404 from None
     if user.sees_whole_country:
         return rnd
-    if not rnd.targets.filter(organization__in=organizations_visible_to(user)).exists():
-        raise Http404
+    if rnd.status == RoundStatus.DRAFT or not rnd.targets.filter(
+            organization__in=organizations_visible_to(user)).exists():
+        raise Http404  # officers do not see a round before it is published
     return rnd
 
 
@@ -262,6 +263,8 @@ def target_get_for_user(user: User, round_id: int, org_code: str, *, for_write: 
         raise Http404 from None
     if not can_view_organization(user, target.organization):
         raise Http404
+    if target.round.status == RoundStatus.DRAFT and not sees_whole_country(user):
+        raise Http404  # officers do not see a round before it is published
     if for_write and not can_answer_for(user, target):
         raise PermissionDenied("この団体の回答を編集する権限がありません。")
     return target

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from survey.access import organization_contacts, organizations_visible_to, sees_whole_country
 from survey.models import (
+    AuditLog,
     OrgKind,
     Response,
     ResponseState,
@@ -74,6 +75,12 @@ def extensions_visible_to(*, round: Round, user: User) -> QuerySet[RoundTarget]:
     return (RoundTarget.objects.filter(round=round, extended_deadline__gt=round.deadline,
                                        organization__in=organizations_visible_to(user))
             .select_related("organization", "extension_granted_by").order_by("organization__code"))
+
+
+def round_history(round: Round) -> QuerySet[AuditLog]:
+    """The round's recorded changes (publishing, edits, reopenings with their reasons…), newest first."""
+    return AuditLog.objects.filter(action=AuditLog.Action.ROUND_CHANGE, target=f"round:{round.pk}").order_by(
+        "-at", "-id")
 
 
 STATUS_NOT_STARTED = ResponseState.NOT_STARTED.value

@@ -10,4 +10,5 @@ urlpatterns = [
     path("rounds/<int:round_id>/snapshots/", views.snapshots, name="snapshots"),
     path("rounds/<int:round_id>/snapshots/new/", views.snapshot_new, name="snapshot_new"),
     path("snapshots/<int:snapshot_id>/check/", views.snapshot_check, name="snapshot_check"),
+    path("rounds/<int:round_id>/finalise/", views.round_finalise, name="round_finalise"),
 ]

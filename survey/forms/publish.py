@@ -1,8 +1,10 @@
 """The ministry's form to publish a round."""
+import re
+
 from django import forms
 from django.utils import timezone
 
-from survey.models import SurveyVersion
+from survey.models import Organization, RoundStatus, SurveyVersion
 
 
 class RoundForm(forms.Form):
@@ -54,3 +56,68 @@ class ExtensionForm(forms.Form):
         if deadline <= timezone.now():
             raise forms.ValidationError("延長後の回答期限は現在より後の日時を指定してください。", code="deadline_past")
         return deadline
+
+
+class RoundEditForm(forms.Form):
+    """Title and deadline (and, before publishing, 制度等 and 属性) of a round."""
+
+    title = forms.CharField(label="調査回名", max_length=200)
+    deadline = forms.DateTimeField(label="回答期限", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                   help_text="延長した団体の回答期限は、この期限より後であればそのまま有効です。")
+    scheme = forms.CharField(label="制度等", max_length=200)
+    attribute = forms.CharField(label="属性", max_length=500, required=False)
+
+    def __init__(self, *args, round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round = round
+        if round.status != RoundStatus.DRAFT:  # the sheets already sent carry them
+            del self.fields["scheme"], self.fields["attribute"]
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if deadline != self.round.deadline and deadline <= timezone.now():
+            raise forms.ValidationError("回答期限は現在より後の日時を指定してください。", code="deadline_past")
+        return deadline
+
+
+class TargetsAddForm(forms.Form):
+    """Organisations to add to a round, by code (団体コード, one per line or separated by commas)."""
+
+    codes = forms.CharField(label="追加する団体の団体コード", widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text="6桁の団体コードを1行に1つ（またはカンマ区切り）で入力します。")
+
+    def __init__(self, *args, round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round = round
+
+    def clean_codes(self):
+        codes = list(dict.fromkeys(re.split(r"[\s,、，]+", self.cleaned_data["codes"].strip())))
+        codes = [c for c in codes if c]
+        found = {o.code: o for o in Organization.objects.filter(code__in=codes, is_active=True)}
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise forms.ValidationError("団体マスタにない団体コードです: %(codes)s", code="unknown_code",
+                                        params={"codes": "、".join(unknown[:20])})
+        already = set(self.round.targets.filter(organization__code__in=codes)
+                      .values_list("organization__code", flat=True))
+        new = [found[c] for c in codes if c not in already]
+        if not new:
+            raise forms.ValidationError("入力した団体はすべて既に対象です。", code="nothing_new")
+        self.already = sorted(already)
+        return new
+
+
+class ReopenForm(forms.Form):
+    """Why a round is reopened, and a new deadline when the old one has passed."""
+
+    reason = forms.CharField(label="再開の理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="監査ログに記録され、調査回の履歴に表示されます。")
+    deadline = forms.DateTimeField(label="新しい回答期限", required=False,
+                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                   help_text="回答期限を過ぎている場合は必須です。")
+
+    def __init__(self, *args, round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round = round
+        if round.status != RoundStatus.CLOSED:  # 確定 → 締切: no deadline involved
+            del self.fields["deadline"]

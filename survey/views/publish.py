@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from survey import selectors
 from survey.forms.publish import ExtensionForm, RoundForm
 from survey.models import Organization, Round, RoundStatus, RoundTarget, SurveyVersion
-from survey.services.rounds import round_create, round_set_status, target_extend
+from survey.services.rounds import TRANSITIONS, round_create, round_set_status, target_extend
 from survey.views.decorators import ministry_required
 
 
@@ -42,11 +42,15 @@ def round_new(request):
 def round_status(request, round_id):
     """Confirm, then open or close the round."""
     rnd = get_object_or_404(Round.objects.select_related("survey"), pk=round_id)
-    next_status = {RoundStatus.DRAFT: RoundStatus.OPEN, RoundStatus.OPEN: RoundStatus.CLOSED}.get(rnd.status)
+    next_status = TRANSITIONS.get(rnd.status)
     if request.method == "POST" and next_status and request.POST.get("confirm") == "yes":
-        round_set_status(round=rnd, status=next_status, acting_user=request.user, request=request)
+        try:
+            round_set_status(round=rnd, status=next_status, acting_user=request.user, request=request)
+        except ValidationError as exc:  # changed meanwhile by someone else
+            messages.error(request, exc.messages[0])
+            return redirect("publish:round_detail", round_id=rnd.pk)
         messages.success(request, f"調査回「{rnd.title}」を「{RoundStatus(next_status).label}」にしました。")
-        return redirect("publish:round_list")
+        return redirect("publish:round_detail", round_id=rnd.pk)
     return render(request, "publish/round_status.html", {
         "round": rnd, "next_status": next_status,
         "next_label": RoundStatus(next_status).label if next_status else "",

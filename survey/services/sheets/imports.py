@@ -120,6 +120,9 @@ class _Importer:
             rnd = self._rounds[round_id]
         if rnd is None:
             return None, [problem("no_round", "取り込み先の調査回がありません（回答受付中の調査回がありません）。")]
+        if rnd.status == RoundStatus.FINALISED:
+            return None, [problem("finalised", "取り込み先の調査回は確定しています。取り込むには確定を解除してください。",
+                                  value=str(rnd.pk))]
         return rnd, []
 
     def target(self, rnd: Round, code: str | None) -> RoundTarget | None:
