@@ -144,12 +144,13 @@ def review_threads_of(response: Response | None) -> list[ReviewThread]:
                 .prefetch_related(Prefetch("comments", queryset=_comments())))
 
 
-def open_threads_by_anchor(response: Response | None) -> dict[str, list[ReviewThread]]:
-    """Open review threads keyed by what they are about: an item id, a field label, or ''."""
+def threads_by_anchor(response: Response | None, *, open_only: bool = False) -> dict[str, list[ReviewThread]]:
+    """Review threads keyed by what they are about, as `item:7-2`, `field:電話番号` or `response`."""
     found: dict[str, list[ReviewThread]] = {}
     for thread in review_threads_of(response):
-        if thread.is_open:
-            found.setdefault(thread.anchor, []).append(thread)
+        if thread.is_open or not open_only:
+            key = f"{thread.anchor_kind}:{thread.anchor}" if thread.anchor else thread.anchor_kind
+            found.setdefault(key, []).append(thread)
     return found
 
 

@@ -125,10 +125,30 @@ def _answers(round_, orgs, cast):
     attachments_add(target=target, purpose="followup", followup_key="10:概要",
                     files=[("事例報告.txt", "事例の詳細".encode())], acting_user=cast["sagamihara"])
     response_save(target=target, answers=LONG_PATH, respondent=respondent, acting_user=cast["sagamihara"], submit=True)
+    _review(target, cast)
     draft = round_.targets.select_related("round__survey", "organization").get(organization=orgs["141003"])
     response_save(target=draft, answers={"1-1": "2", "3": "1"}, respondent={"担当部署名": "健康福祉局"},
                   acting_user=cast["yokohama"])
     return attachment
+
+
+def _review(target, cast):
+    """神奈川県 returns 相模原市's submission with comments (an item, a field, the whole), 相模原市 replies."""
+    from survey.services.review import Anchor, NewComment, comment_reply, response_return
+
+    threads = response_return(target=target, acting_user=cast["kanagawa"], comments=[
+        NewComment(Anchor("item", "7-2"), "7-2 の回答を確認してください。"),
+        NewComment(Anchor("field", "電話番号"), "内線番号も記入してください。"),
+        NewComment(Anchor("response"), "全体として確認をお願いします。")])
+    comment_reply(target=target, thread=threads[0], body="確認して修正します。", acting_user=cast["sagamihara"])
+    return threads
+
+
+def review_thread_ids(round_) -> list[int]:
+    """The seeded review threads (for the thread_id URL argument)."""
+    from survey.models import ReviewThread
+
+    return list(ReviewThread.objects.filter(response__round=round_).order_by("pk").values_list("pk", flat=True)[:1])
 
 
 def sheet_zip(round_, orgs, *, respondent: dict | None = None, names=("鎌倉市.xlsx", "壊れた.xlsx")) -> bytes:
@@ -197,7 +217,7 @@ def seed_every_page(round_, orgs, cast, *, snapshot_label="第1回確定", invit
     return {
         "round_id": [round_.pk], "org_code": ["141500", "141003", "140007"], "code": ["141500"],
         "number": [1, 2], "n": [1, 2], "job_id": _jobs(round_, orgs, cast, snapshot, bulk_zip),
-        "attachment_id": [attachment.pk], "snapshot_id": [snapshot.pk],
+        "attachment_id": [attachment.pk], "snapshot_id": [snapshot.pk], "thread_id": review_thread_ids(round_),
         "pk": [cast["yokohama"].pk, invited.pk], "user_id": [cast["yokohama"].pk],
         "uidb64": [uidb64], "token": [default_token_generator.make_token(invited)],
     }

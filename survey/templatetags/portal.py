@@ -79,3 +79,12 @@ def jdate(value) -> str:
 def risk_label(level: str, definition) -> str:
     """The definition's label of a risk level id."""
     return next((lv.label for lv in definition.risk_levels if lv.id == level), level)
+
+
+@register.simple_tag
+def anchor_threads(threads, kind: str, key: str = "") -> list:
+    """The review threads of one item (`kind` "item"), respondent field ("field") or of the whole
+    response ("response"), from selectors.threads_by_anchor; [] on pages without threads."""
+    if not threads:
+        return []
+    return threads.get(f"{kind}:{key}" if key else kind, [])

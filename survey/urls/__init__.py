@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("survey.urls.sheets")),
     path("", include("survey.urls.attachments")),
     path("", include("survey.urls.reminders")),
+    path("", include("survey.urls.review")),
     path("accounts/", include("survey.urls.accounts")),
     path("manage/", include("survey.urls.manage")),
     path("publish/", include("survey.urls.publish")),

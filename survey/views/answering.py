@@ -137,7 +137,7 @@ def _response_page(request, target, response, version, *, history: bool):
                        and selectors.response_state(response) != ResponseState.APPROVED),
         "deadline_passed": not target.accepts_answers,
         "attachment_rows": read_panel(target, response, version, history=history),
-    }
+    } | _review_context(request, target, response, back="" if history else "detail")
     if version is not None:
         context["rows"] = answer_rows(defn, org.engine_kind, version.answers)
         context["respondent"] = respondent_rows(defn, version.respondent)
@@ -162,6 +162,13 @@ def response_version(request, target, number: int):
         raise Http404
     version = get_object_or_404(selectors.versions_of(response), number=number)
     return _response_page(request, target, response, version, history=True)
+
+
+def _review_context(request, target, response, *, back: str) -> dict:
+    """Comment threads beside the items, who may reply (and come back to `back`), and review links."""
+    return {"threads": selectors.threads_by_anchor(response), "reply_back": back,
+            "can_reply": access.can_discuss_review(request.user, target),
+            "can_review": access.can_review(request.user, target.organization)}
 
 
 def _writable(request, round_id: int, org_code: str):
@@ -203,6 +210,7 @@ def _edit_page(request, target, form, *, status=200, conflict=None):
         "is_proxy": target.organization != request.user.organization,
         "conflict": conflict,
         "attachments": edit_panel(target, response),
+        "threads": selectors.threads_by_anchor(response, open_only=True),
     }, status=status)
 
 
@@ -298,4 +306,5 @@ def response_confirm(request, round_id: int, org_code: str):
         "is_proxy": target.organization != request.user.organization,
         "submission_guidance": [g for g in defn.guidance if g.place == "submission"],
         "attachment_rows": read_panel(target, response, version, live=True),
+        **_review_context(request, target, response, back="confirm"),
     })

@@ -35,6 +35,16 @@ def _victim_data(round_, victim_org, victim_user):
     return outcome.version, job
 
 
+def _victim_thread(target, victim_user, reviewer):
+    """The victim's response returned with a comment and the officer's reply, both carrying the canary."""
+    from survey.services.review import Anchor, NewComment, comment_reply, response_return
+
+    (thread,) = response_return(target=target, acting_user=reviewer,
+                                comments=[NewComment(Anchor("item", "7-2"), f"{CANARY}-comment")])
+    comment_reply(target=target, thread=thread, body=f"{CANARY}-reply", acting_user=victim_user)
+    return thread
+
+
 def _login(client, user) -> None:
     client.force_login(user)
     session = client.session
@@ -52,6 +62,7 @@ def test_no_url_leaks_another_organisations_data(client, cast, round_, orgs, int
     victim_user.name = f"{CANARY}-officer"
     victim_user.save()
     version, job = _victim_data(round_, victim_org, victim_user)
+    thread = _victim_thread(round_.targets.get(organization=victim_org), victim_user, cast["kanagawa"])
     attachment = attachments_add(target=round_.targets.get(organization=victim_org), purpose="procedure_document",
                                  files=[(f"{CANARY}-要領.txt", f"{CANARY}-content".encode())],
                                  acting_user=victim_user).added[0]
@@ -59,7 +70,7 @@ def test_no_url_leaks_another_organisations_data(client, cast, round_, orgs, int
         "round_id": round_.pk, "code": victim_org.code, "org_code": victim_org.code, "n": version.number,
         "number": version.number, "job_id": job.pk, "pk": job.pk, "user_id": victim_user.pk,
         "uidb64": "MQ", "token": "set-password", "snapshot_id": 1, "export_id": 1,
-        "attachment_id": attachment.pk,
+        "attachment_id": attachment.pk, "thread_id": thread.pk,
     }
     intruder = cast[intruder_name]  # another municipality, another prefecture's officers
     _login(client, intruder)
@@ -78,3 +89,4 @@ def test_no_url_leaks_another_organisations_data(client, cast, round_, orgs, int
     assert ResponseVersion.objects.filter(response__organization=victim_org).count() == versions_before
     attachment.refresh_from_db()
     assert attachment.removed_at is None
+    assert thread.comments.count() == 2 and thread.response.review == "returned"

@@ -68,6 +68,7 @@ STORED_TEXTS = {
     "survey.RoundTarget.attribute": "full",
     "survey.RoundTarget.extension_reason": "full",
     "aggregation.Snapshot.label": "full",
+    "survey.ReviewComment.body": "full",
     # django-axes' records of wrong passwords (the administrators' ログイン停止 page lists locks).
     **{f"axes.{model}.{field}": "full" for model in ("AccessAttempt", "AccessFailureLog", "AccessLog")
        for field in ("username", "user_agent", "path_info", "http_accept")},
@@ -88,6 +89,7 @@ NOT_TEXT = {
     "survey.Response.prefecture_code": "a two-digit code",
     "survey.Response.org_kind": "an organisation kind of the code",
     "survey.Response.risk_level": "a risk level of the definition",
+    "survey.ReviewThread.anchor": "an item id or respondent field label of the definition, checked by the service",
     "survey.ResponseVersion.risk_level": "a risk level of the definition",
     "survey.ResponseVersion.risk_rules": "rule ids of the definition",
     "survey.ResponseVersion.cleared_items": "item ids of the definition",
