@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import xlsxwriter
 from django.utils import timezone
 
-from aggregation.orgtable import MARK, UNANSWERED, OrgTable
+from aggregation.orgtable import MARK, UNANSWERED, OrgTable, is_submitted
 from aggregation.source import FigureSource, GroupFigures, version_line
 from aggregation.xlsxfast import TextSafeWorksheet
 from survey.models import OrgKind
@@ -96,7 +96,7 @@ def build_workbook(source: FigureSource, path, *, progress: Callable[[int], None
     orgs = _write_orgs(sheets[SHEET_ORGS], sheets[SHEET_NON], w, source, progress)
     risk_count = _write_risk(sheets[SHEET_RISK], w, source)
     result = BuildResult(targets=orgs["targets"], responses=orgs["responses"],
-                         non_responders=orgs["targets"] - orgs["responses"], risk_rows=risk_count,
+                         non_responders=orgs["non_submitters"], risk_rows=risk_count,
                          content_sha256=orgs["sha256"], built_at=timezone.localtime().isoformat())
     _write_info(sheets[SHEET_INFO], w, source, result)
     book.close()
@@ -119,24 +119,25 @@ def _write_orgs(ws, ws_non, w: _Writer, source: FigureSource, progress) -> dict:
     ws_non.set_column(0, len(non_headers) - 1, 14)
     ws_non.freeze_panes(1, 0)
     w.row(ws_non, 0, non_headers, w.header)
-    digest, r, nr, dates = hashlib.sha256(), 0, 0, {5: w.date}
+    digest, r, nr, counted, dates = hashlib.sha256(), 0, 0, 0, {5: w.date}
     for row in source.org_rows():
         r += 1
         cells = table.cells(row)
         ws.write_cells_row(r, cells, dates)
-        if row["v_id"] is None:
+        if row["v_id"] is not None:
+            counted += 1
+            digest.update(version_line(row["v_id"], row["v_answers"]))
+        elif not is_submitted(row):  # a submission a state filter leaves out is no non-submitter
             nr += 1
             draft = row["draft_respondent"] or {}
             ws_non.write_cells_row(nr, cells[:5] + [draft.get(f) for f in contact_fields])
-        else:
-            digest.update(version_line(row["v_id"], row["v_answers"]))
         if progress and r % PROGRESS_EVERY == 0:
             progress(r)
     ws.autofilter(0, 0, max(r, 1), table.width - 1)
     ws_non.autofilter(0, 0, max(nr, 1), len(non_headers) - 1)
     if progress:
         progress(r)
-    return {"targets": r, "responses": r - nr, "sha256": digest.hexdigest()}
+    return {"targets": r, "responses": counted, "non_submitters": nr, "sha256": digest.hexdigest()}
 
 
 # --- summaries ------------------------------------------------------------------------------

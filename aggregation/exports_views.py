@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from aggregation import services
 from aggregation.models import Snapshot
-from aggregation.source import snapshot_chosen
+from aggregation.source import STATE_CHOICES, snapshot_chosen
 from survey import access
 from survey.access import dashboard_scope, round_get_for_user
 from survey.models import Job, Response, ResponseStatus, RoundStatus, RoundTarget
@@ -42,13 +42,14 @@ def exports(request, round_id: int):
     if request.method == "POST":
         snapshot = snapshot_chosen(rnd, request.POST.get("snapshot"))
         job = services.export_start(round=rnd, acting_user=request.user, prefecture=prefecture,
-                                    snapshot=snapshot, fmt=request.POST.get("format", "xlsx"), request=request)
+                                    snapshot=snapshot, fmt=request.POST.get("format", "xlsx"),
+                                    state=request.POST.get("state", ""), request=request)
         return redirect("aggregation:export_job", job.pk)
     jobs = access.exports_visible_to(
         request.user, Job.objects.filter(kind=services.EXPORT_KIND, round=rnd).select_related("created_by"))
     return render(request, "aggregation/exports/exports.html", {
         "round": rnd, "prefecture": prefecture, "jobs": jobs[:30], "formats": services.FORMATS,
-        "snapshots": Snapshot.objects.filter(round=rnd),
+        "snapshots": Snapshot.objects.filter(round=rnd), "state_choices": STATE_CHOICES,
     })
 
 

@@ -38,6 +38,9 @@ class SnapshotVersion(models.Model):
     version = models.ForeignKey("survey.ResponseVersion", on_delete=models.PROTECT, related_name="+")
     prefecture_code = models.CharField(max_length=2)
     org_kind = models.CharField(max_length=20)
+    # The response's state when frozen: 提出済, 差し戻し中 or 承認済 (survey.models.ResponseState).
+    state = models.CharField(max_length=12, default="submitted", choices=[
+        ("submitted", "提出済"), ("returned", "差し戻し中"), ("approved", "承認済")])
 
     class Meta:
         constraints = [

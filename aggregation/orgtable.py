@@ -33,10 +33,19 @@ def org_headers(defn) -> list[str]:
     return [*headers, "リスク区分", "該当したリスク判定ルール"]
 
 
+# A submitted response's state (FigureSource.org_rows' `state`; a snapshot keeps it as it was).
+SUBMITTED_STATES = {"submitted": STATUS_SUBMITTED, "returned": "差し戻し中", "approved": "承認済"}
+
+
+def is_submitted(row: dict) -> bool:
+    """Whether the organisation submitted (counted, or left out only by a state filter)."""
+    return row["v_id"] is not None or row.get("state") in SUBMITTED_STATES
+
+
 def status_label(row: dict, *, frozen: bool) -> str:
-    """提出済 / 下書き / 未着手, or 未提出（確定時点） for a snapshot."""
-    if row["v_id"] is not None:
-        return STATUS_SUBMITTED
+    """提出済・差し戻し中・承認済 / 下書き / 未着手, or 未提出（確定時点） for a snapshot."""
+    if is_submitted(row):
+        return SUBMITTED_STATES.get(row.get("state"), STATUS_SUBMITTED)
     if frozen:
         return STATUS_NOT_COUNTED
     return STATUS_DRAFT if row["live_status"] else STATUS_NOT_STARTED

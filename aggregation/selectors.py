@@ -28,7 +28,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KeyTextTransform
 
-from survey.models import OrgKind, Response, ResponseStatus, ResponseVersion, RoundTarget
+from survey.models import OrgKind, Response, ResponseStatus, ResponseVersion, ReviewState, RoundTarget
 
 SUBMITTED = ResponseStatus.SUBMITTED
 ORG_VALUES = ("organization__code", "organization__prefecture_name", "organization__name", "organization__kind")
@@ -44,8 +44,10 @@ class StatusRow:
     key: str
     label: str
     targets: int = 0
-    submitted: int = 0
+    submitted: int = 0  # including 差し戻し中 and 承認済, counted apart below
     draft: int = 0
+    returned: int = 0
+    approved: int = 0
 
     @property
     def not_started(self) -> int:
@@ -61,6 +63,8 @@ class StatusRow:
         self.targets += other.targets
         self.submitted += other.submitted
         self.draft += other.draft
+        self.returned += other.returned
+        self.approved += other.approved
 
 
 @dataclass
@@ -75,8 +79,9 @@ class StatusFigures:
 def status_figures(*, targets: QuerySet[RoundTarget], responses: QuerySet[Response]) -> StatusFigures:
     """Targets, submitted, draft and not started per prefecture, per type and in total.
 
-    Two grouped queries (targets by prefecture x type, responses by prefecture x type x status,
-    on their denormalised columns); the three views are sums over those few groups.
+    Two grouped queries (targets by prefecture x type, responses by prefecture x type x status x
+    review, on their denormalised columns); the three views are sums over those few groups.
+    `submitted` includes the returned (差し戻し中) and approved (承認済) responses, also counted apart.
     """
     cells: dict[tuple[str, str], StatusRow] = {}
     names: dict[str, str] = {}
@@ -85,12 +90,15 @@ def status_figures(*, targets: QuerySet[RoundTarget], responses: QuerySet[Respon
         key = (group["organization__prefecture_code"], group["organization__kind"])
         names[key[0]] = group["organization__prefecture_name"]
         cells[key] = StatusRow(key="", label="", targets=group["n"])
-    for group in responses.values("prefecture_code", "org_kind", "status").annotate(n=Count("id")).order_by():
+    for group in (responses.values("prefecture_code", "org_kind", "status", "review")
+                  .annotate(n=Count("id")).order_by()):
         cell = cells.get((group["prefecture_code"], group["org_kind"]))
         if cell is None:
             continue  # a response whose organisation is no longer a target
         if group["status"] == SUBMITTED:
             cell.submitted += group["n"]
+            cell.returned += group["n"] if group["review"] == ReviewState.RETURNED else 0
+            cell.approved += group["n"] if group["review"] == ReviewState.APPROVED else 0
         else:
             cell.draft += group["n"]
     by_prefecture = _sum_by(cells, 0, lambda code: names[code])

@@ -10,11 +10,22 @@ from django.utils import timezone
 from aggregation.aggregate_workbook import build_workbook
 from aggregation.csvexport import build_csv
 from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
-from aggregation.source import FigureSource, content_hash
+from aggregation.source import REVIEW_OF_STATE, FigureSource, content_hash
 from survey import access
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_get_for_user, job_runner
-from survey.models import AnswerFact, Job, Response, ResponseStatus, Round, RoundStatus, RoundTarget, User
+from survey.models import (
+    AnswerFact,
+    Job,
+    Response,
+    ResponseState,
+    ResponseStatus,
+    ReviewState,
+    Round,
+    RoundStatus,
+    RoundTarget,
+    User,
+)
 from survey.services.rounds import round_mark_finalised
 from survey.storage import private_output
 
@@ -30,14 +41,18 @@ def _table(model) -> str:
 
 
 def _freeze_versions(snapshot: Snapshot) -> int:
-    """Copy the counted versions (submitted versions of submitted responses) in the database."""
+    """Copy the counted versions (submitted versions of submitted responses) in the database,
+    each with its response's state (提出済・差し戻し中・承認済)."""
     sql = f"""
-        INSERT INTO {_table(SnapshotVersion)} (snapshot_id, response_id, version_id, prefecture_code, org_kind)
-        SELECT %s, r.id, r.submitted_version_id, r.prefecture_code, r.org_kind
+        INSERT INTO {_table(SnapshotVersion)} (snapshot_id, response_id, version_id, prefecture_code, org_kind, state)
+        SELECT %s, r.id, r.submitted_version_id, r.prefecture_code, r.org_kind,
+               CASE r.review WHEN %s THEN %s WHEN %s THEN %s ELSE %s END
         FROM {_table(Response)} r
         WHERE r.round_id = %s AND r.status = %s AND r.submitted_version_id IS NOT NULL"""
+    states = [ReviewState.RETURNED, ResponseState.RETURNED, ReviewState.APPROVED, ResponseState.APPROVED,
+              ResponseState.SUBMITTED]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [snapshot.pk, snapshot.round_id, ResponseStatus.SUBMITTED])
+        cursor.execute(sql, [snapshot.pk, *states, snapshot.round_id, ResponseStatus.SUBMITTED])
         return cursor.rowcount
 
 
@@ -186,7 +201,7 @@ def export_filename(source: FigureSource, fmt: str) -> str:
 
 
 def export_start(*, round: Round, acting_user: User, prefecture: str = "", snapshot: Snapshot | None = None,
-                 fmt: str = "xlsx", request=None) -> Job:
+                 fmt: str = "xlsx", state: str = "", request=None) -> Job:
     """Queue an aggregate export as a job (run by the worker after commit); audited EXPORT.
 
     The caller has already narrowed `prefecture` to what the user may see (survey.access.dashboard_scope).
@@ -194,7 +209,8 @@ def export_start(*, round: Round, acting_user: User, prefecture: str = "", snaps
     if snapshot is not None and snapshot.round_id != round.pk:
         raise ValueError("snapshot of another round")
     fmt = fmt if fmt in FORMATS else "xlsx"
-    params = {"prefecture": prefecture, "snapshot_id": snapshot.pk if snapshot else None, "format": fmt}
+    params = {"prefecture": prefecture, "snapshot_id": snapshot.pk if snapshot else None, "format": fmt,
+              "state": state if state in REVIEW_OF_STATE else ""}
     with transaction.atomic():
         job = job_create(kind=EXPORT_KIND, created_by=acting_user, round=round, params=params)
         audit(Action.EXPORT, actor=acting_user, request=request, target=f"round:{round.pk}/job:{job.pk}",
@@ -206,7 +222,8 @@ def _source_of(job: Job) -> FigureSource:
     params = job.params
     snapshot = Snapshot.objects.get(pk=params["snapshot_id"]) if params.get("snapshot_id") else None
     rnd = Round.objects.select_related("survey").get(pk=job.round_id)
-    return FigureSource(rnd, snapshot, access.Scope(prefecture=params.get("prefecture", "")))
+    return FigureSource(rnd, snapshot, access.Scope(prefecture=params.get("prefecture", "")),
+                        state=params.get("state", ""))
 
 
 @job_runner(EXPORT_KIND, visible=access.export_visible_to, download="aggregation:export_download")

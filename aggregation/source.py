@@ -23,6 +23,7 @@ from functools import cached_property
 
 from django.db.models import (
     Case,
+    CharField,
     F,
     FilteredRelation,
     JSONField,
@@ -37,9 +38,23 @@ from django.utils import timezone
 from aggregation import selectors
 from aggregation.models import Snapshot, SnapshotFact, SnapshotVersion
 from survey.access import Scope
-from survey.models import AnswerFact, Organization, OrgKind, Response, ResponseStatus, Round
+from survey.models import (
+    AnswerFact,
+    Organization,
+    OrgKind,
+    Response,
+    ResponseState,
+    ResponseStatus,
+    ReviewState,
+    Round,
+)
+from survey.selectors import state_of
 
 CHUNK = 2000
+# The states a counted (submitted) response can be in, and the review column of each.
+REVIEW_OF_STATE = {ResponseState.SUBMITTED: ReviewState.NONE, ResponseState.RETURNED: ReviewState.RETURNED,
+                   ResponseState.APPROVED: ReviewState.APPROVED}
+STATE_CHOICES = [(state, label) for state, label in ResponseState.choices if state in REVIEW_OF_STATE]
 ORG_FIELDS = ("code", "prefecture_code", "prefecture_name", "kind", "name")
 
 
@@ -90,6 +105,7 @@ class FigureSource:
     round: Round
     snapshot: Snapshot | None = None
     scope: Scope = Scope()
+    state: str = ""  # '' counts every submitted response; else only those 提出済, 差し戻し中 or 承認済
 
     @cached_property
     def defn(self):
@@ -103,21 +119,35 @@ class FigureSource:
     def prefecture(self) -> str:
         return self.scope.prefecture
 
+    def state_label(self) -> str:
+        return dict(ResponseState.choices).get(self.state, "")
+
     # --- querysets ---------------------------------------------------------------------------
 
     def facts(self) -> QuerySet:
-        """The counted facts (live AnswerFact or the snapshot's SnapshotFact) in scope."""
+        """The counted facts (live AnswerFact or the snapshot's SnapshotFact) in scope (and state)."""
         if self.is_frozen:
-            return self.scope.facts(SnapshotFact.objects.filter(snapshot=self.snapshot))
-        return self.scope.facts(AnswerFact.objects.filter(round=self.round))
+            facts = SnapshotFact.objects.filter(snapshot=self.snapshot)
+            if self.state:
+                facts = facts.filter(response_id__in=self.versions().values("response_id"))
+            return self.scope.facts(facts)
+        facts = AnswerFact.objects.filter(round=self.round)
+        if self.state:
+            facts = facts.filter(response__review=REVIEW_OF_STATE[self.state])
+        return self.scope.facts(facts)
 
     def responses(self) -> QuerySet[Response]:
-        """The round's live responses in scope, whatever their status (live pages list them)."""
-        return self.scope.responses(Response.objects.filter(round=self.round))
+        """The round's live responses in scope, whatever their status (live pages list them);
+        with a state, only the submitted responses in that state."""
+        responses = self.scope.responses(Response.objects.filter(round=self.round))
+        if self.state:
+            responses = responses.filter(status=ResponseStatus.SUBMITTED, review=REVIEW_OF_STATE[self.state])
+        return responses
 
     def versions(self) -> QuerySet[SnapshotVersion]:
-        """The snapshot's kept versions in scope (frozen sources only)."""
-        return self.scope.responses(SnapshotVersion.objects.filter(snapshot=self.snapshot))
+        """The snapshot's kept versions in scope (and state; frozen sources only)."""
+        versions = self.scope.responses(SnapshotVersion.objects.filter(snapshot=self.snapshot))
+        return versions.filter(state=self.state) if self.state else versions
 
     def counted(self) -> QuerySet:
         """One row per counted response: Response (live) or SnapshotVersion (frozen)."""
@@ -143,7 +173,8 @@ class FigureSource:
         return qs.annotate(
             v_id=F(f"{prefix}__id"), v_answers=F(f"{prefix}__answers"), v_respondent=F(f"{prefix}__respondent"),
             v_risk=F(f"{prefix}__risk_level"), v_rules=F(f"{prefix}__risk_rules"), v_at=F(f"{prefix}__created_at"),
-            live_status=F("resp__status"),
+            live_status=F("resp__status"), live_review=F("resp__review"),
+            frozen_state=F("cv__state") if self.is_frozen else Value(None, output_field=CharField()),
             # Contacts of those who have not submitted: their latest draft's respondent fields.
             draft_respondent=Case(When(resp__status=ResponseStatus.DRAFT,
                                        then=F("resp__current_version__respondent")),
@@ -153,16 +184,25 @@ class FigureSource:
     def org_rows(self) -> Iterator[dict]:
         """Every target in code order, with its counted version (v_* are None when not counted)."""
         rows = self._with_versions().values(*ORG_FIELDS, "v_id", "v_answers", "v_respondent", "v_risk",
-                                            "v_rules", "v_at", "live_status", "draft_respondent")
+                                            "v_rules", "v_at", "live_status", "live_review", "frozen_state",
+                                            "draft_respondent")
         for row in rows.iterator(chunk_size=CHUNK):
-            if not self.is_frozen and row["live_status"] != ResponseStatus.SUBMITTED:
+            row["state"] = row["frozen_state"] or state_of(row["live_status"], row["live_review"])
+            if self.is_frozen and row["v_id"] is None:
+                row["state"] = ""  # not counted by the snapshot (its state then is not kept)
+            counted = row["v_id"] is not None and (self.is_frozen or row["live_status"] == ResponseStatus.SUBMITTED)
+            if not counted or (self.state and row["state"] != self.state):
                 row.update(v_id=None, v_answers=None, v_respondent=None, v_risk=None, v_rules=None, v_at=None)
             yield row
 
     def risk_rows(self) -> Iterator[dict]:
         """Every counted response with its risk level (低 too, as on the risk page), highest level
         first, then by code."""
-        rows = (self._with_versions().filter(v_id__isnull=False)
+        rows = self._with_versions().filter(v_id__isnull=False)
+        if self.state:
+            rows = rows.filter(frozen_state=self.state) if self.is_frozen else rows.filter(
+                live_status=ResponseStatus.SUBMITTED, live_review=REVIEW_OF_STATE[self.state])
+        rows = (rows
                 .annotate(rank=selectors.risk_rank(self.defn, "v_risk")).order_by("-rank", "code")
                 .values(*ORG_FIELDS, "v_risk", "v_rules"))
         return rows.iterator(chunk_size=CHUNK)
@@ -230,7 +270,8 @@ class FigureSource:
 
     def describe(self) -> str:
         """What the figures rest on, in Japanese (for the workbook and the job page)."""
+        only = f"（回答の状態が「{self.state_label()}」の団体のみ）" if self.state else ""
         if self.is_frozen:
             at = timezone.localtime(self.snapshot.created_at)
-            return f"確定集計「{self.snapshot.label}」（{at:%Y-%m-%d %H:%M} 確定、ID {self.snapshot.pk}）"
-        return "現時点の提出済み回答（最新の提出版）"
+            return f"確定集計「{self.snapshot.label}」（{at:%Y-%m-%d %H:%M} 確定、ID {self.snapshot.pk}）{only}"
+        return f"現時点の提出済み回答（最新の提出版）{only}"

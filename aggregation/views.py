@@ -11,6 +11,7 @@ snapshot workbook's; the status dashboard is about live progress and always coun
 """
 import csv
 from functools import cached_property
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,9 +23,9 @@ from django.utils import timezone
 from aggregation import selectors
 from aggregation.csvexport import guard
 from aggregation.models import Snapshot
-from aggregation.source import FigureSource, snapshot_chosen
+from aggregation.source import REVIEW_OF_STATE, STATE_CHOICES, FigureSource, snapshot_chosen
 from survey import engine
-from survey.access import dashboard_scope, round_get_for_user
+from survey.access import dashboard_scope, reviews_in, round_get_for_user
 from survey.audit import Action, audit
 from survey.models import AnswerFact, Organization, OrgKind, Response, RoundTarget
 from survey.selectors import non_submitters
@@ -48,14 +49,17 @@ def _source(request, round_id: int) -> tuple[FigureSource, list[Snapshot]]:
     """The figures a page shows (?snapshot=<id> of this round, else live; 404 for any other
     value) in the user's scope, and the round's snapshots for the picker."""
     rnd, scope, *_ = _dashboard(request, round_id)
-    source = FigureSource(rnd, snapshot_chosen(rnd, request.GET.get("snapshot", "")), scope)
+    state = request.GET.get("state", "")
+    state = state if state in REVIEW_OF_STATE else ""  # an unknown state is ignored, as an unknown type
+    source = FigureSource(rnd, snapshot_chosen(rnd, request.GET.get("snapshot", "")), scope, state=state)
     return source, list(Snapshot.objects.filter(round=rnd))
 
 
 def _figures_context(request, source: FigureSource, snapshots: list[Snapshot], page: str) -> dict:
     context = _base_context(request, source.round, source.scope, source.responses(), page,
                             live=not source.is_frozen)
-    return context | {"snapshot": source.snapshot, "snapshots": snapshots}
+    return context | {"snapshot": source.snapshot, "snapshots": snapshots, "state": source.state,
+                      "state_choices": STATE_CHOICES}
 
 
 def _base_context(request, rnd, scope, responses, page: str, *, live: bool = True) -> dict:
@@ -172,6 +176,7 @@ def risk(request, round_id: int):
     count = sum(c.count for c in counts if not level or c.level == level)
     page = _page(request, source.risk_listing(level), count=count)
     _decorate_risk_rows(page.object_list, frozen=source.is_frozen)
+    _link_returns(request.user, source.defn, page.object_list)
     context = _figures_context(request, source, snapshots, "risk") | {
         "counts": counts, "level": level, "page": page,
     }
@@ -194,6 +199,23 @@ def _decorate_risk_rows(rows, *, frozen: bool) -> None:
         row["kind_label"] = OrgKind(row["organization__kind"]).label
         row["url"] = reverse("response_detail", kwargs={"round_id": row["round_id"],
                                                         "org_code": row["organization__code"]})
+
+
+def _link_returns(user, defn, rows) -> None:
+    """Each fired rule links straight to "return with comment" on the item it reads, for
+    organisations the user reviews (survey.access.reviews_in)."""
+    items = {rule.id: rule.condition.item for rule in defn.risk_rules}
+    for row in rows:
+        if not reviews_in(user, prefecture_code=row["prefecture_code"],
+                          is_prefecture=row["organization__kind"] == OrgKind.PREFECTURE):
+            continue
+        review = reverse("response_review", kwargs={"round_id": row["round_id"],
+                                                    "org_code": row["organization__code"]})
+        for rule in row["rules"]:
+            item = items.get(rule.get("id"))
+            if item is not None:
+                rule["return_url"] = f"{review}?{urlencode({'anchor': 'item:' + item})}#return-form"
+                rule["item_label"] = defn.item(item).label
 
 
 # --- CSV downloads ---------------------------------------------------------------------------

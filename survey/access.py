@@ -212,12 +212,17 @@ def can_manage_delegation(user: User, target: RoundTarget) -> bool:
 def can_review(user: User, organization: Organization) -> bool:
     """Approve, return or reopen `organization`'s response: the ministry (staff and administrators)
     for every organisation, a prefecture officer for its municipalities, never for itself."""
+    return reviews_in(user, prefecture_code=organization.prefecture_code, is_prefecture=organization.is_prefecture)
+
+
+def reviews_in(user: User, *, prefecture_code: str, is_prefecture: bool) -> bool:
+    """`can_review` for an organisation known by its prefecture and kind (rows of a listing)."""
     if not is_signed_in(user):
         return False
     if user.sees_whole_country:
         return True
     own = prefecture_of(user)
-    return bool(own) and not organization.is_prefecture and organization.prefecture_code == own
+    return bool(own) and not is_prefecture and prefecture_code == own
 
 
 def can_discuss_review(user: User, target: RoundTarget) -> bool:

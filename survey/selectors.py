@@ -96,10 +96,11 @@ def response_state(response: Response | None) -> str:
     """
     if response is None:
         return ResponseState.NOT_STARTED
-    return _state(response.status, response.review)
+    return state_of(response.status, response.review)
 
 
-def _state(status: str | None, review: str | None) -> str:
+def state_of(status: str | None, review: str | None) -> str:
+    """`response_state` from a response's status and review columns (None status: 未着手)."""
     if not status:
         return ResponseState.NOT_STARTED
     if status != ResponseStatus.SUBMITTED:
