@@ -47,7 +47,7 @@ class ReturnForm(forms.Form):
                                                            initial=anchor if n == 1 and anchor else "response",
                                                            widget=forms.Select(attrs={"class": "form-select mb-2"}))
             self.fields[f"body_{n}"] = forms.CharField(
-                label=f"コメント{n}", required=False, max_length=COMMENT_MAX, strip=True,
+                label=f"コメント{n}の内容", required=False, max_length=COMMENT_MAX, strip=True,
                 widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX}))
 
     def clean(self):
