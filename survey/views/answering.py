@@ -79,8 +79,10 @@ def _officer_entry(user, rnd, *, current: bool) -> dict:
     """One round on an officer's home: the own organisation's target and response, and for a
     prefecture officer the counts (and, while the round is open, the list) of its municipalities."""
     target = _own_target(user, rnd)
-    entry = {"round": rnd, "target": target, "response": access.response_of(target) if target else None,
-             "can_answer": bool(target and access.can_answer_for(user, target) and target.accepts_answers)}
+    response = access.response_of(target) if target else None
+    entry = {"round": rnd, "target": target, "response": response,
+             "can_answer": bool(target and access.can_answer_for(user, target) and target.accepts_answers
+                                and selectors.response_state(response) != ResponseState.APPROVED)}
     if access.prefecture_of(user):
         entry["counts"] = selectors.status_counts(round=rnd, user=user)
         if current:

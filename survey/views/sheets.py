@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from survey import access, storage
+from survey import access, selectors, storage
 from survey.audit import Action, audit
 from survey.jobs import job_get_for_user, recorded_entries
-from survey.models import Job
+from survey.models import Job, ResponseState
 from survey.services import sheets
+from survey.services.locks import ResponseApproved
 from survey.services.responses import DuplicateFile, RoundClosed
 from survey.views import uploads
 from survey.views.decorators import role_required, target_for_user
@@ -101,9 +102,11 @@ def _sheet_upload(request, handler, round_id: int, org_code: str):
 
 
 def _closed_message(target) -> str:
-    """After the (effective) deadline, why the page offers no upload ("" while it takes answers)."""
+    """After the (effective) deadline or once approved (locked), why the page offers no upload
+    ("" while it takes answers)."""
     if target.accepts_answers:
-        return ""
+        approved = selectors.response_state(access.response_of(target)) == ResponseState.APPROVED
+        return str(ResponseApproved()) if approved else ""
     return ROUND_CLOSED.format(deadline=f"{timezone.localtime(target.effective_deadline):%Y年%m月%d日 %H:%M}")
 
 

@@ -1,7 +1,9 @@
 """The review pages: who may open them, return with comments (confirmed), approve, reopen, reply."""
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
-from survey.models import ResponseState, ResponseVersion, ReviewComment, ReviewThread
+from survey.models import Attachment, ResponseState, ResponseVersion, ReviewComment, ReviewThread
 from survey.selectors import response_state
 from survey.services.review import Anchor, NewComment, response_approve, response_return
 
@@ -107,3 +109,16 @@ def test_resubmission_through_the_confirmation_page_closes_the_comment(round_, s
     thread.refresh_from_db()
     assert not thread.is_open and _state(submitted) == ResponseState.SUBMITTED
     assert "完了" in officer.get(url(round_, tail="")).text
+
+
+def test_approved_response_refuses_a_sheet_upload_and_an_attachment(round_, submitted, kanagawa, sagamihara):
+    response_approve(target=target_of(round_, "141500"), acting_user=kanagawa)
+    officer = login(sagamihara)
+    upload = reverse("sheet_upload", kwargs={"round_id": round_.pk, "org_code": "141500"})
+    page = officer.get(upload)
+    assert "承認済みのため変更できません" in page.text and 'type="file"' not in page.text
+    assert officer.post(upload, {"file": SimpleUploadedFile("回答シート.xlsx", b"PK\x03\x04")}).status_code == 403
+    attach = reverse("attachment_upload", kwargs={"round_id": round_.pk, "org_code": "141500"})
+    officer.post(attach, {"purpose": "procedure_document", "files": SimpleUploadedFile("要領.txt", "手順".encode())})
+    assert ResponseVersion.objects.filter(response=submitted).count() == 1 and not Attachment.objects.exists()
+    assert f'href="{upload}"' not in officer.get("/").text
