@@ -83,11 +83,16 @@ def _body(text: str) -> str:
     return body
 
 
-def _locked(target: RoundTarget) -> Response:
-    response = (Response.objects.select_for_update()
+def _locked(target: RoundTarget, seen: int | None = None) -> Response:
+    """The submitted response, locked; with `seen` (the version number the reviewer read), a
+    resubmission made meanwhile is refused, so a decision never lands on a version nobody read."""
+    response = (Response.objects.select_for_update(of=("self",)).select_related("submitted_version")
                 .filter(round_id=target.round_id, organization_id=target.organization_id).first())
     if response is None or response.status != ResponseStatus.SUBMITTED or response.submitted_version_id is None:
         raise ReviewRefused("not_submitted", "提出されていない回答は審査できません。")
+    if seen is not None and response.submitted_version.number != seen:
+        raise ReviewRefused("resubmitted", f"審査中に回答が再提出されました（第{response.submitted_version.number}版）。"
+                                           "最新の提出内容を確認してから判断してください。")
     return response
 
 
@@ -105,13 +110,14 @@ def _close_open(response: Response, now) -> int:
 
 
 @transaction.atomic
-def response_approve(*, target: RoundTarget, acting_user: User, request=None) -> Response:
+def response_approve(*, target: RoundTarget, acting_user: User, seen_version: int | None = None,
+                     request=None) -> Response:
     """Approve the submitted version (承認済): locked for every channel until reopened.
 
     A returned response may be approved as it stands (the reviewer accepts the officer's
-    reply); its open threads are closed.
+    reply); its open threads are closed. `seen_version`: the submitted version the reviewer read.
     """
-    response = _locked(target)
+    response = _locked(target, seen_version)
     if response.review == ReviewState.APPROVED:
         raise ReviewRefused("already_approved", "この回答は既に承認されています。")
     now = timezone.now()
@@ -124,7 +130,7 @@ def response_approve(*, target: RoundTarget, acting_user: User, request=None) ->
 
 @transaction.atomic
 def response_return(*, target: RoundTarget, comments: list[NewComment], acting_user: User,
-                    request=None) -> list[ReviewThread]:
+                    seen_version: int | None = None, request=None) -> list[ReviewThread]:
     """Return the response (差し戻し中) with at least one comment, each opening a thread.
 
     Returning a response already returned adds threads to the return.
@@ -132,7 +138,7 @@ def response_return(*, target: RoundTarget, comments: list[NewComment], acting_u
     if not comments:
         raise ReviewRefused("no_comment", "差し戻すにはコメントを1件以上入力してください。")
     checked = [(anchor_check(target, c.anchor), _body(c.body)) for c in comments]
-    response = _locked(target)
+    response = _locked(target, seen_version)
     if response.review == ReviewState.APPROVED:
         raise ReviewRefused("approved", "承認済みの回答は、承認を取り消してから差し戻してください。")
     now = timezone.now()

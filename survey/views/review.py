@@ -72,9 +72,11 @@ def response_return(request, round_id: int, org_code: str):
         return render(request, "survey/review/return_confirm.html", {
             "round": target.round, "target": target, "org": target.organization, "form": form,
             "comments": [(anchor_label(target, c.anchor.value), c.body) for c in comments],
+            "seen": _seen(request),
         })
     try:
-        service.response_return(target=target, comments=comments, acting_user=request.user, request=request)
+        service.response_return(target=target, comments=comments, acting_user=request.user,
+                                seen_version=_seen(request), request=request)
     except service.ReviewRefused as exc:
         messages.error(request, str(exc))
         return redirect("response_review", round_id=round_id, org_code=org_code)
@@ -89,7 +91,8 @@ def response_approve(request, round_id: int, org_code: str):
     target, response = _reviewed(request, round_id, org_code)
     if request.method == "POST":
         try:
-            service.response_approve(target=target, acting_user=request.user, request=request)
+            service.response_approve(target=target, acting_user=request.user, seen_version=_seen(request),
+                                     request=request)
         except service.ReviewRefused as exc:
             messages.error(request, str(exc))
         else:
@@ -114,6 +117,12 @@ def response_reopen(request, round_id: int, org_code: str):
             messages.success(request, f"{target.organization.name}の回答の承認を取り消しました。")
         return redirect("response_review", round_id=round_id, org_code=org_code)
     return _decision_page(request, target, response, "reopen", form=form, status=400 if form.errors else 200)
+
+
+def _seen(request) -> int | None:
+    """The submitted version number the reviewer's page showed (the forms post it as `version`)."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _decision_page(request, target, response, decision: str, *, form=None, status=200):

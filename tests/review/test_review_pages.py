@@ -122,3 +122,17 @@ def test_approved_response_refuses_a_sheet_upload_and_an_attachment(round_, subm
     officer.post(attach, {"purpose": "procedure_document", "files": SimpleUploadedFile("要領.txt", "手順".encode())})
     assert ResponseVersion.objects.filter(response=submitted).count() == 1 and not Attachment.objects.exists()
     assert f'href="{upload}"' not in officer.get("/").text
+
+
+def test_a_decision_on_a_version_resubmitted_meanwhile_is_refused(round_, submitted, kanagawa, sagamihara):
+    from .conftest import save
+
+    client = login(kanagawa)
+    seen = submitted.submitted_version.number
+    response_return(target=target_of(round_, "141500"), acting_user=kanagawa,
+                    comments=[NewComment(Anchor("response"), "確認してください")])
+    save(round_, "141500", sagamihara, {**LONG_ANSWERS, "9": "2"}, submit=True)  # while the reviewer reads v1
+    client.post(url(round_, tail="review/approve/"), {"version": seen})
+    assert _state(submitted) == ResponseState.SUBMITTED
+    client.post(url(round_, tail="review/approve/"), {"version": seen + 1})
+    assert _state(submitted) == ResponseState.APPROVED
