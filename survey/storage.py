@@ -46,6 +46,19 @@ class PrivateFileSystemStorage(FileSystemStorage):
     def base_location(self):
         return self._value_or_setting(self._location, str(settings.PRIVATE_STORAGE_ROOT))
 
+    def _save(self, name, content):
+        """FileSystemStorage's save, without leaving a half-written file behind when a write
+        fails (the disk full, a quota, an I/O error): the caller's transaction rolls back, and no
+        file of it may remain."""
+        try:
+            return super()._save(name, content)
+        except OSError:
+            try:
+                os.remove(self.path(name))
+            except FileNotFoundError:
+                pass
+            raise
+
     @property
     def location(self):
         return os.path.abspath(self.base_location)

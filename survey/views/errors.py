@@ -1,11 +1,13 @@
-"""Japanese error pages (400, 403, CSRF failure, 404, 500, 503), each with a way back.
+"""Japanese error pages (400, 403, CSRF failure, 404, 500, 503, 507), each with a way back.
 
 The 500 page is rendered without context processors or database access: whatever broke the
 request may break them too, and it shows no detail. When what broke it is the database or Redis
 out of reach (a restart, a failover), the same handler answers 503 with Retry-After instead: the
-state is temporary and the request may simply be sent again. The other pages run with the
+state is temporary and the request may simply be sent again. When the file store is full (or
+over its quota) it answers 507 and asks to tell the administrator. The other pages run with the
 request, so the header shows who is signed in.
 """
+import errno
 import re
 import sys
 
@@ -98,10 +100,25 @@ def service_unavailable_cause(exc: BaseException | None) -> bool:
     return False
 
 
+def storage_full_cause(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an exception it was raised from, is a write refused for want of space."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def server_error(request):
-    """No detail, no context processors, no database. 503 when the database or Redis is down."""
+    """No detail, no context processors, no database. 503 when the database or Redis is down,
+    507 when the file store is full."""
     context = {"back_url": _safe_back_url(request)}
-    if service_unavailable_cause(sys.exc_info()[1]):
+    exc = sys.exc_info()[1]
+    if storage_full_cause(exc):
+        return HttpResponse(loader.get_template("errors/507.html").render(context), status=507)
+    if service_unavailable_cause(exc):
         html = loader.get_template("errors/503.html").render(context)
         response = HttpResponse(html, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
