@@ -114,12 +114,14 @@ def sheet_zip(count: int, *, skip: int, seed: int = 7) -> tuple[bytes, list[str]
     return out.getvalue(), [t.organization.code for t in targets]
 
 
-def version_counts(codes: list[str]) -> dict[str, int]:
-    """Stored versions per organisation code in the demo round."""
+def version_counts(codes: list[str], *, source: str | None = None) -> dict[str, int]:
+    """Stored versions per organisation code in the demo round (of one source, e.g. bulk_import)."""
     from django.db.models import Count
 
     from survey.models import ResponseVersion
 
-    rows = (ResponseVersion.objects.filter(response__round=demo_round(), response__organization__code__in=codes)
-            .values("response__organization__code").annotate(n=Count("pk")))
+    versions = ResponseVersion.objects.filter(response__round=demo_round(), response__organization__code__in=codes)
+    if source:
+        versions = versions.filter(source=source)
+    rows = (versions.values("response__organization__code").annotate(n=Count("pk")))
     return {row["response__organization__code"]: row["n"] for row in rows}

@@ -21,16 +21,18 @@ LOAD_OUT when locust quits.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import os
 import re
-import struct
+import sys
 import time
+from pathlib import Path
 
 from locust import HttpUser, LoadTestShape, between, constant, events, task
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.load.totp import totp  # noqa: E402
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())
 NODES = os.environ["LOAD_NODES"].split(",")
@@ -47,14 +49,6 @@ _officers = itertools.count()
 _ministry = itertools.count()
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _REVISION = re.compile(r'name="base_revision" value="(\d+)"')
-
-
-def totp(key_hex: str, at: float | None = None) -> str:
-    """RFC 6238: 6 digits, 30-second steps, HMAC-SHA1 (what the simulated phone shows)."""
-    counter = int((at or time.time()) // 30)
-    digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    return str((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000).zfill(6)
 
 
 class Browser:

@@ -44,8 +44,10 @@ def free_port() -> int:
 
 
 class Stack:
-    def __init__(self, log_dir: Path, *, web_workers: int = 5, settings: str = "bench.load.settings"):
+    def __init__(self, log_dir: Path, *, web_workers: int = 5, settings: str = "bench.load.settings",
+                 private_mount_mb: int = 0):
         self.log_dir = Path(log_dir)
+        self.disk_mb = private_mount_mb  # the private store on a tmpfs of this size (root only); 0: a folder
         self.web_workers = web_workers
         self.settings = settings
         self.services: dict[str, str] = {}
@@ -87,7 +89,8 @@ class Stack:
             "ALLOWED_HOSTS": HOST, "PORTAL_BASE_URL": f"https://{HOST}",
             "PRIVATE_STORAGE_ROOT": str(self.work / "private"), "STATIC_ROOT": str(self.work / "static"),
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "CELERY_TASK_ALWAYS_EAGER": "0", "LOG_LEVEL": "WARNING", "READY_MIN_FREE_DISK_MB": "100",
+            "CELERY_TASK_ALWAYS_EAGER": "0", "LOG_LEVEL": "WARNING",
+            "READY_MIN_FREE_DISK_MB": str(min(100, self.disk_mb // 4) if self.disk_mb else 100),
             "GUNICORN_WORKERS": str(self.web_workers), "PYTHONPATH": str(ROOT),
         })
         return env
@@ -144,8 +147,13 @@ class Stack:
             time.sleep(0.5)
         raise RuntimeError(f"node {i} on port {self.ports[i]} not ready; see {self.log_dir}")
 
-    def start(self, *, seed: bool = True) -> None:
+    def start(self, *, seed_responses: int = 0) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if self.disk_mb:
+            private = self.work / "private"
+            private.mkdir()
+            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.disk_mb}m,mode=0700", "tmpfs", str(private)],
+                           check=True)
         for old in self.log_dir.glob("*.log"):
             old.unlink()
         t0 = time.monotonic()
@@ -153,8 +161,7 @@ class Stack:
         say(f"[stack] PostgreSQL {self.services['DATABASE_URL']}, Redis {self.services['REDIS_URL']}")
         self.manage("migrate", "--noinput", log="migrate")
         self.manage("collectstatic", "--noinput", log="collectstatic")
-        if seed:
-            self.manage("seed_demo", "--responses", "0", log="seed")
+        self.manage("seed_demo", "--responses", str(seed_responses), log="seed")
         for i in (0, 1):
             self.start_node(i)
             self.start_worker(i)
@@ -267,6 +274,8 @@ class Stack:
                        f"SERVICES_PG_USER={shlex.quote(s['SERVICES_PG_USER'])}; "
                        f"SERVICES_REDIS_DIR={shlex.quote(s['SERVICES_REDIS_DIR'])}; stop_services")
             self.services = {}
+        if self.disk_mb:
+            subprocess.run(["umount", str(self.work / "private")], check=False)
         subprocess.run(["rm", "-rf", str(self.work)], check=False)
 
     def __enter__(self) -> Stack:
