@@ -151,6 +151,31 @@ def review_thread_ids(round_) -> list[int]:
     return list(ReviewThread.objects.filter(response__round=round_).order_by("pk").values_list("pk", flat=True)[:1])
 
 
+def _previous_round(round_, orgs, cast) -> None:
+    """Make `round_` a next round: started from a round on another version of the survey (the demo
+    revision, so that 変更あり marks and notices of answers not carried show), where 相模原市
+    submitted; its response in `round_` is marked as carried over from that submission."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from survey.engine import DEFINITIONS_DIR
+    from survey.models import Response
+    from survey.services.responses import response_save
+    from survey.services.rounds import round_create, survey_version_load
+
+    revision, _ = survey_version_load(DEFINITIONS_DIR / "demo" / "linkage-2024.1-demo.toml")
+    previous = round_create(survey=revision, title="前回の調査回", scheme=round_.scheme,
+                            deadline=timezone.now() + dt.timedelta(days=1), organizations=[orgs["141500"]])
+    target = previous.targets.select_related("round__survey", "organization").get()
+    respondent = {"組織区分": "市区町村", "組織名": "14神奈川県相模原市", **RESPONDENT}
+    base = response_save(target=target, answers={**SHORT_PATH, "11": "2"}, respondent=respondent,
+                         acting_user=cast["sagamihara"], submit=True).version
+    round_.previous_round = previous
+    round_.save(update_fields=["previous_round"])
+    Response.objects.filter(round=round_, organization=orgs["141500"]).update(carried_from=base)
+
+
 def sheet_zip(round_, orgs, *, respondent: dict | None = None, names=("鎌倉市.xlsx", "壊れた.xlsx")) -> bytes:
     """A zip of 鎌倉市's filled answer sheet and a file that is not a workbook."""
     from survey.models import RoundTarget
@@ -210,6 +235,7 @@ def seed_every_page(round_, orgs, cast, *, snapshot_label="第1回確定", invit
 
     attachment = _answers(round_, orgs, cast)
     _extension(round_, orgs, cast)
+    _previous_round(round_, orgs, cast)
     snapshot = snapshot_create(round=round_, acting_user=cast["ministry"], label=snapshot_label)
     invited = user_invite(email="officer@city.kamakura.example.jp", name=invited_name, role="officer",
                           organization=orgs["142042"], acting_user=cast["admin"])

@@ -39,6 +39,15 @@ def percent(value) -> str:
 
 
 @register.filter
+def points(value) -> str:
+    """A change of shares in percentage points: 0.05 -> '+5.0ポイント', None -> '―'."""
+    if value is None:
+        return "―"
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    return f"{sign}{abs(float(value)) * 100:.1f}ポイント"
+
+
+@register.filter
 def percent_int(value) -> str:
     """0.4567 -> '46%' (for map tiles)."""
     return f"{round(float(value or 0) * 100)}%"

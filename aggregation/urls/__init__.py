@@ -15,6 +15,7 @@ urlpatterns = [
     path(rnd + "texts/", views.texts, name="texts"),
     path(rnd + "risk/", views.risk, name="risk"),
     path(rnd + "risk.csv", views.risk_csv, name="risk_csv"),
+    path(rnd + "compare/", views.compare, name="compare"),
     # The aggregate workbook and snapshots, same namespace.
     path("", include("aggregation.urls.exports")),
 ]
