@@ -1,7 +1,8 @@
 """The aggregate workbook (集計表), written with xlsxwriter in constant-memory mode.
 
 Sheets: 回答一覧 (one row per target organisation), 集計（全体）, 集計（都道府県別）,
-集計（団体区分別）, グラフ (native bar charts per item), 未提出団体, リスク一覧, 作成情報.
+集計（団体区分別）, グラフ (native bar charts per item), 未提出団体, リスク一覧, 作成情報; with a
+round to compare with, also 比較（全体） and 比較（都道府県別） (aggregation.compare).
 Everything is generated from the survey definition. Rows are streamed from the database and
 written in order, so memory stays flat whatever the number of responses.
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import xlsxwriter
 from django.utils import timezone
 
+from aggregation.compare import compare_groups, compare_items
 from aggregation.orgtable import MARK, UNANSWERED, OrgTable, is_submitted
 from aggregation.source import FigureSource, GroupFigures, version_line
 from aggregation.xlsxfast import TextSafeWorksheet
@@ -34,6 +36,8 @@ SHEET_CHARTS = "グラフ"
 SHEET_NON = "未提出団体"
 SHEET_RISK = "リスク一覧"
 SHEET_INFO = "作成情報"
+SHEET_COMPARE = "比較（全体）"
+SHEET_COMPARE_PREF = "比較（都道府県別）"
 PROGRESS_EVERY = 2000
 OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
            "strings_to_urls": False}
@@ -82,12 +86,21 @@ class _Writer:
             ws.write_number(r, c, value, fmt)
 
 
-def build_workbook(source: FigureSource, path, *, progress: Callable[[int], None] | None = None) -> BuildResult:
-    """Write the aggregate workbook of `source` to `path`; returns what it was built from."""
+def build_workbook(source: FigureSource, path, *, progress: Callable[[int], None] | None = None,
+                   compare_with: FigureSource | None = None) -> BuildResult:
+    """Write the aggregate workbook of `source` to `path`; returns what it was built from.
+
+    With `compare_with` (another round's figures in the same scope) the comparison sheets are added.
+    """
     book = xlsxwriter.Workbook(str(path), OPTIONS)
     w = _Writer(book)
-    sheets = {name: book.add_worksheet(name, worksheet_class=TextSafeWorksheet) for name in
-              (SHEET_ORGS, SHEET_OVERALL, SHEET_PREF, SHEET_KIND, SHEET_CHARTS, SHEET_NON, SHEET_RISK, SHEET_INFO)}
+    names = [SHEET_ORGS, SHEET_OVERALL, SHEET_PREF, SHEET_KIND, SHEET_CHARTS, SHEET_NON, SHEET_RISK, SHEET_INFO]
+    if compare_with is not None:
+        names[5:5] = [SHEET_COMPARE, SHEET_COMPARE_PREF]
+    sheets = {name: book.add_worksheet(name, worksheet_class=TextSafeWorksheet) for name in names}
+    if compare_with is not None:
+        _write_compare(sheets[SHEET_COMPARE], w, source, compare_with)
+        _write_compare_groups(sheets[SHEET_COMPARE_PREF], w, source, compare_with)
     overall = source.overall()
     ranges = _write_overall(sheets[SHEET_OVERALL], w, overall)
     _write_groups(sheets[SHEET_PREF], w, source.by_prefecture(), overall, key_header="都道府県コード")
@@ -237,6 +250,60 @@ def _write_charts(book, ws, w: _Writer, g: GroupFigures, ranges: dict[str, tuple
         chart.set_x_axis({"min": 0, "major_gridlines": {"visible": True}})
         chart.set_size({"width": 560, "height": 90 + 34 * len(s.options)})
         ws.insert_chart(2 + (n // 2) * 16, (n % 2) * 9, chart)
+
+
+# --- comparison with another round -------------------------------------------------------------
+
+
+COMPARE_HEADERS = ["前回 件数", "前回 割合", "今回 件数", "今回 割合", "増減（ポイント）"]
+
+
+def _write_change_cells(ws, w: _Writer, r: int, c: int, o) -> None:
+    """前回/今回 count and share and the change of one option (blank where a side lacks it)."""
+    w.cell(ws, r, c, o.before)
+    w.cell(ws, r, c + 1, o.before_share, w.percent)
+    w.cell(ws, r, c + 2, o.after)
+    w.cell(ws, r, c + 3, o.after_share, w.percent)
+    w.cell(ws, r, c + 4, round(o.change * 100, 1) if o.change is not None else None)
+
+
+def _write_compare(ws, w: _Writer, source: FigureSource, other: FigureSource) -> None:
+    """Per item and option, both rounds' counts and shares and the change in points."""
+    ws.set_column(0, 1, 12)
+    ws.set_column(2, 2, 50)
+    ws.set_column(3, 7, 11)
+    w.row(ws, 0, [f"比較（全体）: 前回「{other.round.title}」→ 今回「{source.round.title}」"], w.bold)
+    w.row(ws, 1, ["設問は項目番号、選択肢は番号で対応づけています。割合の分母はその設問に該当する提出団体の数、"
+                  "増減は割合の差（ポイント）です。"])
+    w.row(ws, 3, ["項番", "変更", "選択肢", *COMPARE_HEADERS], w.header)
+    r = 4
+    for c in compare_items(source, other):
+        for i, o in enumerate(c.options):
+            w.row(ws, r, [c.item.label if i == 0 else None, c.state_label if i == 0 else None, o.label])
+            _write_change_cells(ws, w, r, 3, o)
+            r += 1
+        w.row(ws, r, [None, None, "該当団体数（割合の分母）", c.before.base if c.before else None, None,
+                      c.after.base if c.after else None])
+        r += 2
+
+
+def _write_compare_groups(ws, w: _Writer, source: FigureSource, other: FigureSource) -> None:
+    """One row per prefecture, item and option (filterable), both rounds and the change."""
+    headers = ["都道府県コード", "都道府県", "項番", "選択肢", "前回 該当数", "今回 該当数", *COMPARE_HEADERS]
+    ws.set_column(0, 2, 10)
+    ws.set_column(3, 3, 40)
+    ws.set_column(4, len(headers) - 1, 11)
+    ws.freeze_panes(1, 4)
+    w.row(ws, 0, headers, w.header)
+    labels = {i.id: i.label for i in [*other.defn.items, *source.defn.items]}
+    r = 0
+    for item_id, groups in compare_groups(source, other, by="prefecture").items():
+        for g in groups:
+            for o in g.options:
+                r += 1
+                w.row(ws, r, [g.key, g.label, labels[item_id], o.label, g.before_base, g.after_base])
+                _write_change_cells(ws, w, r, 6, o)
+    ws.autofilter(0, 0, max(r, 1), len(headers) - 1)
 
 
 # --- risk list and build information --------------------------------------------------------

@@ -13,13 +13,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.http import Http404
+
 from aggregation import selectors
 from aggregation.source import FigureSource
 from survey import engine
-from survey.models import OrgKind
+from survey.models import OrgKind, Round
+from survey.selectors import rounds_for_user
 
 ADDED, REMOVED, CHANGED, SAME = "added", "removed", "changed", "same"
 STATE_LABELS = {ADDED: "新しい項目", REMOVED: "削除された項目", CHANGED: "変更あり", SAME: ""}
+
+
+def comparable_rounds(user, rnd: Round) -> list[Round]:
+    """Other rounds of the same survey (any version) the user may see, newest first."""
+    return list(rounds_for_user(user).filter(survey__code=rnd.survey.code).exclude(pk=rnd.pk)
+                .order_by("-deadline", "-id"))
+
+
+def round_chosen(value: str, rnd: Round, candidates: list[Round]) -> Round | None:
+    """The round a picker named among `candidates` (anything else is 404); '' is the round `rnd`
+    was started from when among them, else None."""
+    if not value:
+        return next((r for r in candidates if r.pk == rnd.previous_round_id), None)
+    chosen = next((r for r in candidates if str(r.pk) == str(value)), None)
+    if chosen is None:
+        raise Http404
+    return chosen
 
 
 @dataclass
@@ -110,29 +130,47 @@ def compare_by(current: FigureSource, previous: FigureSource, *, item_id: str, b
 
     Groups are those with targets in either round, in code (or type) order.
     """
+    return compare_groups(current, previous, by=by, item_ids=[item_id])[item_id]
+
+
+def compare_groups(current: FigureSource, previous: FigureSource, *, by: str,
+                   item_ids: list[str] | None = None) -> dict[str, list[GroupComparison]]:
+    """`compare_by` for several items (all of either round by default) with a few grouped queries per round."""
     column = GROUPINGS[by]
-    sides = [_grouped(source, item_id, column) for source in (previous, current)]
-    (before_counted, before_items), (after_counted, after_items) = sides
+    if item_ids is None:
+        item_ids = [i.id for i in _items_in_order(current, previous)]
+    (before_counted, before_items), (after_counted, after_items) = (
+        _grouped(source, item_ids, column) for source in (previous, current))
     labels = _labels(current, previous, by)
-    rows = []
-    for key in labels:
-        b, a = before_items.get(key), after_items.get(key)
-        rows.append(GroupComparison(key=key, label=labels[key], before_responses=before_counted.get(key, 0),
-                                    after_responses=after_counted.get(key, 0),
-                                    before_base=b.base if b else 0, after_base=a.base if a else 0,
-                                    options=_options(b, a)))
-    return rows
+    out = {}
+    for item_id in item_ids:
+        rows = []
+        for key in labels:
+            b, a = before_items.get((key, item_id)), after_items.get((key, item_id))
+            rows.append(GroupComparison(key=key, label=labels[key], before_responses=before_counted.get(key, 0),
+                                        after_responses=after_counted.get(key, 0),
+                                        before_base=b.base if b else 0, after_base=a.base if a else 0,
+                                        options=_options(b, a)))
+        out[item_id] = rows
+    return out
 
 
-def _grouped(source: FigureSource, item_id: str, column: str):
-    """({group: counted responses}, {group: ItemSummary of `item_id`}) of one round, or empties
-    when the round's survey has no such item."""
+def _items_in_order(current: FigureSource, previous: FigureSource) -> list:
+    """The items of either round: the current round's order, then items only the previous had."""
+    ids = {i.id for i in current.defn.items}
+    return [*current.defn.items, *(i for i in previous.defn.items if i.id not in ids)]
+
+
+def _grouped(source: FigureSource, item_ids: list[str], column: str):
+    """({group: counted responses}, {(group, item id): ItemSummary}) of one round: two grouped
+    queries for the items, one for the responses. Items its survey does not have are left out."""
     counted = selectors.count_by(source.counted(), column)
-    if item_id not in {i.id for i in source.defn.items}:
+    own = [i for i in item_ids if i in {x.id for x in source.defn.items}]
+    if not own:
         return counted, {}
-    summaries = selectors.item_summaries_by(source.defn, source.facts().filter(item=item_id), by=column,
+    summaries = selectors.item_summaries_by(source.defn, source.facts().filter(item__in=own), by=column,
                                             submitted=counted)
-    return counted, {key: next(s for s in rows if s.item.id == item_id) for key, rows in summaries.items()}
+    return counted, {(key, s.item.id): s for key, rows in summaries.items() for s in rows if s.item.id in own}
 
 
 def _labels(current: FigureSource, previous: FigureSource, by: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from aggregation import services
+from aggregation.compare import comparable_rounds, round_chosen
 from aggregation.models import Snapshot
 from aggregation.source import STATE_CHOICES, snapshot_chosen
 from survey import access
@@ -39,17 +40,21 @@ snapshots_required = role_required(access.can_take_snapshots, "集計の確定�
 def exports(request, round_id: int):
     """The export page: start a workbook or CSV, and the user's earlier exports of the round."""
     rnd, prefecture = _export_scope(request, round_id)
+    candidates = comparable_rounds(request.user, rnd)
     if request.method == "POST":
         snapshot = snapshot_chosen(rnd, request.POST.get("snapshot"))
+        compare = request.POST.get("compare", "")
+        compare_with = round_chosen(compare, rnd, candidates) if compare else None
         job = services.export_start(round=rnd, acting_user=request.user, prefecture=prefecture,
                                     snapshot=snapshot, fmt=request.POST.get("format", "xlsx"),
-                                    state=request.POST.get("state", ""), request=request)
+                                    state=request.POST.get("state", ""), compare_with=compare_with,
+                                    request=request)
         return redirect("aggregation:export_job", job.pk)
     jobs = access.exports_visible_to(
         request.user, Job.objects.filter(kind=services.EXPORT_KIND, round=rnd).select_related("created_by"))
     return render(request, "aggregation/exports/exports.html", {
         "round": rnd, "prefecture": prefecture, "jobs": jobs[:30], "formats": services.FORMATS,
-        "snapshots": Snapshot.objects.filter(round=rnd), "state_choices": STATE_CHOICES,
+        "snapshots": Snapshot.objects.filter(round=rnd), "state_choices": STATE_CHOICES, "candidates": candidates,
     })
 
 

@@ -170,7 +170,8 @@ def snapshot_verify(snapshot: Snapshot) -> SnapshotCheck:
 # --- export ----------------------------------------------------------------------------------
 
 
-def export_file(source: FigureSource, path, *, fmt: str = "xlsx", progress=None) -> dict:
+def export_file(source: FigureSource, path, *, fmt: str = "xlsx", progress=None,
+                compare_with: FigureSource | None = None) -> dict:
     """Write the workbook (or CSV) of `source` to `path`; returns what it was built from.
 
     Not one transaction on purpose: the job's progress must be committed while it runs. A live
@@ -180,9 +181,11 @@ def export_file(source: FigureSource, path, *, fmt: str = "xlsx", progress=None)
     if fmt == "csv":
         figures = build_csv(source, path, progress=progress)
     else:
-        figures = build_workbook(source, path, progress=progress).as_dict()
+        figures = build_workbook(source, path, progress=progress, compare_with=compare_with).as_dict()
     figures.update(round_id=source.round.pk, snapshot_id=source.snapshot.pk if source.snapshot else None,
                    prefecture=source.prefecture, format=fmt, basis=source.describe())
+    if compare_with is not None and fmt != "csv":
+        figures["compared_with"] = compare_with.round.pk
     if source.snapshot is not None and not source.prefecture and "content_sha256" in figures:
         figures["snapshot_sha256"] = source.snapshot.content_sha256
         figures["verified"] = figures["content_sha256"] == source.snapshot.content_sha256
@@ -201,16 +204,21 @@ def export_filename(source: FigureSource, fmt: str) -> str:
 
 
 def export_start(*, round: Round, acting_user: User, prefecture: str = "", snapshot: Snapshot | None = None,
-                 fmt: str = "xlsx", state: str = "", request=None) -> Job:
+                 fmt: str = "xlsx", state: str = "", compare_with: Round | None = None, request=None) -> Job:
     """Queue an aggregate export as a job (run by the worker after commit); audited EXPORT.
 
-    The caller has already narrowed `prefecture` to what the user may see (survey.access.dashboard_scope).
+    The caller has already narrowed `prefecture` to what the user may see (survey.access.dashboard_scope)
+    and chosen `compare_with` among the rounds the user may see (its live figures, same scope; xlsx only).
     """
     if snapshot is not None and snapshot.round_id != round.pk:
         raise ValueError("snapshot of another round")
+    if compare_with is not None and (compare_with.pk == round.pk or compare_with.survey.code != round.survey.code):
+        raise ValueError("compare with another round of the same survey")
     fmt = fmt if fmt in FORMATS else "xlsx"
     params = {"prefecture": prefecture, "snapshot_id": snapshot.pk if snapshot else None, "format": fmt,
               "state": state if state in REVIEW_OF_STATE else ""}
+    if compare_with is not None:
+        params["compare_round_id"] = compare_with.pk
     with transaction.atomic():
         job = job_create(kind=EXPORT_KIND, created_by=acting_user, round=round, params=params)
         audit(Action.EXPORT, actor=acting_user, request=request, target=f"round:{round.pk}/job:{job.pk}",
@@ -226,6 +234,14 @@ def _source_of(job: Job) -> FigureSource:
                         state=params.get("state", ""))
 
 
+def _compared_of(job: Job, source: FigureSource) -> FigureSource | None:
+    """The other round's live figures in the job's scope, if the job asked for a comparison."""
+    if not job.params.get("compare_round_id"):
+        return None
+    other = Round.objects.select_related("survey").get(pk=job.params["compare_round_id"])
+    return FigureSource(other, None, source.scope, state=source.state)
+
+
 @job_runner(EXPORT_KIND, visible=access.export_visible_to, download="aggregation:export_download")
 def run_aggregate_export(ctx: JobContext) -> None:
     """Build the file into private storage; a rerun simply builds it again."""
@@ -239,7 +255,7 @@ def run_aggregate_export(ctx: JobContext) -> None:
         ctx.checkpoint()
 
     with private_output(folder="exports", suffix=f".{fmt}") as out:
-        figures = export_file(source, out.path, fmt=fmt, progress=progress)
+        figures = export_file(source, out.path, fmt=fmt, progress=progress, compare_with=_compared_of(job, source))
     job.result = {**job.result, "figures": figures}
     job.result_path, job.result_name = out.name, export_filename(source, fmt)
     if figures.get("verified") is False:

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aggregation import selectors
-from aggregation.compare import GROUPINGS, compare_by, compare_items
+from aggregation.compare import GROUPINGS, comparable_rounds, compare_by, compare_items, round_chosen
 from aggregation.csvexport import guard
 from aggregation.models import Snapshot
 from aggregation.source import REVIEW_OF_STATE, STATE_CHOICES, FigureSource, snapshot_chosen
@@ -29,7 +29,7 @@ from survey import engine
 from survey.access import dashboard_scope, reviews_in, round_get_for_user
 from survey.audit import Action, audit
 from survey.models import AnswerFact, Organization, OrgKind, Response, RoundTarget
-from survey.selectors import non_submitters, rounds_for_user
+from survey.selectors import non_submitters
 
 PAGE_SIZE = 50
 
@@ -224,9 +224,8 @@ def compare(request, round_id: int):
     """The round against another round of the same survey (?other=, default the one it was
     started from): shares and changes per item, and one item (?item=) per prefecture or type (?by=)."""
     rnd, scope, *_ = _dashboard(request, round_id)
-    candidates = list(rounds_for_user(request.user).filter(survey__code=rnd.survey.code).exclude(pk=rnd.pk)
-                      .order_by("-deadline", "-id"))
-    other = _other_round(request.GET.get("other", ""), rnd, candidates)
+    candidates = comparable_rounds(request.user, rnd)
+    other = round_chosen(request.GET.get("other", ""), rnd, candidates)
     current = FigureSource(rnd, None, scope)
     context = _base_context(request, rnd, scope, current.responses(), "compare") | {
         "candidates": candidates, "other": other, "groupings": [("prefecture", "都道府県別"), ("kind", "団体区分別")],
@@ -242,17 +241,6 @@ def compare(request, round_id: int):
                     "groups": compare_by(current, previous, item_id=item_id, by=by),
                     "before_counted": previous.counted().count(), "after_counted": current.counted().count()}
     return render(request, "aggregation/compare.html", context)
-
-
-def _other_round(value: str, rnd, candidates):
-    """The round chosen to compare with: ?other=<id> among `candidates` (else 404), by default
-    the round `rnd` was started from when the user may see it, else None."""
-    if not value:
-        return next((r for r in candidates if r.pk == rnd.previous_round_id), None)
-    chosen = next((r for r in candidates if str(r.pk) == value), None)
-    if chosen is None:
-        raise Http404
-    return chosen
 
 
 # --- CSV downloads ---------------------------------------------------------------------------

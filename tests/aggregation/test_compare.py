@@ -219,3 +219,90 @@ def test_next_round_story_pre_filled_marked_and_compared(client, orgs, survey_ve
     kanagawa = {c for c, p in PREFECTURE_OF.items() if p == "14"}
     assert {o.code: o.after for o in groups["14"].options} == {
         code: expected(AFTER, "2", kanagawa)[1].get(code, 0) for code in ("1", "2", "3", "4")}
+
+
+# --- the comparison sheets of the aggregate workbook --------------------------------------------
+
+
+def _sheet_rows(path, name):
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return [[cell.value for cell in row] for row in book[name].iter_rows()], book
+
+
+def test_workbook_comparison_sheets_match_counts_computed_here(rounds, tmp_path):
+    from aggregation.aggregate_workbook import build_workbook
+    from aggregation.source import FigureSource
+
+    previous, nxt = rounds
+    previous.title = '=HYPERLINK("http://evil.example/","前回")'
+    previous.save()
+    path = tmp_path / "compare.xlsx"
+    build_workbook(FigureSource(nxt), path, compare_with=FigureSource(previous))
+    rows, book = _sheet_rows(path, "比較（全体）")
+    assert book["比較（全体）"]["A1"].data_type == "s" and rows[0][0].startswith("比較（全体）: 前回「=HYPERLINK(")
+    by_label = {}
+    label = None
+    for row in rows[4:]:
+        label = row[0] or label
+        if row[2]:
+            by_label[(label, row[2])] = row
+    base_b, counts_b = expected(BEFORE, "2")
+    base_a, counts_a = expected(AFTER, "2")
+    first = by_label[("Q2", "①定めている。")]
+    assert first[1] == "変更あり"
+    assert first[3:8] == [counts_b["1"], pytest.approx(counts_b["1"] / base_b), counts_a["1"],
+                          pytest.approx(counts_a["1"] / base_a),
+                          pytest.approx(round((counts_a["1"] / base_a - counts_b["1"] / base_b) * 100, 1))]
+    removed = by_label[("Q4", "③本人以外（事業主等）からの届出は無い。")]
+    assert removed[3] == expected(BEFORE, "4")[1]["3"] and removed[5] is None and removed[7] is None
+    assert by_label[("Q11", "①毎年度実施している。")][1] == "新しい項目"
+    assert by_label[("Q11", "①毎年度実施している。")][5] == expected(AFTER, "11")[1]["1"]
+    prefs, _ = _sheet_rows(path, "比較（都道府県別）")
+    tokyo_q2 = {r[3]: r for r in prefs[1:] if r[0] == "13" and r[2] == "Q2"}
+    tokyo = {c for c, p in PREFECTURE_OF.items() if p == "13"}
+    assert tokyo_q2["②定めていない。"][4:6] == [expected(BEFORE, "2", tokyo)[0], expected(AFTER, "2", tokyo)[0]]
+    assert tokyo_q2["②定めていない。"][6] == expected(BEFORE, "2", tokyo)[1].get("2", 0)
+    assert tokyo_q2["①定めている。"][8] == expected(AFTER, "2", tokyo)[1].get("1", 0)
+
+
+def test_workbook_without_a_comparison_has_no_comparison_sheet(rounds, tmp_path):
+    import openpyxl
+
+    from aggregation.aggregate_workbook import build_workbook
+    from aggregation.source import FigureSource
+
+    build_workbook(FigureSource(rounds[1]), tmp_path / "plain.xlsx")
+    assert "比較（全体）" not in openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames
+
+
+def test_a_prefecture_exports_the_comparison_of_its_own_prefecture(client, rounds, kanagawa, tmp_path):
+    from survey.models import Job
+
+    previous, nxt = rounds
+    c = login(client, kanagawa)
+    page = c.get(reverse("aggregation:exports", args=[nxt.pk])).content.decode()
+    assert 'data-testid="compare-picker"' in page
+    c.post(reverse("aggregation:exports", args=[nxt.pk]), {"format": "xlsx", "compare": previous.pk})
+    from tests.sweep import run_job
+
+    job = run_job(Job.objects.get(kind="aggregate_workbook"))
+    assert job.params["compare_round_id"] == previous.pk and job.result["figures"]["compared_with"] == previous.pk
+    from survey.storage import private_storage
+
+    with private_storage().open(job.result_path) as fh:
+        data = fh.read()
+    path = tmp_path / "kanagawa.xlsx"
+    path.write_bytes(data)
+    prefs, _ = _sheet_rows(path, "比較（都道府県別）")
+    assert {r[0] for r in prefs[1:]} == {"14"}
+
+
+def test_a_comparison_with_a_round_the_user_cannot_see_is_refused(client, rounds, kanagawa, survey_version, orgs):
+    _, nxt = rounds
+    tokyo_only = round_create(survey=survey_version, title="東京都のみ", scheme="s",
+                              deadline=timezone.now() + dt.timedelta(days=3), organizations=[orgs["131016"]])
+    r = login(client, kanagawa).post(reverse("aggregation:exports", args=[nxt.pk]),
+                                     {"format": "xlsx", "compare": tokyo_only.pk})
+    assert r.status_code == 404

@@ -21,8 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--round", type=int, dest="round_id", help="調査回のID")
         parser.add_argument("--snapshot", type=int, dest="snapshot_id", help="確定集計（スナップショット）のID")
         parser.add_argument("--prefecture", default="", help="都道府県コード（2桁）で範囲を絞る")
+        parser.add_argument("--compare", type=int, dest="compare_id",
+                            help="比較する調査回のID（同じ調査票の別の回。比較シートを加える。Excel のみ）")
 
-    def handle(self, *args, out, round_id=None, snapshot_id=None, prefecture="", **options):
+    def handle(self, *args, out, round_id=None, snapshot_id=None, prefecture="", compare_id=None, **options):
         path = Path(out)
         fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
         if path.suffix.lower() not in (".csv", ".xlsx"):
@@ -33,7 +35,8 @@ class Command(BaseCommand):
         source = FigureSource(rnd, snapshot, Scope(prefecture=prefecture))
         if prefecture and not source.targets().exists():
             raise CommandError(f"都道府県コード {prefecture} の調査対象団体はこの調査回にありません。")
-        figures = export_file(source, path, fmt=fmt, progress=self._progress)
+        figures = export_file(source, path, fmt=fmt, progress=self._progress,
+                              compare_with=self._compared(rnd, compare_id, source))
         audit(Action.EXPORT, actor=None, target=f"round:{rnd.pk}", kind="aggregate_workbook_command",
               path=str(path), **{k: figures.get(k) for k in ("snapshot_id", "prefecture", "content_sha256")})
         self.stdout.write(
@@ -65,6 +68,14 @@ class Command(BaseCommand):
         if rnd is None:
             raise CommandError("調査回がありません。")
         return rnd, None
+
+    def _compared(self, rnd, compare_id, source):
+        if compare_id is None:
+            return None
+        other = Round.objects.select_related("survey").filter(pk=compare_id).first()
+        if other is None or other.pk == rnd.pk or other.survey.code != rnd.survey.code:
+            raise CommandError(f"調査回 ID {compare_id} は比較できません（同じ調査票の別の調査回を指定してください）。")
+        return FigureSource(other, None, source.scope)
 
     def _progress(self, done: int) -> None:
         self.stderr.write(f"  {done} 団体…")
