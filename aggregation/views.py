@@ -226,12 +226,15 @@ def compare(request, round_id: int):
     rnd, scope, *_ = _dashboard(request, round_id)
     candidates = comparable_rounds(request.user, rnd)
     other = round_chosen(request.GET.get("other", ""), rnd, candidates)
-    current = FigureSource(rnd, None, scope)
+    state = request.GET.get("state", "")
+    state = state if state in REVIEW_OF_STATE else ""
+    current = FigureSource(rnd, None, scope, state=state)  # live figures of both rounds, same scope and state
     context = _base_context(request, rnd, scope, current.responses(), "compare") | {
         "candidates": candidates, "other": other, "groupings": [("prefecture", "都道府県別"), ("kind", "団体区分別")],
+        "state": state, "state_choices": STATE_CHOICES,
     }
     if other is not None:
-        previous = FigureSource(other, None, scope)
+        previous = FigureSource(other, None, scope, state=state)
         items = compare_items(current, previous)
         by = request.GET.get("by", "prefecture")
         item_id = request.GET.get("item", "") or items[0].item.id

@@ -13,11 +13,13 @@ from survey.models import Organization, Response, Role, Round, RoundTarget, User
 from survey.orgmaster import load_master
 from survey.services.organizations import organizations_sync
 from survey.services.responses import response_save
-from survey.services.rounds import default_definition_path, round_create, survey_version_load
+from survey.services.rounds import DEFINITIONS_DIR, default_definition_path, round_create, survey_version_load
 from survey.synthetic import random_answers, random_respondent
 from survey.two_factor import secret_base32
 
 DEMO_ROUND_TITLE = "令和8年度 マイナンバー情報連携関係実態調査（デモ）"
+# A revised version to start a next round on (調査回の管理 → この回から次回を作成); never the default.
+DEMO_REVISION = DEFINITIONS_DIR / "demo" / "linkage-2024.1-demo.toml"
 DEMO_PASSWORD = "demo-portal-2026"
 DEMO_ACCOUNTS = [
     # email, name, role, organisation code
@@ -122,6 +124,7 @@ def _responses(rnd: Round, count: int, seed: int) -> int:
 def seed_demo(*, responses: int = 400, seed: int = 2023) -> DemoResult:
     """Create (once) everything the demo needs; running it again changes nothing."""
     organizations_sync(records=load_master(), acting_user=None)
+    survey_version_load(DEMO_REVISION)  # first: the newest loaded stays the default of a new round
     survey, _ = survey_version_load(default_definition_path())
     rnd = _round(survey)
     created = _responses(rnd, responses, seed)

@@ -45,10 +45,17 @@ def revisions_of(survey: SurveyVersion):
 
 
 def carryover_base(previous: Round, organization: Organization) -> ResponseVersion | None:
-    """The version of `previous` an organisation starts from: approved, else last submitted."""
+    """The version of `previous` an organisation starts from: approved, else last submitted.
+
+    An approval concerns the submitted version and a new submission clears it
+    (survey.services.review), so a 承認済 response's approved version is its submitted version;
+    提出済 and 差し戻し中 responses give their last submitted version; drafts give nothing.
+    """
     response = (Response.objects.select_related("submitted_version")
                 .filter(round=previous, organization=organization).first())
-    return response.submitted_version if response is not None else None
+    if response is None or response.submitted_version_id is None:
+        return None
+    return response.submitted_version
 
 
 @transaction.atomic

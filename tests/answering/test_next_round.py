@@ -133,3 +133,29 @@ def test_a_round_without_a_previous_one_shows_no_carryover(round_, sagamihara):
     html = login(sagamihara).get(edit_url(round_)).content.decode()
     assert "変更あり" not in html and 'data-testid="carryover-notice"' not in html
     assert not Response.objects.filter(round=round_).exists()
+
+
+def test_an_approved_response_carries_its_approved_version(round_, revised, ministry, sagamihara, kanagawa):
+    from survey.services.review import response_approve
+
+    save(round_, "141500", sagamihara, {**LONG_ANSWERS, "9": "2"}, submit=True)
+    approved = response_approve(target=target_of(round_, "141500"), acting_user=kanagawa)
+    assert approved.review == "approved"
+    rnd = round_start_next(previous=round_, survey=revised, title="次回", scheme=round_.scheme,
+                           deadline=timezone.now() + dt.timedelta(days=20), acting_user=ministry)
+    round_set_status(round=rnd, status=RoundStatus.OPEN, acting_user=ministry)
+    outcome = response_carry_over(target=target_of(rnd, "141500"), acting_user=sagamihara)
+    assert outcome.base.pk == approved.submitted_version_id and outcome.version.answers["9"] == "2"
+
+
+def test_a_returned_response_carries_its_last_submitted_version(round_, revised, ministry, sagamihara, kanagawa):
+    from survey.services.review import Anchor, NewComment, response_return
+
+    save(round_, "141500", sagamihara, {**LONG_ANSWERS, "9": "3"}, submit=True)
+    response_return(target=target_of(round_, "141500"), acting_user=kanagawa,
+                    comments=[NewComment(Anchor("item", "9"), "Q9 を確認してください。")])
+    rnd = round_start_next(previous=round_, survey=revised, title="次回", scheme=round_.scheme,
+                           deadline=timezone.now() + dt.timedelta(days=20), acting_user=ministry)
+    round_set_status(round=rnd, status=RoundStatus.OPEN, acting_user=ministry)
+    outcome = response_carry_over(target=target_of(rnd, "141500"), acting_user=sagamihara)
+    assert outcome.version.answers["9"] == "3"
