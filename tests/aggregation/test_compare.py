@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from survey.engine import DEFINITIONS_DIR
-from survey.models import Round, RoundStatus
+from survey.models import Organization, Round, RoundStatus
 from survey.services.next_round import round_start_next
 from survey.services.responses import response_save
 from survey.services.rounds import round_create, round_set_status, survey_version_load
@@ -306,3 +306,31 @@ def test_a_comparison_with_a_round_the_user_cannot_see_is_refused(client, rounds
     r = login(client, kanagawa).post(reverse("aggregation:exports", args=[nxt.pk]),
                                      {"format": "xlsx", "compare": tokyo_only.pk})
     assert r.status_code == 404
+
+
+def _answer_in(rnd, organizations):
+    """The same synthetic organisations as targets of `rnd`, each submitting random valid answers."""
+    import random
+
+    from survey.models import RoundTarget
+    from survey.synthetic import random_answers
+
+    rng = random.Random(3)
+    for org in organizations:
+        target = RoundTarget.objects.create(round=rnd, organization=org)
+        target = RoundTarget.objects.select_related("round__survey", "organization").get(pk=target.pk)
+        response_save(target=target, answers=random_answers(rnd.survey.engine, "municipality", rng),
+                      respondent=respondent(org), acting_user=None, submit=True)
+
+
+def test_query_count_does_not_grow_with_responses(client, rounds, ministry, django_assert_max_num_queries):
+    from tests.aggregation.test_dashboards import _add_submitted_orgs, _queries
+
+    previous, nxt = rounds
+    login(client, ministry)
+    small = _queries(client, url(nxt, item="6"))
+    _add_submitted_orgs(nxt, 12)
+    _answer_in(previous, Organization.objects.filter(name__startswith="合成町"))
+    with django_assert_max_num_queries(small):
+        assert client.get(url(nxt, item="6")).status_code == 200
+    assert small <= 40
