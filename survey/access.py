@@ -104,6 +104,11 @@ def organization_contacts() -> QuerySet[User]:
     return User.objects.filter(role=Role.OFFICER, is_active=True).order_by("email")
 
 
+def notice_job_visible_to(user, job) -> bool:
+    """A publish-notice job (its status): ministry staff and administrators, who publish rounds."""
+    return can_publish_rounds(user)
+
+
 def job_visible_to(user, job) -> bool:
     """A job's page and file: its creator, and administrators."""
     return is_signed_in(user) and (user.is_portal_admin or job.created_by_id == user.pk)

@@ -8,4 +8,4 @@ class SurveyConfig(AppConfig):
     def ready(self) -> None:
         # The modules that register job runners (survey.jobs.job_runner): every process that
         # may run a job, web or worker, has them all.
-        from survey.services import reminders, sheets  # noqa: F401
+        from survey.services import notices, reminders, sheets  # noqa: F401

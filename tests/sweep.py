@@ -196,7 +196,7 @@ def sheet_zip(round_, orgs, *, respondent: dict | None = None, names=("鎌倉市
 def _jobs(round_, orgs, cast, snapshot, bulk_zip: tuple[str, bytes] | None) -> list[int]:
     """A finished job of every kind, made by each role that can start it."""
     from aggregation.services import export_start
-    from survey.services import reminders
+    from survey.services import notices, reminders
     from survey.services.sheets import sheets_export_job_create, sheets_import_job_create
 
     jobs = [
@@ -206,6 +206,7 @@ def _jobs(round_, orgs, cast, snapshot, bulk_zip: tuple[str, bytes] | None) -> l
         sheets_export_job_create(round=round_, acting_user=cast["ministry"]),
         sheets_import_job_create(uploads=[bulk_zip or ("返送分.zip", sheet_zip(round_, orgs))], acting_user=cast["admin"]),
     ]
+    jobs.append(notices.notices_send(round=round_, acting_user=cast["ministry"]))
     for who in ("ministry", "kanagawa"):
         plan = reminders.reminder_plan(round=round_, user=cast[who], filters=reminders.Filters(include_recent=True))
         jobs.append(reminders.reminders_send(plan=plan, fingerprint=plan.fingerprint, acting_user=cast[who]))

@@ -16,7 +16,7 @@ from .responses import (
     ReviewThread,
     VersionSource,
 )
-from .rounds import Round, RoundStatus, RoundTarget, SurveyVersion
+from .rounds import Round, RoundNotice, RoundStatus, RoundTarget, SurveyVersion
 from .two_factor import PRIVILEGED_ROLES, TwoFactorPolicy
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "ReviewThread",
     "Role",
     "Round",
+    "RoundNotice",
     "RoundStatus",
     "RoundTarget",
     "SurveyVersion",

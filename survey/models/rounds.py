@@ -126,3 +126,32 @@ class RoundTarget(models.Model):
     def days_left(self) -> int:
         """Whole days until the effective deadline (negative once it passed)."""
         return (timezone.localdate(self.effective_deadline) - timezone.localdate()).days
+
+
+class RoundNotice(models.Model):
+    """One officer told that a round was published (公開のお知らせ): sent once per (round, org, officer).
+
+    The unique constraint is what makes it once: the row is inserted in the same transaction
+    that hands the mail over, so a second worker (a redelivered job) waits for it and then
+    finds it; a worker that dies before the commit leaves no row, and the resumed job sends it.
+    """
+
+    class Status(models.TextChoices):
+        SENT = "sent", "送信済"
+        FAILED = "failed", "送信失敗"
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="notices")
+    organization = models.ForeignKey("survey.Organization", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey("survey.User", on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField("送信先")
+    status = models.CharField("結果", max_length=10, choices=Status.choices)
+    error = models.CharField("エラー", max_length=300, blank=True)
+    at = models.DateTimeField("送信日時", default=timezone.now)
+    job = models.ForeignKey("survey.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["organization__code", "email"]
+        constraints = [models.UniqueConstraint(fields=["round", "organization", "user"], name="round_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} / {self.organization_id} / {self.email}"

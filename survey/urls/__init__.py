@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("survey.urls.attachments")),
     path("", include("survey.urls.reminders")),
     path("", include("survey.urls.review")),
+    path("", include("survey.urls.notices")),
     path("accounts/", include("survey.urls.accounts")),
     path("manage/", include("survey.urls.manage")),
     path("publish/", include("survey.urls.publish")),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from survey import selectors
 from survey.forms.publish import ExtensionForm, RoundForm
 from survey.models import Organization, Round, RoundStatus, RoundTarget, SurveyVersion
+from survey.services.notices import round_publish
 from survey.services.rounds import TRANSITIONS, round_create, round_set_status, target_extend
 from survey.views.decorators import ministry_required
 
@@ -45,11 +46,16 @@ def round_status(request, round_id):
     next_status = TRANSITIONS.get(rnd.status)
     if request.method == "POST" and next_status and request.POST.get("confirm") == "yes":
         try:
-            round_set_status(round=rnd, status=next_status, acting_user=request.user, request=request)
+            if next_status == RoundStatus.OPEN:
+                round_publish(round=rnd, acting_user=request.user, request=request)
+            else:
+                round_set_status(round=rnd, status=next_status, acting_user=request.user, request=request)
         except ValidationError as exc:  # changed meanwhile by someone else
             messages.error(request, exc.messages[0])
             return redirect("publish:round_detail", round_id=rnd.pk)
         messages.success(request, f"調査回「{rnd.title}」を「{RoundStatus(next_status).label}」にしました。")
+        if next_status == RoundStatus.OPEN:
+            return redirect("round_notices", round_id=rnd.pk)
         return redirect("publish:round_detail", round_id=rnd.pk)
     return render(request, "publish/round_status.html", {
         "round": rnd, "next_status": next_status,

@@ -13,11 +13,13 @@ from django.views.decorators.http import require_http_methods
 from survey import selectors
 from survey.forms.publish import ReopenForm, RoundEditForm, TargetsAddForm
 from survey.models import Round, RoundStatus
+from survey.services import notices
 from survey.services import rounds as service
 from survey.views.decorators import ministry_required
 
 HISTORY_LABELS = {"status": "状態の変更", "edit": "内容の変更", "targets_added": "対象団体の追加",
-                  "reopen": "再開", "finalise": "確定", "extension": "回答期限の延長"}
+                  "reopen": "再開", "finalise": "確定", "extension": "回答期限の延長",
+                  "notices_requested": "公開のお知らせの送信"}
 FIELD_LABELS = {"title": "調査回名", "deadline": "回答期限", "scheme": "制度等", "attribute": "属性"}
 
 
@@ -96,6 +98,9 @@ def round_targets_add(request, round_id):
         added = service.round_add_targets(round=rnd, organizations=form.cleaned_data["codes"],
                                           acting_user=request.user, request=request)
         messages.success(request, f"対象団体を {len(added)} 団体追加しました。")
+        if rnd.status == RoundStatus.OPEN:  # tell the new targets' officers (only those not yet told)
+            notices.notices_send(round=rnd, acting_user=request.user, request=request)
+            messages.info(request, "追加した団体の担当者にお知らせを送ります。")
         return redirect("publish:round_detail", round_id=rnd.pk)
 
     if context["editable"]:

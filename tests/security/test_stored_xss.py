@@ -67,6 +67,8 @@ STORED_TEXTS = {
     "survey.Round.attribute": "full",
     "survey.RoundTarget.attribute": "full",
     "survey.RoundTarget.extension_reason": "full",
+    "survey.RoundNotice.email": "email",
+    "survey.RoundNotice.error": "full",
     "aggregation.Snapshot.label": "full",
     "survey.ReviewComment.body": "full",
     # django-axes' records of wrong passwords (the administrators' ログイン停止 page lists locks).
