@@ -148,11 +148,6 @@ def round_finalise(*, round: Round, acting_user: User, label: str = "", request=
     return snapshot
 
 
-def final_snapshot(round: Round) -> Snapshot | None:
-    """The snapshot that froze the round's figures when it was last finalised (kept after a reopening)."""
-    return Snapshot.objects.filter(round=round, finalises=True).order_by("-created_at", "-id").first()
-
-
 @dataclass(frozen=True)
 class SnapshotCheck:
     ok: bool

@@ -47,6 +47,7 @@ from survey.models import (
     ResponseStatus,
     ReviewState,
     Round,
+    RoundStatus,
 )
 from survey.selectors import state_of
 
@@ -87,10 +88,16 @@ class GroupFigures:
         return self.responses / self.targets if self.targets else 0.0
 
 
+def final_snapshot(rnd: Round) -> Snapshot | None:
+    """The snapshot that froze the round's figures when it was last finalised (kept after a reopening)."""
+    return Snapshot.objects.filter(round=rnd, finalises=True).order_by("-created_at", "-id").first()
+
+
 def snapshot_chosen(rnd: Round, value) -> Snapshot | None:
-    """The snapshot of `rnd` a picker named; '' or None is live; anything else is 404."""
+    """The snapshot of `rnd` a picker named; '' or None is live, except for a finalised round (確定),
+    whose figures are the snapshot that finalised it; anything else is 404."""
     if not value:
-        return None
+        return final_snapshot(rnd) if rnd.status == RoundStatus.FINALISED else None
     value = str(value)
     snapshot = Snapshot.objects.filter(pk=value, round=rnd).first() if value.isascii() and value.isdigit() else None
     if snapshot is None:  # not a number, unknown, or a snapshot of another round

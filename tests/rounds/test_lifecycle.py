@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aggregation.models import Snapshot
-from aggregation.services import final_snapshot, round_finalise
+from aggregation.services import round_finalise
+from aggregation.source import final_snapshot, snapshot_chosen
 from survey.models import AuditLog, Organization, ResponseVersion, RoundStatus
 from survey.services import rounds as service
 from survey.services.responses import RoundClosed, response_save
@@ -236,3 +237,18 @@ def test_only_the_ministry_manages_rounds(round_, cast, name):
         assert login(cast[who]).get(url).status_code == 403
     assert login(cast["kanagawa"]).post(reverse("aggregation:round_finalise", kwargs={"round_id": round_.pk}),
                                          {"confirm": "確定する"}).status_code == 403
+
+
+def test_dashboards_of_a_finalised_round_read_its_snapshot_until_reopened(round_, ministry, sagamihara):
+    response_save(target=target_of(round_, "141500"), answers=SHORT_ANSWERS, respondent=RESPONDENT,
+                  acting_user=sagamihara, submit=True)
+    assert snapshot_chosen(round_, "") is None  # open: live figures
+    _status(round_, RoundStatus.CLOSED)
+    snapshot = round_finalise(round=round_, acting_user=ministry)
+    round_.refresh_from_db()
+    assert snapshot_chosen(round_, "") == snapshot
+    page = login(ministry).get(reverse("aggregation:results", kwargs={"round_id": round_.pk})).content.decode()
+    assert f'<option value="{snapshot.pk}" selected>' in page
+    service.round_reopen(round=round_, reason="訂正のため", acting_user=ministry)
+    round_.refresh_from_db()
+    assert snapshot_chosen(round_, "") is None
