@@ -187,16 +187,18 @@ def bench_import(sheets: list[tuple[str, bytes]], admin) -> dict:
     enqueue, jobs.job_enqueue = jobs.job_enqueue, lambda job_id: None  # run it here, timed
     try:
         with PeakRss() as rss:
-            cpu_before = _cpu()
+            cpu_before, db_before = _cpu(), _database_cpu()
             start = time.perf_counter()
             job = service.sheets_import_job_create(uploads=[("返送分.zip", zipped)], acting_user=admin)
             jobs.run_job(job.pk)
             seconds = time.perf_counter() - start
             cpu = [after - before for after, before in zip(_cpu(), cpu_before, strict=True)]
+            db_after = _database_cpu()
     finally:
         jobs.job_enqueue = enqueue
     job = Job.objects.get(pk=job.pk)
-    return {"seconds": seconds, "peak_mb": rss.peak_mb, "cpu": cpu, "summary": job.result.get("summary"),
+    db_cpu = None if db_before is None or db_after is None else db_after - db_before
+    return {"seconds": seconds, "peak_mb": rss.peak_mb, "cpu": cpu, "db_cpu": db_cpu, "summary": job.result.get("summary"),
             "status": job.status, "versions": ResponseVersion.objects.count() - versions_before,
             "messages": [m["text"] for m in job.messages]}
 
@@ -205,6 +207,23 @@ def _cpu() -> tuple[float, float]:
     """CPU seconds of this process and of its finished children (the reader workers, once closed)."""
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _database_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend process so far (None when it is not
+    a process of this machine that /proc shows)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def bench_calamine(sheets: list[tuple[str, bytes]]) -> float:
@@ -277,16 +296,22 @@ def main():
     print(f"generated {len(sheets)} filled sheets ({distinct} organisations, {len(sheets) - distinct} re-sends), "
           f"{sum(len(d) for _, d in sheets) / len(sheets) / 1024:.1f} KB each, in {time.perf_counter() - start:.1f} s (not timed)")
 
-    load = f"{os.getloadavg()[0]:.1f}"
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     result = bench_import(sheets, admin)
     print(f"import (web bulk path: zip -> job -> reader pool -> PostgreSQL): {result['seconds']:.2f} s, "
           f"{len(sheets) / result['seconds']:.0f} sheets/s, peak RSS {result['peak_mb']:.0f} MB (process + children)")
     print(f"  job {result['status']}: {result['summary']}; versions created: {result['versions']}")
-    print(f"  CPU: this process {result['cpu'][0]:.1f} s, reader workers {result['cpu'][1]:.1f} s "
-          f"(PostgreSQL not counted); load average before/after: {load} / {os.getloadavg()[0]:.1f}")
+    db = "not measured" if result["db_cpu"] is None else f"{result['db_cpu']:.1f} s"
+    print(f"  CPU: this process {result['cpu'][0]:.2f} s, reader workers {result['cpu'][1]:.2f} s, "
+          f"PostgreSQL backend {db}; load average (1/5/15 min) before: {load}, after: "
+          + "/".join(f"{x:.1f}" for x in os.getloadavg()))
+    cpu_before = time.process_time()
     seconds = bench_calamine(sheets)
-    print(f"bare parse with python-calamine of the same {len(sheets)} files: {seconds:.2f} s "
+    parse_cpu = time.process_time() - cpu_before
+    print(f"bare parse with python-calamine of the same {len(sheets)} files: {seconds:.2f} s, CPU {parse_cpu:.2f} s "
           f"({len(sheets) / seconds:.0f} sheets/s)")
+    print(f"ratio import / bare parse: wall {result['seconds'] / seconds:.1f}x, "
+          f"CPU (this process + readers) {sum(result['cpu']) / parse_cpu:.1f}x")
     times = bench_single_upload(rnd, officer, args.single_runs, args.seed)
     print(f"single upload answered (POST upload page -> draft version): median {statistics.median(times) * 1000:.0f} ms, "
           f"max {max(times) * 1000:.0f} ms over {len(times)} uploads")
