@@ -56,6 +56,7 @@ class _Worker:
         self.tasks = Connection(task_w, readable=False)
         self.results = Connection(result_r, writable=False)
         self.done = 0
+        self.definition: Definition | None = None  # the definition this worker was last sent
         self.task: int | None = None
         self.deadline = 0.0
 
@@ -89,7 +90,7 @@ class SheetReaderPool:
                  memory_mb: int = DEFAULT_MEMORY_MB, limits: Limits = DEFAULT_LIMITS):
         self.size, self.recycle_after, self.timeout = max(1, processes), max_files_per_worker, timeout
         self.memory_bytes, self.limits = memory_mb * 1024 * 1024, limits
-        self.workers: list[_Worker] = []
+        self.workers: list[_Worker | None] = []  # None: a recycled worker not replaced yet
         self.lock = threading.Lock()
 
     def __enter__(self) -> SheetReaderPool:
@@ -100,7 +101,8 @@ class SheetReaderPool:
 
     def close(self) -> None:
         for worker in self.workers:
-            worker.stop()
+            if worker is not None:
+                worker.stop()
         self.workers = []
 
     def read(self, data: bytes, filename: str, defn: Definition, *, resolve_org: ResolveOrg,
@@ -136,8 +138,10 @@ class SheetReaderPool:
             self.workers.append(_Worker(self.memory_bytes))
         for index in range(len(files)):
             while index not in results:
-                for worker in self.workers:
-                    if worker.task is None and todo:
+                for slot, worker in enumerate(self.workers):
+                    if todo and worker is None:  # recycled: its successor starts when there is work
+                        worker = self.workers[slot] = _Worker(self.memory_bytes)
+                    if worker is not None and worker.task is None and todo:
                         self._assign(worker, todo.popleft(), files, defn, results)
                 self._collect(results)
             yield index, results.pop(index)
@@ -145,8 +149,12 @@ class SheetReaderPool:
     def _assign(self, worker: _Worker, index: int, files, defn, results) -> None:
         filename, data = files[index]
         source = data if isinstance(data, bytes) else str(data)  # a file on disk is read by the worker
+        # The definition goes to a worker once, not with every file: pickling it costs more
+        # than reading a sheet, and the worker keeps what it derives from it (shape.fixed_texts).
+        sent = None if worker.definition is defn else defn
         try:
-            worker.tasks.send((source, filename, defn, self.limits))
+            worker.tasks.send((source, filename, sent, self.limits))
+            worker.definition = defn
         except (OSError, BrokenPipeError):
             results[index] = ("rejected", "reader_crashed", msg.REJECTED_CRASH)
             self._replace(worker)
@@ -154,7 +162,7 @@ class SheetReaderPool:
         worker.task, worker.deadline = index, time.monotonic() + self.timeout
 
     def _collect(self, results: dict[int, tuple]) -> None:
-        busy = [w for w in self.workers if w.task is not None]
+        busy = [w for w in self.workers if w is not None and w.task is not None]
         if not busy:
             return
         timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
@@ -169,7 +177,8 @@ class SheetReaderPool:
                     continue
                 worker.task, worker.done = None, worker.done + 1
                 if worker.done >= self.recycle_after:
-                    self._replace(worker)
+                    worker.stop()
+                    self.workers[self.workers.index(worker)] = None
             elif time.monotonic() >= worker.deadline:
                 results[worker.task] = ("rejected", "timeout", msg.REJECTED_TIMEOUT.format(seconds=self.timeout))
                 self._replace(worker, kill=True)

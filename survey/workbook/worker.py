@@ -2,7 +2,8 @@
 
 Reads tasks (data or the path of a file, filename, definition, limits) from IN_FD and answers with
 ("ok", Extraction) or ("rejected", code, message) on OUT_FD, under RLIMIT_AS, until it
-receives None. Only stage 1 (extraction) runs here; nothing of the parent's state is needed.
+receives None. The definition is sent with a worker's first task and whenever it changes;
+a task without one (None) uses the last one received. Only stage 1 (extraction) runs here; nothing of the parent's state is needed.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from .extract import extract_sheet
 from .safety import UploadRejected, too_large
 
 
-def handle(task) -> tuple:
-    """The answer to one task; every failure of a file is that file's rejection."""
-    data, filename, defn, limits = task
+def handle(task, defn=None) -> tuple:
+    """The answer to one task; every failure of a file is that file's rejection. `defn`: the
+    definition to use when the task carries none."""
+    data, filename, sent, limits = task
+    defn = sent if sent is not None else defn
     try:
         if isinstance(data, str):  # the path of a file the parent wrote to disk
             data = _read_bounded(data, limits.max_workbook_bytes)
@@ -45,9 +48,11 @@ def main(argv: list[str]) -> None:
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     source, sink = Connection(in_fd, writable=False), Connection(out_fd, readable=False)
+    defn = None
     try:
         while (task := source.recv()) is not None:
-            sink.send(handle(task))
+            defn = task[2] if task[2] is not None else defn
+            sink.send(handle(task, defn))
     except (EOFError, BrokenPipeError):
         pass  # the parent went away: nothing left to do
 
