@@ -1,7 +1,7 @@
 """Stage 1 of reading a returned sheet: from bytes to raw cell values, located by labels.
 
 Runs where a hostile file can do the least harm (see `isolation.py`): the container is checked
-first (`safety.check_workbook_bytes`), then python-calamine reads at most MAX_ROWS x MAX_COLS of
+first (`safety.check_workbook`), then python-calamine reads at most MAX_ROWS x MAX_COLS of
 each sheet. The result holds only plain, picklable values; stage 2 (`reader.py`) normalises
 and validates them with the engine.
 """
@@ -37,7 +37,7 @@ from .safety import (
     DEFAULT_LIMITS,
     Limits,
     UploadRejected,
-    check_workbook_bytes,
+    check_workbook,
     too_many_cells,
     too_many_sheets,
 )
@@ -92,7 +92,7 @@ def text_key(value: Any) -> str:
 
 def extract_sheet(data: bytes, filename: str, defn: Definition, limits: Limits = DEFAULT_LIMITS) -> Extraction:
     """Raw values of the answer sheet in `data`; UploadRejected for an unsafe or foreign file."""
-    check_workbook_bytes(data, filename, limits)
+    checked = check_workbook(data, filename, limits)
     grids = _read_grids(data, limits)
     found = [(name, grid, merges, table) for name, grid, merges in grids if (table := _find_table(grid))]
     if not found:
@@ -105,8 +105,9 @@ def extract_sheet(data: bytes, filename: str, defn: Definition, limits: Limits =
         others = "、".join(f[0] for f in found if f[0] != name)
         out.add("warning", None, "several_answer_tables", msg.SEVERAL_TABLES.format(sheet=name, others=others))
     if not merges and data[:4] == b"PK\x03\x04":
-        merges = ods_merges(data, name)
-    shape = Shape(merges=merges, unlocked=unlocked_cells(data, name), fixed_texts=fixed_texts(defn, _HEADINGS))
+        merges = ods_merges(data, name, checked.parts)
+    unlocked = unlocked_cells(data, name, checked.parts) if checked.kind == "xlsx" else None
+    shape = Shape(merges=merges, unlocked=unlocked, fixed_texts=fixed_texts(defn, _HEADINGS))
     _Table(out, defn, grid, shape, header_row, no_col, answer_col, question_col).read()
     _read_respondent(out, defn, grid, shape, header_row)
     out.identity = _find_identity(grid) or next(

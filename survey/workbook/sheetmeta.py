@@ -2,8 +2,8 @@
 
 A protected sheet (`<sheetProtection>`) whose cell styles say `<protection locked="0"/>`
 tells the reader where the respondent types, whatever the layout. The parts were already
-checked by `safety.check_workbook_bytes` (sizes, no DTD); they are parsed again here with the
-same defused expat parser. .xls and .ods carry no usable protection info here: None.
+checked by `safety.check_workbook` (sizes, no DTD), which hands over the ones it kept
+decompressed; they are parsed again here with the same defused expat parser. .xls and .ods carry no usable protection info here: None.
 calamine gives merged ranges for .xlsx and .xls; for .ods they are read from content.xml.
 """
 
@@ -23,11 +23,35 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _MAX_ROW, _MAX_COL = 400, 40  # the reader's area (extract.MAX_ROWS x MAX_COLS)
 
 
-def unlocked_cells(data: bytes, sheet_name: str) -> frozenset[tuple[int, int]] | None:
+class _Parts:
+    """The workbook's parts by name: those the safety check kept (`CheckedWorkbook.parts`),
+    else read from the zip (opened once, when first needed)."""
+
+    def __init__(self, data: bytes, kept: dict[str, bytes] | None):
+        self.data, self.kept, self.zf = data, kept or {}, None
+
+    def read(self, name: str) -> bytes:
+        if name in self.kept:
+            return self.kept[name]
+        if self.zf is None:
+            self.zf = zipfile.ZipFile(io.BytesIO(self.data))
+        return self.zf.read(name)
+
+    def has(self, name: str) -> bool:
+        if name in self.kept:
+            return True
+        if self.zf is None:
+            self.zf = zipfile.ZipFile(io.BytesIO(self.data))
+        return name in self.zf.namelist()
+
+
+def unlocked_cells(data: bytes, sheet_name: str, parts: dict[str, bytes] | None = None,
+                   ) -> frozenset[tuple[int, int]] | None:
     """0-based (row, col) of the unlocked cells of `sheet_name`, or None when the file is not
-    an .xlsx or the sheet is not protected (then every cell may hold input)."""
+    an .xlsx or the sheet is not protected (then every cell may hold input). `parts`: the
+    decompressed parts the safety check kept (`CheckedWorkbook.parts`), not read again."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = _Parts(data, parts)
         part = _sheet_part(zf, sheet_name)
         if part is None:
             return None
@@ -42,7 +66,7 @@ def _parse(data: bytes, start, end=None) -> None:
     parser.Parse(data, True)
 
 
-def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
+def _sheet_part(zf: _Parts, sheet_name: str) -> str | None:
     ids: dict[str, str] = {}
     targets: dict[str, str] = {}
 
@@ -68,7 +92,7 @@ _XF = re.compile(rb"<(?:\w+:)?xf\b(?:[^>]*/>|.*?</(?:\w+:)?xf>)", re.S)
 _UNLOCKED = re.compile(rb"<(?:\w+:)?protection\b[^>]*\slocked=\"(?:0|false)\"")
 
 
-def _unlocked_styles(zf: zipfile.ZipFile) -> frozenset[int]:
+def _unlocked_styles(zf: _Parts) -> frozenset[int]:
     """Indexes of the cellXfs formats that unlock their cells (a scan of the part's tags)."""
     block = _CELL_XFS.search(zf.read("xl/styles.xml"))
     if block is None:
@@ -101,12 +125,14 @@ def _address(ref: str) -> tuple[int, int]:
     return int(digits) - 1, col - 1
 
 
-def ods_merges(data: bytes, sheet_name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def ods_merges(data: bytes, sheet_name: str, parts: dict[str, bytes] | None = None,
+               ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Merged ranges ((row, col), (last row, last col)), 0-based, of `sheet_name` in an .ods
-    (`table:number-columns-spanned` / `-rows-spanned`), within the reader's area."""
+    (`table:number-columns-spanned` / `-rows-spanned`), within the reader's area. `parts` as
+    in `unlocked_cells`."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        if "content.xml" not in zf.namelist():
+        zf = _Parts(data, parts)
+        if not zf.has("content.xml"):
             return []
         walker = _OdsWalker(sheet_name)
         _parse(zf.read("content.xml"), walker.start, walker.end)

@@ -14,7 +14,7 @@ Modules: `limits` (bounds, refusals, messages), `zips` (zip containers and bulk 
 `containers` (one workbook's check), `xmlscan` (defused XML parsing), `cells` (sheet pre-scans).
 This package's names below are its public interface.
 """
-from .containers import check_workbook_bytes, workbook_kind
+from .containers import CheckedWorkbook, check_workbook, check_workbook_bytes, workbook_kind
 from .limits import (
     DEFAULT_LIMITS,
     Limits,
@@ -28,7 +28,8 @@ from .xmlscan import defused_expat
 from .zips import expand_zip, is_zip_upload, open_upload, zip_directory
 
 __all__ = [
-    "DEFAULT_LIMITS", "Limits", "UploadFile", "UploadRejected", "check_workbook_bytes", "defused_expat",
+    "DEFAULT_LIMITS", "CheckedWorkbook", "Limits", "UploadFile", "UploadRejected", "check_workbook",
+    "check_workbook_bytes", "defused_expat",
     "expand_zip", "is_zip_upload", "open_upload", "too_large", "too_many_cells", "too_many_sheets",
     "workbook_kind", "zip_directory",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass, field
 
 from .cells import _OdsCells, _XlsxCells
 from .limits import (
@@ -36,6 +37,22 @@ def workbook_kind(data: bytes, filename: str) -> str:
     raise _reject("not_a_workbook", NOT_WORKBOOK)
 
 
+KEEP_PART_BYTES = 4 * MB  # a part the reader reads again is kept if it is no larger
+KEEP_TOTAL_BYTES = 8 * MB  # and while the kept parts of the workbook stay within this
+_KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "content.xml")
+
+
+@dataclass(frozen=True)
+class CheckedWorkbook:
+    """A checked workbook: its kind, and the decompressed XML parts the reader reads again
+    (`sheetmeta`: the workbook, its relationships, the styles, the worksheets, content.xml),
+    by name, each kept when no larger than KEEP_PART_BYTES, within KEEP_TOTAL_BYTES in all; a
+    part not kept is read from the file again."""
+
+    kind: str
+    parts: dict[str, bytes] = field(default_factory=dict)
+
+
 def check_workbook_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """Check one workbook before any reader touches it; returns its kind ("xlsx", "ods", "xls").
     The kind comes from the content, not the name (an .xls saved as .xlsx is an .xls).
@@ -45,13 +62,19 @@ def check_workbook_bytes(data: bytes, filename: str, limits: Limits = DEFAULT_LI
     cells are scanned for the rectangle they span. `.xls` is only size-checked here: read it
     through the isolated reader, which runs under a memory limit.
     """
+    return check_workbook(data, filename, limits).kind
+
+
+def check_workbook(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> CheckedWorkbook:
+    """`check_workbook_bytes`, keeping the parts the reader needs again (see CheckedWorkbook),
+    so that they are not decompressed twice."""
     if len(data) > limits.max_workbook_bytes:
         raise too_large(len(data), limits.max_workbook_bytes)
     kind = workbook_kind(data, filename)
-    return "xls" if kind == "xls" else _check_container(data, limits)
+    return CheckedWorkbook("xls") if kind == "xls" else _check_container(data, limits)
 
 
-def _check_container(data: bytes, limits: Limits) -> str:
+def _check_container(data: bytes, limits: Limits) -> CheckedWorkbook:
     zf = _open_zip(io.BytesIO(data), limits.max_parts, limits)
     names = {i.filename for i in zf.infolist()}
     if "[Content_Types].xml" in names:
@@ -63,12 +86,21 @@ def _check_container(data: bytes, limits: Limits) -> str:
     sheet_parts = sum(1 for name in names if _is_sheet_part(name))
     if sheet_parts > limits.max_sheets:  # from the directory, before anything is decompressed
         raise too_many_sheets(sheet_parts, limits)
-    total = cells = 0
+    total = cells = kept = 0
+    parts: dict[str, bytes] = {}
     for info in zf.infolist():
         scanner = _scanner_for(info.filename, kind)
-        chunks = _stream(zf, info, limits.max_part_bytes, limits.max_parts_total_bytes - total,
-                         limits.max_parts_total_bytes)
-        total += _scan_part(chunks, scanner)
+        # A worksheet of a size to keep is parsed whole, then its cell tags scanned at once
+        # (`_XlsxCells.scan_tags`); a call per element costs five times the parse.
+        by_tags = isinstance(scanner, _XlsxCells) and info.file_size <= KEEP_PART_BYTES
+        keep = KEEP_PART_BYTES if (by_tags or info.filename in _KEPT_PARTS) else 0
+        size, xml = _scan_part(_part_stream(zf, info, limits, total), scanner, keep=keep, per_element=not by_tags)
+        if by_tags and not (xml is not None and scanner.scan_tags(xml)):
+            # Too large to keep, or cells written without plain references: a call per element.
+            size, _ = _scan_part(_part_stream(zf, info, limits, total), scanner)
+        total += size
+        if xml is not None and (kept := kept + len(xml)) <= KEEP_TOTAL_BYTES:
+            parts[info.filename] = xml
         if scanner is None:
             continue
         if scanner.area() > limits.max_cells_area:
@@ -79,7 +111,12 @@ def _check_container(data: bytes, limits: Limits) -> str:
         cells += scanner.cells()
         if cells > limits.max_total_cells:
             raise too_many_cells(cells, limits)
-    return kind
+    return CheckedWorkbook(kind, parts)
+
+
+def _part_stream(zf, info, limits: Limits, total: int):
+    """The part's decompressed chunks, bounded per part and by what the workbook has left."""
+    return _stream(zf, info, limits.max_part_bytes, limits.max_parts_total_bytes - total, limits.max_parts_total_bytes)
 
 
 def _is_sheet_part(name: str) -> bool:

@@ -21,7 +21,7 @@ def _forbid_external(context, base, sysid, pubid):
     raise ExternalReferenceForbidden(context, base, sysid, pubid)
 
 
-def defused_expat(start, end=None) -> expat.XMLParserType:
+def defused_expat(start=None, end=None) -> expat.XMLParserType:
     """An expat parser that refuses DTDs, entity declarations and external references, as
     defusedxml's parsers do, calling `start(name, attrs)` straight from C (names as
     "namespace}local")."""
@@ -31,19 +31,32 @@ def defused_expat(start, end=None) -> expat.XMLParserType:
     parser.EntityDeclHandler = _forbid_entity
     parser.UnparsedEntityDeclHandler = _forbid_entity
     parser.ExternalEntityRefHandler = _forbid_external
-    parser.StartElementHandler = start
+    if start is not None:
+        parser.StartElementHandler = start
     if end is not None:
         parser.EndElementHandler = end
     return parser
 
 
-def _scan_part(chunks, scanner) -> int:
-    """Consume the part's chunks (counting them); feed XML parts to their scanner."""
-    size = 0
-    parser = defused_expat(scanner.start, getattr(scanner, "end", None)) if scanner is not None else None
+def _scan_part(chunks, scanner, *, keep: int = 0, per_element: bool = True) -> tuple[int, bytes | None]:
+    """Consume the part's chunks (counting them); feed XML parts to their scanner.
+
+    Returns (size, the part's bytes when `keep` > 0 and it is no larger, else None). With
+    `per_element=False` the part is parsed whole under the same rules (no DTD, well-formed) but
+    without calling the scanner per element: the caller scans the kept bytes itself.
+    """
+    size, kept = 0, [] if keep > 0 else None
+    parser = None
+    if scanner is not None:
+        parser = defused_expat(scanner.start, getattr(scanner, "end", None)) if per_element else defused_expat(None)
     stopped = parser is None
     for chunk in chunks:
         size += len(chunk)
+        if kept is not None:
+            if size <= keep:
+                kept.append(chunk)
+            else:
+                kept = None
         if stopped:
             continue
         try:
@@ -61,7 +74,7 @@ def _scan_part(chunks, scanner) -> int:
             pass
         except (expat.ExpatError, ValueError):
             raise _reject("corrupt", CORRUPT.format(detail="XMLの形式が正しくありません")) from None
-    return size
+    return size, None if kept is None else b"".join(kept)
 
 
 class _Stop(Exception):
