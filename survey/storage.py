@@ -93,6 +93,27 @@ def private_save_file(local: Path, *, folder: str, suffix: str = "") -> str:
         return private_storage().save(_new_name(folder, suffix), File(fh))
 
 
+class _LocalFile(File):
+    """A local working file handed to the storage to keep: a disk storage moves it (a rename on
+    the same filesystem) instead of copying it, as it does with a temporary upload."""
+
+    def __init__(self, path: Path):
+        super().__init__(open(path, "rb"), name=path.name)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return str(self._path)
+
+
+def private_keep_file(local: Path, *, folder: str, suffix: str = "") -> str:
+    """Store the local working file `local` under a new random name and remove it from where it
+    was (moved on a disk storage, copied then deleted elsewhere); returns the name."""
+    with _LocalFile(local) as content:
+        name = private_storage().save(_new_name(folder, suffix), content)
+    local.unlink(missing_ok=True)
+    return name
+
+
 def private_save_stream(chunks: Iterable[bytes], *, folder: str, suffix: str = "") -> str:
     """Store `chunks` under a new random name, never holding the whole file in memory; returns
     the name. Whatever `chunks` raises (a bound passed) stores nothing."""

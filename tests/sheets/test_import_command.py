@@ -129,3 +129,12 @@ def test_an_imported_sheet_must_be_complete(tmp_path, round_, orgs):
     required = [e for e in line["errors"] if e["code"] == "required"]
     assert required and all(e["cell"] for e in required)
     assert not ResponseVersion.objects.exists()
+
+
+def test_a_jobs_brief_outcome_is_the_whole_outcome_without_the_answers():
+    from survey.services.sheets.imports import FileOutcome
+
+    outcome = FileOutcome(file="a.xlsx", status="imported", organization="141500", version=3,
+                          answers={"1": "1"}, respondent={"組織名": "相模原市"},
+                          errors=[{"code": "x"}], warnings=[{"code": "y"}])
+    assert outcome.brief() == {**outcome.as_dict(), "answers": {}, "respondent": {}}

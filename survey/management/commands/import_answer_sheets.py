@@ -38,7 +38,7 @@ class Command(BaseCommand):
         rejected = 0
         with tempfile.TemporaryDirectory(prefix="import-answer-sheets-") as expanded:
             outcomes = sheets_import(files=self._files(paths, Path(expanded)), round=rnd, fixed_round=rnd is not None,
-                                     acting_user=None, dry_run=dry_run)
+                                     acting_user=None, dry_run=dry_run, workdir=Path(expanded))
             for _key, outcome in outcomes:
                 rejected += outcome.status == REJECTED
                 self._print(outcome, as_json=as_json)

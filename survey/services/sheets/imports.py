@@ -62,6 +62,13 @@ class FileOutcome:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def brief(self) -> dict:
+        """`as_dict` without the answers and the respondent (a job's report keeps only this: the
+        answers are in the versions)."""
+        return {"file": self.file, "status": self.status, "organization": self.organization,
+                "version": self.version, "answers": {}, "respondent": {}, "errors": list(self.errors),
+                "warnings": list(self.warnings)}
+
 
 @dataclass
 class Pending:
@@ -102,8 +109,9 @@ def open_round() -> Round | None:
 class _Importer:
     """Turns read sheets into submitted versions; caches rounds and targets for the batch."""
 
-    def __init__(self, *, round: Round | None, fixed_round: bool, acting_user: User | None, dry_run: bool):
-        self.default_round, self.fixed_round = round, fixed_round
+    def __init__(self, *, round: Round | None, fixed_round: bool, acting_user: User | None, dry_run: bool,
+                 workdir: Path | None = None):
+        self.default_round, self.fixed_round, self.workdir = round, fixed_round, workdir
         self.acting_user, self.dry_run = acting_user, dry_run
         self._rounds: dict[int, Round | None] = {round.pk: round} if round else {}
         self._targets: dict[int, dict[str, RoundTarget]] = {}
@@ -155,8 +163,7 @@ class _Importer:
     def save(self, pending: list[Pending]) -> None:
         """Store the files and submit the sheets in one batch (survey.services.versions.versions_create_many)."""
         for p in pending:
-            p.path = "" if self.dry_run else storage.private_save_stream(
-                _chunks(p.data), folder=SHEETS_FOLDER, suffix=file_suffix(p.name))
+            p.path = "" if self.dry_run else _keep(p.data, suffix=file_suffix(p.name), workdir=self.workdir)
         made = [p.new_version() for p in pending]
         with transaction.atomic():
             versions.versions_create_many(made, acting_user=self.acting_user, channel=VersionSource.BULK_IMPORT)
@@ -168,6 +175,14 @@ class _Importer:
                 storage.private_delete(p.path)
             elif self.dry_run:
                 p.out.version = None
+
+
+def _keep(data: bytes | Path, *, suffix: str, workdir: Path | None) -> str:
+    """Store an imported sheet: a file in `workdir` (a zip entry expanded there, read by the
+    reader already) is moved into the storage; anything else is copied."""
+    if isinstance(data, Path) and workdir is not None and data.parent == workdir:
+        return storage.private_keep_file(data, folder=SHEETS_FOLDER, suffix=suffix)
+    return storage.private_save_stream(_chunks(data), folder=SHEETS_FOLDER, suffix=suffix)
 
 
 def _rejected(name: str, problems: list[dict]) -> FileOutcome:
@@ -215,6 +230,7 @@ def sheets_import(
     acting_user: User | None,
     dry_run: bool = False,
     on_chunk: Callable[[list[tuple[str, FileOutcome]]], None] | None = None,
+    workdir: Path | None = None,
 ) -> Iterator[tuple[str, FileOutcome]]:
     """Import returned sheets as submitted versions; yields (key, outcome) per file, in order.
 
@@ -223,10 +239,12 @@ def sheets_import(
     Sheets are read completely (a missing answer is an error) and saved IMPORT_CHUNK per
     transaction; `on_chunk(outcomes)` runs inside that transaction (a job records its progress
     there, so that a crash loses or keeps a chunk as a whole). A rejected or duplicate file
-    stores nothing. With `dry_run`, nothing is stored at all.
+    stores nothing. With `dry_run`, nothing is stored at all. Files in `workdir` (the caller's
+    working folder, zip entries expanded there) are moved into the storage when imported.
     """
     rnd = round or open_round()
-    importer = _Importer(round=rnd, fixed_round=fixed_round, acting_user=acting_user, dry_run=dry_run)
+    importer = _Importer(round=rnd, fixed_round=fixed_round, acting_user=acting_user, dry_run=dry_run,
+                         workdir=workdir)
     defn = rnd.survey.engine if rnd else None
     if defn is None:
         for key, name, _data in files:
@@ -332,19 +350,15 @@ def run_sheet_import(ctx: JobContext) -> None:
 
         def record(outcomes):
             for key, outcome in outcomes:
-                ctx.record(key, {**outcome.as_dict(), **_brief()})
+                ctx.record(key, outcome.brief())
             ctx.checkpoint()
 
-        for _ in sheets_import(files=todo, round=job.round, acting_user=job.created_by, on_chunk=record):
+        for _ in sheets_import(files=todo, round=job.round, acting_user=job.created_by, on_chunk=record,
+                               workdir=storage.private_workdir(_expanded_folder(job))):
             pass
     finally:  # a resumed job expands its zips again
         storage.private_delete_folder(_expanded_folder(job))
     _finish_import(ctx)
-
-
-def _brief() -> dict:
-    """Answers are in the versions; the job keeps only the report (smaller checkpoints)."""
-    return {"answers": {}, "respondent": {}}
 
 
 def _finish_import(ctx: JobContext) -> None:
