@@ -24,7 +24,8 @@ from survey.services.locks import ResponseApproved, response_writable
 from survey.services.versions import (
     ResponseInvalid,
     answers_check,
-    facts_build,
+    fact_rows,
+    facts_insert,
     file_version,
     ministry_fields,
     response_point,
@@ -172,7 +173,7 @@ def response_save(
     response_point(response, version)
     if submit:
         AnswerFact.objects.filter(response=response).delete()
-        AnswerFact.objects.bulk_create(facts_build(response, version))
+        facts_insert(fact_rows(response, version))
     response.save()
     if submit and was_returned:
         threads_close([version])
