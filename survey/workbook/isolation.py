@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -114,14 +115,17 @@ class SheetReaderPool:
 
     def read_many(self, files: Iterable[tuple[str, bytes | Path]], defn: Definition, *, resolve_org: ResolveOrg,
                   org_kind_of: OrgKindOf | None = None, complete: bool = True,
-                  ministry_values: MinistryValues | None = None) -> Iterator[tuple[str, object]]:
+                  ministry_values: MinistryValues | None = None, ahead: int = 0) -> Iterator[tuple[str, object]]:
         """Yield (filename, SheetResult) for every (filename, data), in input order, as the
         workers finish them (so a job can report progress). `complete` as in `read_answer_sheet`.
         `data` may be the Path of a file on disk: the worker reads it, so the parent never holds
-        the batch (or even one file) in memory."""
+        the batch (or even one file) in memory. With `ahead`, a thread keeps the workers reading
+        up to that many files ahead of the caller (whose own work, e.g. saving a chunk to the
+        database, then runs beside theirs instead of leaving them idle)."""
         with self.lock:
             files = list(files)
-            for index, outcome in self._extract_in_order(files, defn):
+            outcomes = self._extract_in_order(files, defn)
+            for index, outcome in (_read_ahead(outcomes, ahead) if ahead > 0 else outcomes):
                 filename, data = files[index]
                 digest = file_digest(data)
                 if outcome[0] == "ok":
@@ -186,6 +190,49 @@ class SheetReaderPool:
     def _replace(self, worker: _Worker, kill: bool = False) -> None:
         worker.stop(kill=kill)
         self.workers[self.workers.index(worker)] = _Worker(self.memory_bytes)
+
+
+def _read_ahead(source: Iterator, depth: int) -> Iterator:
+    """The items of `source`, pulled by a thread at most `depth` ahead of the consumer. An error
+    of `source` is raised to the consumer; a consumer that stops early stops the thread."""
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump() -> None:
+        try:
+            for item in source:
+                if not put((True, item)):
+                    return
+            put((True, end))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            put((False, exc))
+        finally:
+            if hasattr(source, "close"):
+                source.close()
+
+    thread = threading.Thread(target=pump, name="sheet-reader-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = items.get()
+            if not ok:
+                raise item
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def file_digest(data: bytes | Path) -> str:

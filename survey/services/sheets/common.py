@@ -15,6 +15,7 @@ from survey.workbook.safety import Limits
 
 TEMPLATE_VERSION = "1"
 READER_PROCESSES = os.cpu_count() or 2
+READ_AHEAD = 100  # sheets a bulk import's readers may be ahead of the writes (read results are small)
 SHEETS_FOLDER, UPLOADS_FOLDER, RESULTS_FOLDER = "sheets", "uploads", "results"
 # What happened to a file of a bulk import (the report's 取込 / 不可 / 重複).
 IMPORTED, REJECTED, DUPLICATE = "imported", "rejected", "duplicate"
@@ -146,5 +147,5 @@ def read_many(files: list[tuple[str, bytes]], defn, lookups) -> Iterator[workboo
     with workbook.SheetReaderPool(READER_PROCESSES, limits=upload_limits(), timeout=settings.READER_TIMEOUT_SECONDS,
                                   max_files_per_worker=1000) as pool:
         for _name, result in pool.read_many(files, defn, resolve_org=resolver, org_kind_of=kinds, complete=True,
-                                            ministry_values=fields):
+                                            ministry_values=fields, ahead=READ_AHEAD):
             yield result
