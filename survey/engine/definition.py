@@ -203,6 +203,24 @@ class Definition:
         return {f.key: f for i in self.items for f in i.followups}
 
     @cached_property
+    def answer_keys(self) -> tuple[str, ...]:
+        """Every answers key in survey order: the items, then the follow-ups."""
+        return tuple(i.id for i in self.items) + tuple(self.followups)
+
+    @cached_property
+    def item_ids(self) -> frozenset[str]:
+        """The ids of the items (not the follow-ups)."""
+        return frozenset(self._items_by_id)
+
+    @cached_property
+    def _answer_key_set(self) -> frozenset[str]:
+        return frozenset(self.answer_keys)
+
+    def is_answer_key(self, key: str) -> bool:
+        """An item id or a follow-up key of this definition."""
+        return key in self._answer_key_set
+
+    @cached_property
     def branching_ids(self) -> frozenset[str]:
         """Items whose answer decides which later items apply."""
         gotos = {i.id for i in self.items if any(o.goto for o in i.options)}

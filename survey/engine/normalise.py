@@ -152,14 +152,13 @@ def normalise_answers(defn: Definition, raw: dict) -> tuple[dict, list[Issue]]:
     Unreadable values are left out with an error; empty values are left out silently.
     The result is in survey order.
     """
-    known = [i.id for i in defn.items] + list(defn.followups)
     found: dict[str, object] = {}
     issues: list[Issue] = []
     for raw_key, raw_value in raw.items():
         if _is_empty(raw_value):
             continue
         key = answer_key(raw_key)
-        if key not in known:
+        if not defn.is_answer_key(key):
             issues.append(
                 Issue(
                     "unknown_item", msg.UNKNOWN_ITEM.format(value=raw_key), item=str(raw_key), value=raw_value
@@ -180,4 +179,4 @@ def normalise_answers(defn: Definition, raw: dict) -> tuple[dict, list[Issue]]:
                 )
             )
         found[key] = value
-    return {k: found[k] for k in known if k in found}, issues
+    return {k: found[k] for k in defn.answer_keys if k in found}, issues

@@ -183,7 +183,7 @@ def _answers(ex: Extraction, defn: Definition, report: _Report) -> tuple[dict, d
     cells: dict[str, str] = dict(ex.item_cells)
     for key, raw in ex.answers.items():
         cells[key] = raw.cell
-        item = defn.item(key) if key in {i.id for i in defn.items} else None
+        item = defn.item(key) if key in defn.item_ids else None
         if item is not None and item.kind == "marks":
             if ex.marks.get(key):
                 report.new(raw.cell, "ignored_cell", msg.MARKS_ITEM_ROW_IGNORED.format(label=item.label),
