@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from survey import engine
 from survey.audit import Action, audit_row
+from survey.dbcopy import copy_create
 from survey.facts import fact_pairs, fired_rules
 from survey.models import (
     AnswerFact,
@@ -231,11 +232,11 @@ def versions_create_many(items: list[NewVersion], *, acting_user: User | None, c
     responses = _locked_responses(todo)
     todo = _refuse_approved(todo, responses)
     created = _number_versions(todo, responses, acting_user=acting_user, channel=channel)
-    ResponseVersion.objects.bulk_create(created)
+    copy_create(created)
     newest = {item.version.response_id: item for item in todo if item.outcome == CREATED}
     _link_attachments(created)
     _count_newest(newest, responses)
-    AuditLog.objects.bulk_create([
+    copy_create([
         version_audit_row(item.version, target=item.target, cleared=item.checked.cleared, reopened=False,
                           acting_user=acting_user)
         for item in todo if item.outcome == CREATED])
