@@ -18,6 +18,7 @@ from survey.jobs import job_get_for_user, recorded_entries
 from survey.models import Job, ResponseState
 from survey.services import sheets
 from survey.services.locks import ResponseApproved
+from survey.services.next_round import response_carry_over
 from survey.services.responses import DuplicateFile, RoundClosed
 from survey.views import uploads
 from survey.views.decorators import role_required, target_for_user
@@ -44,6 +45,9 @@ def _megabytes(n: int) -> str:
 def sheet_download(request, target):
     """The organisation's answer sheet, blank or (?with=answers) with its current answers."""
     with_answers = request.GET.get("with") == "answers"
+    if with_answers and access.can_answer_for(request.user, target):
+        # Next round: a first download starts from last round's answers, as the web form does.
+        response_carry_over(target=target, acting_user=request.user, request=request)
     data = sheets.answer_sheet_download(target=target, with_answers=with_answers, acting_user=request.user,
                                         request=request)
     response = HttpResponse(data, content_type=storage.XLSX_TYPE)

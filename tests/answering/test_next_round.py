@@ -159,3 +159,17 @@ def test_a_returned_response_carries_its_last_submitted_version(round_, revised,
     round_set_status(round=rnd, status=RoundStatus.OPEN, acting_user=ministry)
     outcome = response_carry_over(target=target_of(rnd, "141500"), acting_user=sagamihara)
     assert outcome.version.answers["9"] == "3"
+
+
+def test_a_first_sheet_download_with_answers_carries_the_answers_over(next_round, sagamihara, ministry):
+    from survey.workbook import read_answer_sheet
+
+    signed = login(ministry).get(f"/rounds/{next_round.pk}/orgs/141500/sheet.xlsx?with=answers")
+    assert signed.status_code == 200 and not Response.objects.filter(round=next_round).exists()  # reading only
+    sheet = login(sagamihara).get(f"/rounds/{next_round.pk}/orgs/141500/sheet.xlsx?with=answers")
+    assert sheet.status_code == 200
+    assert response_in(next_round, "141500").current_version.source == VersionSource.CARRYOVER
+    result = read_answer_sheet(b"".join(sheet.streaming_content) if sheet.streaming else sheet.content,
+                               "x.xlsx", next_round.survey.engine, resolve_org=lambda name: "141500",
+                               org_kind_of=lambda code: "municipality", complete=False)
+    assert result.answers == LONG_ANSWERS
