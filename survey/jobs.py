@@ -31,6 +31,7 @@ BaseException such as SystemExit) leaves it running, to be resumed.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -102,7 +103,21 @@ def job_create(*, kind: str, created_by: User | None, round=None, params: dict |
 
 def job_enqueue(job_id: int) -> None:
     """Queue the job's task after commit (a worker must see the row)."""
-    transaction.on_commit(lambda: run_job_task.delay(job_id))
+    transaction.on_commit(lambda: _send(job_id))
+
+
+def _send(job_id: int) -> None:
+    """Queue the job; when the broker (Redis) cannot be reached, leave it pending for the sweep.
+
+    The row is committed already: failing the request now would tell the user nothing was done
+    while the job exists. `jobs_requeue_stale` (Celery beat) queues it once Redis is back.
+    """
+    from kombu.exceptions import OperationalError
+
+    try:
+        run_job_task.delay(job_id)
+    except OperationalError:
+        logger.warning("job %s not queued (the broker is unreachable); the periodic sweep will queue it", job_id)
 
 
 def job_get_for_user(user: User, job_id: int, *, kind: str | None = None) -> Job:
@@ -201,6 +216,27 @@ def jobs_resume_interrupted() -> list[int]:
     return ids
 
 
+STALE_PENDING_SECONDS = 60  # a job still pending after this long is queued again by the sweep
+
+
+def jobs_requeue_stale() -> list[int]:
+    """Queue again the jobs nobody is running: pending for over STALE_PENDING_SECONDS (their
+    message was never sent, or was lost with a restarted Redis), or running with their lease run
+    out (a worker died and no worker has started since). Celery beat calls it every 30 seconds.
+
+    Extra deliveries are harmless: `run_job` only claims a job nobody alive is running.
+    """
+    cutoff = timezone.now() - dt.timedelta(seconds=STALE_PENDING_SECONDS)
+    ids = list(Job.objects.filter(status=Job.Status.PENDING, created_at__lt=cutoff).values_list("pk", flat=True))
+    for job in Job.objects.filter(status=Job.Status.RUNNING).only("pk", "result"):
+        lease = (job.result or {}).get(LEASE_KEY)
+        if not lease or lease.get("until", 0) < time.time():
+            ids.append(job.pk)
+    for job_id in ids:
+        run_job_task.delay(job_id)
+    return ids
+
+
 def recorded_entries(result: dict) -> list[dict]:
     """The units of work recorded in a job's `result`, under the current or the old key."""
     if ENTRIES_KEY in result:
@@ -262,3 +298,9 @@ class JobContext:
         job.status = status
         job.finished_at = timezone.now()
         job.save()
+
+
+@shared_task(name="survey.tasks.requeue_stale_jobs")
+def requeue_stale_jobs_task() -> list[int]:
+    """Celery beat's sweep (CELERY_BEAT_SCHEDULE): queue again the jobs nobody is running."""
+    return jobs_requeue_stale()

@@ -268,6 +268,10 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
     }
+# Jobs whose message never reached Redis (down when they were created, or restarted and its queue
+# lost) or whose worker died are queued again (survey.jobs.jobs_requeue_stale).
+CELERY_BEAT_SCHEDULE["requeue-stale-jobs"] = {"task": "survey.tasks.requeue_stale_jobs", "schedule": 30.0,
+                                              "options": {"expires": 30.0}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
