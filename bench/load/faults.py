@@ -19,7 +19,9 @@ end. The faults, in order:
   killed the same way and restarted. The job must finish once, and the download must open.
 - postgres / redis: the server is stopped for `--down` seconds and started again. Requests meanwhile
   must fail with the Japanese 503 page (no 500), every node must answer 2xx again by itself
-  within a minute, and a bulk import started after Redis is back must finish (the workers reconnect).
+  within a minute; a bulk import started while Redis is down and one started after it is back
+  must both finish (the workers reconnect; Celery beat's sweep queues the job whose message
+  could not be sent).
 - disk: the file store is filled up; an officer's sheet upload and an administrator's bulk import
   must be refused with a Japanese message (no 500), leave no file and no new version behind, and
   work again once space is freed.
@@ -312,17 +314,19 @@ def fault_kill_workbook(stack, ministry: Client, staff) -> bool:
     return ok
 
 
-def _recovery(stack: Stack, traffic: Traffic, name: str, down: float, stop, start, after=None) -> bool:
+def _recovery(stack: Stack, traffic: Traffic, name: str, down: float, stop, start, after=None,
+              while_down=None) -> bool:
     t_stop = time.time()
     stop()
-    time.sleep(down)
+    started_down = time.monotonic()
+    pending = while_down() if while_down else None
+    time.sleep(max(0.0, down - (time.monotonic() - started_down)))
     t_start = time.time()
     start()
     from django.db import connections
 
     connections.close_all()  # this script's own connection did not survive a database restart
-    # Every node answers a signed-in page again, by itself (nothing restarted but the server).
-    probe = Client(stack)
+    # Every node is ready again by itself (nothing restarted but the server).
     recovered = {}
     deadline = time.time() + 60
     while time.time() < deadline and len(recovered) < 2:
@@ -349,7 +353,7 @@ def _recovery(stack: Stack, traffic: Traffic, name: str, down: float, stop, star
     after_ok = all(status in (200, 302) for (status, _), _ in after_counts.items())
     extra_ok, extra = True, ""
     if after is not None:
-        extra_ok, extra = after(probe)
+        extra_ok, extra = after(pending)
     ok = len(recovered) == 2 and no500 and ja == fives and after_ok and extra_ok
     say(f"[faults] {name}: {'PASS' if ok else 'FAIL'} — down {down:.0f} s; during: {fmt_counts(during)}; "
         f"{ja}/{fives} 5xx were the Japanese 503 page; /readyz 200 again on "
@@ -358,18 +362,30 @@ def _recovery(stack: Stack, traffic: Traffic, name: str, down: float, stop, star
     return ok
 
 
-def _import_after(probe: Client, zip_bytes, codes):
-    def check(_) -> tuple[bool, str]:
-        _, _, page, _ = probe.get("/manage/imports/")
-        status, headers, _, _ = probe.post_file("/manage/imports/", {"csrfmiddlewaretoken": probe.csrf(page)},
-                                                "files", "再送.zip", zip_bytes)
-        job_id = re.search(r"/(\d+)/$", headers.get("location", ""))
-        if status != 302 or not job_id:
-            return False, f"import after the restart refused ({status})"
-        state = wait_job(probe, job_id.group(1), timeout=120)
-        return state.get("status") == "done", (f"an import started afterwards: {state.get('status', 'not finished')} "
-                                               f"({(state.get('messages') or [''])[-1]})")
-    return check
+def _start_import(probe: Client, zip_bytes: bytes, name: str) -> tuple[int, str]:
+    _, _, page, _ = probe.get("/manage/imports/")
+    status, headers, _, _ = probe.post_file("/manage/imports/", {"csrfmiddlewaretoken": probe.csrf(page)},
+                                            "files", name, zip_bytes)
+    job_id = re.search(r"/(\d+)/$", headers.get("location", ""))
+    return status, job_id.group(1) if status == 302 and job_id else ""
+
+
+def _imports_around_outage(probe: Client, zip_during: bytes, zip_after: bytes):
+    """An import started while Redis is down, and one after: both must finish by themselves."""
+    def during():
+        return _start_import(probe, zip_during, "停止中.zip")
+
+    def check(pending) -> tuple[bool, str]:
+        status_during, job_during = pending
+        status, job_after = _start_import(probe, zip_after, "再送.zip")
+        after = wait_job(probe, job_after, timeout=120) if job_after else {}
+        waited = time.monotonic()
+        first = wait_job(probe, job_during, timeout=150) if job_during else {}
+        ok = after.get("status") == "done" and first.get("status") == "done"
+        return ok, (f"an import started while down: {status_during}, job {first.get('status', '-')} "
+                    f"{time.monotonic() - waited:.0f} s after the next one finished; one started afterwards: "
+                    f"{status} {after.get('status', 'not finished')}")
+    return during, check
 
 
 def fault_disk(stack: Stack, admin: Client, officer: dict, sheet: bytes, zip_bytes: bytes) -> bool:
@@ -462,7 +478,8 @@ def main() -> int:
         officers = data.officers(args.officers + 1)
         staff = data.staff(1)
         zip_bytes, codes = data.sheet_zip(args.sheets, skip=args.officers + 1)
-        small_zip, small_codes = data.sheet_zip(5, skip=args.officers + 1 + args.sheets, seed=8)
+        small_zip, _ = data.sheet_zip(5, skip=args.officers + 1 + args.sheets, seed=8)
+        outage_zip, _ = data.sheet_zip(3, skip=args.officers + 6 + args.sheets, seed=10)
         sheet_zip, _ = data.sheet_zip(1, skip=args.officers, seed=9)
         with zipfile.ZipFile(io.BytesIO(sheet_zip)) as zf:
             one_sheet = zf.read(zf.namelist()[0])
@@ -482,8 +499,9 @@ def main() -> int:
             results["postgres"] = _recovery(stack, traffic, "postgres", args.down, stack.stop_postgres,
                                             stack.start_postgres)
         if "redis" in chosen:
+            during, check = _imports_around_outage(admin, outage_zip, small_zip)
             results["redis"] = _recovery(stack, traffic, "redis", args.down, stack.stop_redis, stack.start_redis,
-                                         after=_import_after(admin, small_zip, small_codes))
+                                         after=check, while_down=during)
         if "disk" in chosen:
             results["disk"] = fault_disk(stack, admin, officers[args.officers], one_sheet, small_zip)
         if "web-node" in chosen:
