@@ -13,6 +13,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import python_calamine as calamine
@@ -86,8 +87,13 @@ def text_key(value: Any) -> str:
     """Comparison key of a label cell: NFKC, no spaces, no decoration."""
     if value is None or isinstance(value, bool):
         return ""
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
-    return text.strip("◆※*＊:：・")
+    return _text_key(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=8192)
+def _text_key(text: str) -> str:
+    """(Kept: a worker reads thousands of sheets that share their labels.)"""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)).strip("◆※*＊:：・")
 
 
 def extract_sheet(data: bytes, filename: str, defn: Definition, limits: Limits = DEFAULT_LIMITS) -> Extraction:
@@ -331,7 +337,7 @@ def _read_respondent(out: Extraction, defn: Definition, grid, shape: Shape, head
     rows = list(range(header_row)) + list(range(header_row + 1, len(grid)))
     for r in rows:
         for c, value in enumerate(grid[r]):
-            if not _maybe_label(value, initials):
+            if not value or not _maybe_label(value, initials):  # most cells are empty
                 continue
             label = labels.get(text_key(value))
             if label is None or label in out.respondent:

@@ -10,6 +10,7 @@ its unlocked cells are the input cells (`locks.unlocked_cells`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from survey.engine.text import compact
@@ -64,9 +65,10 @@ class Shape:
         text = value.strip()
         if text.startswith(GUIDANCE_MARKS) or text.startswith(HINT_PREFIXES) or text.startswith(IDENTITY_PREFIX):
             return True
-        return compact(text) in self.fixed_texts
+        return _compact(text) in self.fixed_texts
 
 
+_compact = lru_cache(maxsize=8192)(compact)  # the same labels and guidance on every sheet a worker reads
 _FIXED: dict[int, tuple[object, tuple, frozenset[str]]] = {}
 
 

@@ -13,6 +13,7 @@ import io
 import posixpath
 import re
 import zipfile
+from functools import lru_cache
 
 from .safety import defused_expat
 
@@ -116,6 +117,7 @@ def _scan_sheet(xml: bytes, styles: frozenset[int]) -> frozenset[tuple[int, int]
     return frozenset(_address(m.group(1).decode()) for m in _STYLED_CELL.finditer(xml) if int(m.group(2)) in styles)
 
 
+@lru_cache(maxsize=4096)  # the same input cells on every sheet a worker reads
 def _address(ref: str) -> tuple[int, int]:
     letters = "".join(c for c in ref if c.isalpha())
     digits = ref[len(letters):]
