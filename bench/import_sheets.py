@@ -79,14 +79,21 @@ class PeakRss:
 
     def __init__(self, interval: float = 0.02):
         self.interval, self.peak_kb, self._stop = interval, 0, threading.Event()
+        self.at_peak: tuple[int, list[int]] = (0, [])
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         me = os.getpid()
         while not self._stop.is_set():
-            total = _rss_kb(me) + sum(_rss_kb(p) for p in _descendants(me))
-            self.peak_kb = max(self.peak_kb, total)
+            own, children = _rss_kb(me), [_rss_kb(p) for p in _descendants(me)]
+            if own + sum(children) > self.peak_kb:
+                self.peak_kb, self.at_peak = own + sum(children), (own, children)
             self._stop.wait(self.interval)
+
+    def breakdown(self) -> str:
+        """This process's and each child's RSS when the sum peaked."""
+        own, children = self.at_peak
+        return f"this process {own / 1024:.0f} MB + children " + " + ".join(f"{c / 1024:.0f}" for c in children) + " MB"
 
     def __enter__(self):
         self._thread.start()
@@ -198,7 +205,7 @@ def bench_import(sheets: list[tuple[str, bytes]], admin) -> dict:
         jobs.job_enqueue = enqueue
     job = Job.objects.get(pk=job.pk)
     db_cpu = None if db_before is None or db_after is None else db_after - db_before
-    return {"seconds": seconds, "peak_mb": rss.peak_mb, "cpu": cpu, "db_cpu": db_cpu, "summary": job.result.get("summary"),
+    return {"seconds": seconds, "peak_mb": rss.peak_mb, "peak_parts": rss.breakdown(), "cpu": cpu, "db_cpu": db_cpu, "summary": job.result.get("summary"),
             "status": job.status, "versions": ResponseVersion.objects.count() - versions_before,
             "messages": [m["text"] for m in job.messages]}
 
@@ -299,7 +306,7 @@ def main():
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     result = bench_import(sheets, admin)
     print(f"import (web bulk path: zip -> job -> reader pool -> PostgreSQL): {result['seconds']:.2f} s, "
-          f"{len(sheets) / result['seconds']:.0f} sheets/s, peak RSS {result['peak_mb']:.0f} MB (process + children)")
+          f"{len(sheets) / result['seconds']:.0f} sheets/s, peak RSS {result['peak_mb']:.0f} MB ({result['peak_parts']})")
     print(f"  job {result['status']}: {result['summary']}; versions created: {result['versions']}")
     db = "not measured" if result["db_cpu"] is None else f"{result['db_cpu']:.1f} s"
     print(f"  CPU: this process {result['cpu'][0]:.2f} s, reader workers {result['cpu'][1]:.2f} s, "
