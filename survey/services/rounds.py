@@ -236,3 +236,25 @@ def target_extend(*, target: RoundTarget, deadline: datetime, reason: str, actin
           target=f"round:{rnd.pk}/org:{target.organization.code}", change="extension",
           deadline=deadline.isoformat(), previous=previous.isoformat() if previous else "", reason=reason)
     return target
+
+
+@transaction.atomic
+def target_extension_withdraw(*, target: RoundTarget, reason: str, acting_user: User, request=None) -> RoundTarget:
+    """Withdraw an organisation's extension (granted by mistake): the round's deadline rules again.
+
+    Raises ValidationError: `no_extension`, `finalised`, `reason_required`.
+    """
+    if not target.is_extended:
+        raise ValidationError("この団体の回答期限は延長されていません。", code="no_extension")
+    if target.round.status == RoundStatus.FINALISED:
+        raise ValidationError("確定した調査回の延長は取り消せません。", code="finalised")
+    reason = _reason(reason)
+    previous = target.extended_deadline
+    target.extended_deadline, target.extension_reason = None, ""
+    target.extension_granted_by, target.extension_granted_at = None, None
+    target.save(update_fields=["extended_deadline", "extension_reason", "extension_granted_by",
+                               "extension_granted_at"])
+    audit(Action.ROUND_CHANGE, actor=acting_user, request=request, organization=target.organization,
+          target=f"round:{target.round_id}/org:{target.organization.code}", change="extension_withdrawn",
+          previous=previous.isoformat(), reason=reason)
+    return target

@@ -14,4 +14,6 @@ urlpatterns = [
     path("rounds/<int:round_id>/next/", next_round.round_next, name="round_next"),
     path("rounds/<int:round_id>/extensions/", publish.round_extensions, name="round_extensions"),
     path("rounds/<int:round_id>/extensions/<str:org_code>/", publish.target_extension, name="target_extension"),
+    path("rounds/<int:round_id>/extensions/<str:org_code>/withdraw/", publish.extension_withdraw,
+         name="extension_withdraw"),
 ]

@@ -10,7 +10,13 @@ from survey import selectors
 from survey.forms.publish import ExtensionForm, RoundForm
 from survey.models import Organization, Round, RoundStatus, RoundTarget, SurveyVersion
 from survey.services.notices import round_publish
-from survey.services.rounds import TRANSITIONS, round_create, round_set_status, target_extend
+from survey.services.rounds import (
+    TRANSITIONS,
+    round_create,
+    round_set_status,
+    target_extend,
+    target_extension_withdraw,
+)
 from survey.views.decorators import ministry_required
 
 
@@ -106,3 +112,25 @@ def target_extension(request, round_id, org_code):
         messages.success(request, f"{target.organization.display_name}の回答期限を延長しました。")
         return redirect(reverse("publish:round_extensions", kwargs={"round_id": rnd.pk}))
     return render(request, "publish/extension_form.html", context, status=400 if form.errors else 200)
+
+
+@ministry_required
+@require_http_methods(["GET", "POST"])
+def extension_withdraw(request, round_id, org_code):
+    """Withdraw an extension: this page says what follows and asks why; posting it withdraws."""
+    rnd = get_object_or_404(Round.objects.select_related("survey"), pk=round_id)
+    target = get_object_or_404(RoundTarget.objects.select_related("organization", "extension_granted_by"),
+                               round=rnd, organization__code=org_code)
+    target.round = rnd
+    error = ""
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            target_extension_withdraw(target=target, reason=request.POST.get("reason", "")[:1000],
+                                      acting_user=request.user, request=request)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, f"{target.organization.display_name}の回答期限の延長を取り消しました。")
+            return redirect("publish:round_extensions", round_id=rnd.pk)
+    return render(request, "publish/extension_withdraw.html", {"round": rnd, "target": target, "error": error},
+                  status=400 if error else 200)

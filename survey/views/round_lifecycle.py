@@ -19,6 +19,7 @@ from survey.views.decorators import ministry_required
 
 HISTORY_LABELS = {"status": "状態の変更", "edit": "内容の変更", "targets_added": "対象団体の追加",
                   "reopen": "再開", "finalise": "確定", "extension": "回答期限の延長",
+                  "extension_withdrawn": "回答期限の延長の取消",
                   "notices_requested": "公開のお知らせの送信"}
 FIELD_LABELS = {"title": "調査回名", "deadline": "回答期限", "scheme": "制度等", "attribute": "属性"}
 

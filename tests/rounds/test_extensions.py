@@ -122,3 +122,16 @@ def test_another_municipality_or_prefecture_does_not_see_the_extension(past_dead
     response = login(yokohama).get(reverse("response_detail", kwargs={"round_id": past_deadline.pk,
                                                                       "org_code": "141500"}))
     assert response.status_code == 404
+
+
+def test_an_extension_withdrawn_with_a_reason_closes_the_organisation_again(past_deadline, ministry):
+    url = reverse("publish:extension_withdraw", kwargs={"round_id": past_deadline.pk, "org_code": "141500"})
+    page = login(ministry).get(url).content.decode()
+    assert 'data-testid="withdraw-summary"' in page and target_of(past_deadline, "141500").is_extended
+    refused = login(ministry).post(url, {"reason": " ", "confirm": "yes"})
+    assert refused.status_code == 400 and target_of(past_deadline, "141500").is_extended
+    assert login(ministry).post(url, {"reason": "誤って延長したため", "confirm": "yes"}).status_code == 302
+    target = target_of(past_deadline, "141500")
+    assert not target.is_extended and not target.accepts_answers
+    row = AuditLog.objects.get(details__change="extension_withdrawn")
+    assert row.details["reason"] == "誤って延長したため" and row.organization.code == "141500"
