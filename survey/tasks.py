@@ -1,11 +1,13 @@
 """Celery tasks (found by the worker's autodiscovery). They only dispatch: the work is in the
 job's runner (survey.jobs)."""
+from celery import shared_task
 from celery.signals import worker_ready
 from django.db import connections
 
 from survey.jobs import jobs_resume_interrupted, run_job_task
+from survey.services.scheduled_reminders import reminders_tick
 
-__all__ = ["run_job_task"]
+__all__ = ["reminders_tick_task", "run_job_task"]
 
 
 @worker_ready.connect
@@ -15,3 +17,9 @@ def _resume_interrupted_jobs(**kwargs) -> None:
         jobs_resume_interrupted()
     finally:
         connections.close_all()  # not to share this connection with forked pool processes
+
+
+@shared_task(name="survey.reminders_tick")
+def reminders_tick_task() -> dict[str, int]:
+    """Celery beat's tick: send the scheduled reminders and digests now due (survey.services.scheduled_reminders)."""
+    return reminders_tick()

@@ -255,7 +255,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Scheduled work queued by Celery beat (deploy/systemd/chosa-portal-beat.service, one node only).
-CELERY_BEAT_SCHEDULE: dict = {}
+# One static tick: what is due is computed from the database each time (survey.services.
+# scheduled_reminders explains why this, not django-celery-beat), so a restarted or doubled beat
+# changes how often it looks, never what is sent. A tick not taken within its interval expires
+# (a later one does the same work).
+REMINDER_TICK_SECONDS = envint("REMINDER_TICK_SECONDS", 600, minimum=1)
+# Local hour (Asia/Tokyo) from which the prefectures' daily digest goes out.
+REMINDER_DIGEST_HOUR = envint("REMINDER_DIGEST_HOUR", 9, minimum=0)
+CELERY_BEAT_SCHEDULE: dict = {
+    "scheduled-reminders": {"task": "survey.reminders_tick", "schedule": float(REMINDER_TICK_SECONDS),
+                            "options": {"expires": float(REMINDER_TICK_SECONDS)}},
+}
 
 if REDIS_URL:
     CACHES = {

@@ -4,6 +4,7 @@ from .attachments import Attachment, AttachmentPurpose
 from .audit import AuditLog
 from .jobs import Job
 from .organizations import Organization, OrgKind
+from .reminders import DEFAULT_OFFSETS, ReminderSchedule, ScheduledReminder
 from .responses import (
     DONE_STATES,
     AnswerFact,
@@ -25,10 +26,12 @@ __all__ = [
     "Attachment",
     "AttachmentPurpose",
     "AuditLog",
+    "DEFAULT_OFFSETS",
     "Job",
     "Organization",
     "OrgKind",
     "PRIVILEGED_ROLES",
+    "ReminderSchedule",
     "Response",
     "ResponseState",
     "ResponseStatus",
@@ -41,6 +44,7 @@ __all__ = [
     "RoundNotice",
     "RoundStatus",
     "RoundTarget",
+    "ScheduledReminder",
     "SurveyVersion",
     "TwoFactorPolicy",
     "User",
