@@ -76,6 +76,11 @@ def can_send_reminders(user) -> bool:
     return sees_whole_country(user) or prefecture_of(user) != ""
 
 
+def can_edit_reminder_schedule(user) -> bool:
+    """Change a round's scheduled reminders (steps, digest): ministry staff and administrators."""
+    return can_publish_rounds(user)
+
+
 def may_remind_prefectures(user) -> bool:
     """Prefectures themselves are reminded only from the country's view, never by a prefecture."""
     return sees_whole_country(user)

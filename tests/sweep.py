@@ -224,6 +224,18 @@ def _extension(round_, orgs, cast):
                   acting_user=cast["ministry"])
 
 
+def _scheduled_reminders(round_) -> None:
+    """The round's last reminder step and a digest, sent as beat's tick sends them (12 hours before the deadline)."""
+    import datetime as dt
+
+    from django.test import override_settings
+
+    from survey.services.scheduled_reminders import reminders_tick
+
+    with override_settings(REMINDER_DIGEST_HOUR=0):
+        reminders_tick(now=round_.deadline - dt.timedelta(hours=12))
+
+
 def seed_every_page(round_, orgs, cast, *, snapshot_label="第1回確定", invited_name="鎌倉 倉子",
                     bulk_zip: tuple[str, bytes] | None = None) -> dict[str, list]:
     """Realistic data for every page, and the values of every URL argument."""
@@ -237,6 +249,7 @@ def seed_every_page(round_, orgs, cast, *, snapshot_label="第1回確定", invit
     attachment = _answers(round_, orgs, cast)
     _extension(round_, orgs, cast)
     _previous_round(round_, orgs, cast)
+    _scheduled_reminders(round_)
     snapshot = snapshot_create(round=round_, acting_user=cast["ministry"], label=snapshot_label)
     invited = user_invite(email="officer@city.kamakura.example.jp", name=invited_name, role="officer",
                           organization=orgs["142042"], acting_user=cast["admin"])

@@ -53,7 +53,7 @@ class ScheduledReminder(models.Model):
         ("superseded", "次の督促の時期になりました"), ("no_contact", "有効な担当者の登録がありません"),
     ])
     state = models.CharField(max_length=20, blank=True, help_text="送信時の回答の状態（督促）")
-    recipients = models.JSONField(default=list, blank=True)
+    recipients = models.JSONField(default=list, blank=True, help_text="[{name, email}] 送信時の有効な担当者")
     error = models.CharField(max_length=300, blank=True)
     deadline = models.DateTimeField(null=True, blank=True, help_text="送信時の団体の回答期限")
     owner = models.CharField(max_length=100, blank=True)

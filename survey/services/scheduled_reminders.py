@@ -32,7 +32,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,6 +61,8 @@ MAX_OFFSET = 90
 SENDING_LEASE = timedelta(minutes=5)
 # Response states that need no reminder. 差し戻し中 (returned) is not done.
 DONE_STATES = frozenset({ResponseStatus.SUBMITTED})
+# Every mail names its key (round, organisation, step or day) in this header.
+KEY_HEADER = "X-Chosa-Reminder"
 Status = ScheduledReminder.Status
 Kind = ScheduledReminder.Kind
 
@@ -256,7 +258,7 @@ def take(pk: int, *, now: datetime | None = None) -> ScheduledReminder | None:
             return None
         reason, state = _skip_reason(row, now)
         recipients = [] if reason else list(
-            organization_contacts().filter(organization=row.organization).values_list("email", flat=True))
+            organization_contacts().filter(organization=row.organization).values("name", "email"))
         if not reason and not recipients:
             reason = "no_contact"
         row.state, row.recipients, row.attempted_at, row.owner = state, recipients, now, _owner()
@@ -290,7 +292,8 @@ def deliver(row: ScheduledReminder, connection) -> None:
     """Send the mail of a row taken as `sending`, then record the outcome and audit it."""
     subject, body = digest_message(row) if row.kind == Kind.DIGEST else step_message(row)
     try:
-        EmailMessage(subject, body, None, row.recipients, connection=connection).send()
+        EmailMessage(subject, body, None, [r["email"] for r in row.recipients], connection=connection,
+                     headers={KEY_HEADER: row_key(row)}).send()
         row.status, row.error = Status.SENT, ""
     except Exception as exc:  # a refused mail is recorded; the tick goes on with the others
         _reset(connection)
@@ -302,7 +305,13 @@ def deliver(row: ScheduledReminder, connection) -> None:
               target=f"round:{row.round_id}/scheduled-reminders/{row.pk}",
               change="scheduled_digest" if row.kind == Kind.DIGEST else "scheduled_reminder",
               step=row.step, day=row.day.isoformat() if row.day else None, outcome=row.status,
-              recipients=row.recipients, error=row.error)
+              recipients=[r["email"] for r in row.recipients], error=row.error)
+
+
+def row_key(row: ScheduledReminder) -> str:
+    """The row's key as the mail carries it (KEY_HEADER), for mail logs and operators."""
+    when = f"step{row.step}" if row.kind == Kind.STEP else f"digest{row.day.isoformat()}"
+    return f"round{row.round_id}/{row.organization.code}/{when}"
 
 
 def _reset(connection) -> None:
@@ -363,3 +372,26 @@ def digest_message(row: ScheduledReminder) -> tuple[str, str]:
                **_urls(row.round, row.organization)}
     subject = render_mail_text("reminders/email/digest_subject.txt", context).strip()
     return subject, render_mail_text("reminders/email/digest.txt", context)
+
+
+# --- what the round's page shows -------------------------------------------------------------
+
+
+def sends_for(*, rnd: Round, scope) -> QuerySet[ScheduledReminder]:
+    """The round's scheduled mails to organisations of `scope` (survey.access.dashboard_scope)."""
+    orgs = scope.organizations(Organization.objects.all())
+    return (ScheduledReminder.objects.filter(round=rnd, organization__in=orgs).select_related("organization")
+            .order_by("kind", "-step", "-day", "organization__code"))
+
+
+def send_counts(sends: QuerySet[ScheduledReminder]) -> list[dict]:
+    """One line per step (largest first) and per digest day (newest first): the count of each outcome."""
+    lines: dict[tuple, dict] = {}
+    grouped = sends.order_by().values_list("kind", "step", "day", "status").annotate(n=Count("id"))
+    for kind, step, day, status, n in grouped:
+        line = lines.setdefault((kind, step, day), {"kind": kind, "step": step, "day": day, "total": 0,
+                                                    **{s: 0 for s in Status.values}})
+        line[status] += n
+        line["total"] += n
+    return sorted(lines.values(), key=lambda line: (line["kind"], -(line["step"] or 0), -(line["day"] or
+                                                    datetime.min.date()).toordinal()))

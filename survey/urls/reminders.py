@@ -9,4 +9,5 @@ urlpatterns = [
     path(rnd, reminders.reminders, name="reminders"),
     path(rnd + "confirm/", reminders.reminders_confirm, name="reminders_confirm"),
     path(rnd + "jobs/<int:job_id>/", reminders.reminders_job, name="reminders_job"),
+    path(rnd + "schedule/", reminders.reminders_schedule, name="reminders_schedule"),
 ]

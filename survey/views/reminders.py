@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,13 +21,16 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from survey.access import round_get_for_user
+from survey.access import can_edit_reminder_schedule, dashboard_scope, round_get_for_user
+from survey.forms.reminders import ReminderScheduleForm
 from survey.jobs import job_get_for_user, recorded_entries
 from survey.models import Organization, OrgKind
 from survey.services import reminders as service
+from survey.services import scheduled_reminders as scheduled
 
 HISTORY_SHOWN = 10
 PAGE_SIZE = 50
+SENDS_PAGE_SIZE = 100
 # Each list of the plan and the query parameter of its page (one page per list, kept together).
 PAGED_LISTS = {"to_send": "page", "recent": "recent_page", "unreachable": "unreachable_page"}
 
@@ -141,4 +144,36 @@ def reminders_job(request, round_id: int, job_id: int):
     return render(request, "reminders/job.html", {
         "round": job.round, "job": job, "entries": service.entry_rows(job),
         "counts": {s: sum(e.get("status") == s for e in recorded_entries(job.result)) for s in service.OUTCOME_LABELS},
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reminders_schedule(request, round_id: int):
+    """The round's scheduled reminders: the steps (editable by the ministry) and every mail sent, with its outcome."""
+    rnd = round_get_for_user(request.user, round_id)
+    scope = dashboard_scope(request.user)  # 403 for municipal officers; a prefecture sees its own
+    may_edit = can_edit_reminder_schedule(request.user)
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied("自動督促の予定を変更できるのは省庁職員と管理者です。")
+        form = ReminderScheduleForm(request.POST)
+        if form.is_valid():
+            scheduled.reminder_schedule_set(round=rnd, offsets=form.cleaned_data["offsets"],
+                                            digest=form.cleaned_data["digest"], acting_user=request.user,
+                                            request=request)
+            messages.success(request, "自動督促の予定を保存しました。")
+            return redirect("reminders_schedule", round_id=rnd.pk)
+    else:
+        form = ReminderScheduleForm(initial={"offsets": ", ".join(map(str, scheduled.offsets_of(rnd))),
+                                             "digest": scheduled.digest_enabled(rnd)})
+    sends = scheduled.sends_for(rnd=rnd, scope=scope)
+    status = request.GET.get("status", "")
+    listed = sends.filter(status=status) if status in scheduled.Status.values else sends
+    return render(request, "reminders/schedule.html", {
+        "round": rnd, "form": form, "may_edit": may_edit, "scope": scope,
+        "steps": scheduled.step_dates(rnd, scheduled.offsets_of(rnd)), "digest": scheduled.digest_enabled(rnd),
+        "counts": scheduled.send_counts(sends), "statuses": scheduled.Status.choices,
+        "status": status if status in scheduled.Status.values else "",
+        "page": Paginator(listed, SENDS_PAGE_SIZE).get_page(request.GET.get("page")),
     })

@@ -71,6 +71,8 @@ STORED_TEXTS = {
     "survey.RoundNotice.error": "full",
     "aggregation.Snapshot.label": "full",
     "survey.ReviewComment.body": "full",
+    "survey.ScheduledReminder.recipients": ("name", "email"),
+    "survey.ScheduledReminder.error": "full",
     # django-axes' records of wrong passwords (the administrators' ログイン停止 page lists locks).
     **{f"axes.{model}.{field}": "full" for model in ("AccessAttempt", "AccessFailureLog", "AccessLog")
        for field in ("username", "user_agent", "path_info", "http_accept")},
@@ -103,6 +105,9 @@ NOT_TEXT = {
     "survey.SurveyVersion.version": "from the definition file in the repository",
     "survey.SurveyVersion.definition": "the definition file in the repository, read by the engine",
     "survey.SurveyVersion.sha256": "a hash",
+    "survey.ReminderSchedule.offsets": "whole numbers of days",
+    "survey.ScheduledReminder.state": "a response state code",
+    "survey.ScheduledReminder.owner": "host:pid of the sending worker",
     "aggregation.Snapshot.content_sha256": "a hash",
     "aggregation.SnapshotVersion.prefecture_code": "a code", "aggregation.SnapshotVersion.org_kind": "a code",
     "aggregation.SnapshotFact.prefecture_code": "a code", "aggregation.SnapshotFact.org_kind": "a code",
