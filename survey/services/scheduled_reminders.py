@@ -41,26 +41,25 @@ from survey.audit import Action, audit
 from survey.mailtext import render_mail_text
 from survey.models import (
     DEFAULT_OFFSETS,
+    DONE_STATES,
     Organization,
     OrgKind,
     ReminderSchedule,
     Response,
-    ResponseStatus,
+    ResponseState,
     Round,
     RoundStatus,
     RoundTarget,
     ScheduledReminder,
     User,
 )
-from survey.selectors import STATUS_LABELS, STATUS_NOT_STARTED
+from survey.selectors import STATE_LABELS, open_threads_by_anchor, state_expression
 
 DAY = timedelta(days=1)
 MAX_STEPS = 10
 MAX_OFFSET = 90
 # A `sending` row whose sender has not finished within this time is taken as interrupted.
 SENDING_LEASE = timedelta(minutes=5)
-# Response states that need no reminder. 差し戻し中 (returned) is not done.
-DONE_STATES = frozenset({ResponseStatus.SUBMITTED})
 # Every mail names its key (round, organisation, step or day) in this header.
 KEY_HEADER = "X-Chosa-Reminder"
 Status = ScheduledReminder.Status
@@ -124,11 +123,6 @@ def step_dates(rnd: Round, offsets: list[int]) -> list[tuple[int, datetime]]:
 # --- what is due ----------------------------------------------------------------------------
 
 
-def effective_deadlines(rnd: Round, org_ids) -> dict[int, datetime]:
-    """Each organisation's deadline in the round (the round's own until extensions exist)."""
-    return {org_id: rnd.deadline for org_id in org_ids}
-
-
 def _open_at(rnd: Round, now: datetime) -> bool:
     """The round takes answers at `now` (published, before its own deadline)."""
     return rnd.status == RoundStatus.OPEN and now <= rnd.deadline
@@ -147,30 +141,40 @@ def due_step(*, deadline: datetime, offsets: list[int], opened_at: datetime | No
     return min(due) if due else None
 
 
-def pending_targets(rnd: Round):
-    """The round's targets not done (未着手, 下書き, 差し戻し中), annotated with `resp_status`."""
+def targets_with_state(rnd: Round) -> QuerySet[RoundTarget]:
+    """The round's targets annotated with `resp_state` (a ResponseState value; NULL: not started)."""
     responses = Response.objects.filter(round=rnd, organization=OuterRef("organization"))
-    return (RoundTarget.objects.filter(round=rnd)
-            .annotate(resp_status=Subquery(responses.values("status")[:1]))
-            # NOT IN on a NULL (not started) is NULL in SQL: say "not started" explicitly.
-            .filter(Q(resp_status__isnull=True) | ~Q(resp_status__in=DONE_STATES)))
+    return RoundTarget.objects.filter(round=rnd).annotate(
+        resp_state=Subquery(responses.annotate(state=state_expression()).values("state")[:1]))
+
+
+def pending_targets(rnd: Round) -> QuerySet[RoundTarget]:
+    """The round's targets not done (未着手, 下書き, 差し戻し中)."""
+    # NOT IN on a NULL (not started) is NULL in SQL: say "not started" explicitly.
+    return targets_with_state(rnd).filter(Q(resp_state__isnull=True) | ~Q(resp_state__in=DONE_STATES))
+
+
+def _takes_reminders(target: RoundTarget) -> bool:
+    """The round is open, or closed with this organisation's extension (RoundTarget.accepts_answers)."""
+    return target.round.status == RoundStatus.OPEN or (target.round.status == RoundStatus.CLOSED
+                                                       and target.is_extended)
 
 
 def claim_due(*, rnd: Round, now: datetime) -> int:
     """Insert the reminder rows due at `now` (a key already claimed is left alone); how many were new."""
     offsets = offsets_of(rnd)
-    if rnd.status != RoundStatus.OPEN or not offsets:
+    if rnd.status not in (RoundStatus.OPEN, RoundStatus.CLOSED) or not offsets:
         return 0
-    org_ids = list(pending_targets(rnd).values_list("organization_id", flat=True))
-    deadlines = effective_deadlines(rnd, org_ids)
     claimed = set(ScheduledReminder.objects.filter(round=rnd, kind=Kind.STEP)
                   .values_list("organization_id", "step"))
     rows = []
-    for org_id in org_ids:
-        step = due_step(deadline=deadlines[org_id], offsets=offsets, opened_at=rnd.opened_at, now=now)
-        if step is not None and (org_id, step) not in claimed:
-            rows.append(ScheduledReminder(round=rnd, organization_id=org_id, kind=Kind.STEP, step=step,
-                                          deadline=deadlines[org_id], claimed_at=now))
+    for target in pending_targets(rnd).only("organization_id", "extended_deadline", "round_id"):
+        target.round = rnd
+        deadline = target.effective_deadline
+        step = due_step(deadline=deadline, offsets=offsets, opened_at=rnd.opened_at, now=now)
+        if step is not None and (target.organization_id, step) not in claimed and _takes_reminders(target):
+            rows.append(ScheduledReminder(round=rnd, organization_id=target.organization_id, kind=Kind.STEP,
+                                          step=step, deadline=deadline, claimed_at=now))
     return len(ScheduledReminder.objects.bulk_create(rows, ignore_conflicts=True))
 
 
@@ -198,7 +202,7 @@ def reminders_tick(*, now: datetime | None = None) -> dict[str, int]:
     """What beat runs: mark dead senders' rows, claim what is due in every open round, send pending rows."""
     now = now or timezone.now()
     counts = {"interrupted": mark_interrupted(now=now), "claimed": 0}
-    for rnd in Round.objects.filter(status=RoundStatus.OPEN):
+    for rnd in Round.objects.filter(status__in=[RoundStatus.OPEN, RoundStatus.CLOSED]):
         counts["claimed"] += claim_due(rnd=rnd, now=now) + claim_digests(rnd=rnd, now=now)
     return counts | send_pending(now=now)
 
@@ -275,17 +279,18 @@ def _skip_reason(row: ScheduledReminder, now: datetime) -> tuple[str, str]:
     rnd = row.round
     if row.kind == Kind.DIGEST:
         return ("" if _open_at(rnd, now) and digest_enabled(rnd) else "closed"), ""
-    status = (Response.objects.filter(round=rnd, organization=row.organization)
-              .values_list("status", flat=True).first()) or STATUS_NOT_STARTED
-    if status in DONE_STATES:
-        return "done", status
-    deadline = effective_deadlines(rnd, [row.organization_id])[row.organization_id]
-    if rnd.status != RoundStatus.OPEN or now > deadline:
-        return "closed", status
-    if due_step(deadline=deadline, offsets=offsets_of(rnd), opened_at=rnd.opened_at, now=now) != row.step:
-        return "superseded", status
-    row.deadline = deadline
-    return "", status
+    target = targets_with_state(rnd).get(organization=row.organization)
+    target.round = rnd
+    state = target.resp_state or ResponseState.NOT_STARTED
+    if state in DONE_STATES:
+        return "done", state
+    if not _takes_reminders(target) or now > target.effective_deadline:
+        return "closed", state
+    if due_step(deadline=target.effective_deadline, offsets=offsets_of(rnd), opened_at=rnd.opened_at,
+                now=now) != row.step:
+        return "superseded", state
+    row.deadline = target.effective_deadline
+    return "", state
 
 
 def deliver(row: ScheduledReminder, connection) -> None:
@@ -340,27 +345,39 @@ def step_message(row: ScheduledReminder) -> tuple[str, str]:
     deadline = row.deadline or row.round.deadline
     days_left = (timezone.localdate(deadline) - timezone.localdate(row.attempted_at or timezone.now())).days
     context = {"round": row.round, "organization": row.organization, "deadline": deadline, "days_left": days_left,
-               "status_label": STATUS_LABELS.get(row.state, row.state), "organizer": _organizer(),
+               "status_label": STATE_LABELS.get(row.state, row.state), "organizer": _organizer(),
+               "comments": open_comments(row) if row.state == ResponseState.RETURNED else [],
                **_urls(row.round, row.organization)}
     subject = render_mail_text("reminders/email/scheduled_subject.txt", context).strip()
     return subject, render_mail_text("reminders/email/scheduled.txt", context)
 
 
+def open_comments(row: ScheduledReminder) -> list[dict]:
+    """The open review comments of a returned response: what the officer has to correct."""
+    response = Response.objects.filter(round=row.round, organization=row.organization).first()
+    lines = []
+    for anchor, threads in open_threads_by_anchor(response).items():
+        for thread in threads:
+            first = thread.comments.all()[:1]
+            lines.append({"anchor": thread.get_anchor_kind_display() + (f" {anchor}" if anchor else ""),
+                          "body": first[0].body if first else ""})
+    return lines
+
+
 def digest_lines(rnd: Round, prefecture: Organization) -> tuple[dict[str, int], list[dict]]:
     """(count per state, the municipalities not done) of a prefecture in the round."""
-    responses = Response.objects.filter(round=rnd, organization=OuterRef("organization"))
-    targets = (RoundTarget.objects.filter(round=rnd, organization__prefecture_code=prefecture.prefecture_code)
+    targets = (targets_with_state(rnd).filter(organization__prefecture_code=prefecture.prefecture_code)
                .exclude(organization__kind=OrgKind.PREFECTURE).select_related("organization")
-               .annotate(resp_status=Subquery(responses.values("status")[:1])).order_by("organization__code"))
-    counts = {label: 0 for label in STATUS_LABELS.values()}
+               .order_by("organization__code"))
+    counts = {label: 0 for label in STATE_LABELS.values()}
     pending = []
-    deadlines = effective_deadlines(rnd, [t.organization_id for t in targets])
     for target in targets:
-        state = target.resp_status or STATUS_NOT_STARTED
-        counts[STATUS_LABELS.get(state, state)] = counts.get(STATUS_LABELS.get(state, state), 0) + 1
+        target.round = rnd
+        state = target.resp_state or ResponseState.NOT_STARTED
+        counts[STATE_LABELS[state]] += 1
         if state not in DONE_STATES:
-            pending.append({"organization": target.organization, "state": STATUS_LABELS.get(state, state),
-                            "deadline": deadlines[target.organization_id]})
+            pending.append({"organization": target.organization, "state": STATE_LABELS[state],
+                            "deadline": target.effective_deadline})
     return counts, pending
 
 

@@ -39,6 +39,11 @@ def days_before_deadline(rnd, days: float):
     return rnd
 
 
+def days_left(rnd) -> int:
+    """Calendar days (Asia/Tokyo) from today to the round's deadline, as a person would count them."""
+    return (timezone.localdate(rnd.deadline) - timezone.localdate()).days
+
+
 def step_mails():
     return sorted((m.to[0], m.subject) for m in mail.outbox if "管内" not in m.subject)
 
@@ -75,7 +80,8 @@ def test_each_step_reaches_each_not_done_organisation_once(reminder_round):
     days_before_deadline(reminder_round, 2.9)
     service.reminders_tick()
     service.reminders_tick()
-    assert len(step_mails()) == len(REMINDED) and all("あと3日" in subject for _, subject in step_mails())
+    assert len(step_mails()) == len(REMINDED) and all(f"あと{days_left(reminder_round)}日" in subject
+                                                      for _, subject in step_mails())
     assert [step for _, step, _ in rows(kind="step", organization__code="141500")] == [3, 7]
 
 
@@ -84,7 +90,8 @@ def test_the_mail_is_japanese_plain_text_with_the_state_and_deadline(reminder_ro
     service.reminders_tick()
     message = next(m for m in mail.outbox if m.to == ["officer@city.sagamihara.example.jp"])
     assert not isinstance(message.body, SafeData) and not isinstance(message.subject, SafeData)
-    assert "神奈川県相模原市" in message.subject and "あと1日" in message.subject
+    assert "神奈川県相模原市" in message.subject
+    assert ("あと1日" if days_left(reminder_round) else "本日が回答期限です") in message.subject
     assert "回答の状況: 下書き" in message.body and reminder_round.title in message.body
     assert f"/rounds/{reminder_round.pk}/orgs/141500/" in message.body
 
@@ -205,3 +212,53 @@ def test_concurrent_ticks_claim_and_send_each_key_once(round_, orgs, cast):
     assert ScheduledReminder.objects.filter(kind="step").count() == len(STATES)
     assert sorted(m.to[0] for m in mail.outbox if "管内" in m.subject) == [
         "officer@metro.tokyo.example.jp", "officer@pref.kanagawa.example.jp"]
+
+
+def _target(rnd, code):
+    return rnd.targets.select_related("round__survey", "organization").get(organization__code=code)
+
+
+def test_a_returned_response_is_reminded_with_its_open_comments(reminder_round, kanagawa):
+    from survey.services.review import Anchor, NewComment, response_return
+
+    response_return(target=_target(reminder_round, "141003"), acting_user=kanagawa, comments=[
+        NewComment(Anchor("item", "7-2"), "確認方法の記載が不足しています。")])
+    days_before_deadline(reminder_round, 2.9)
+    service.reminders_tick()
+    yokohama = next(m for m in mail.outbox if m.to == ["officer@city.yokohama.example.jp",
+                                                        "second@city.yokohama.example.jp"])
+    assert "回答の状況: 差し戻し中" in yokohama.body and "差し戻されており" in yokohama.body
+    assert "・設問 7-2: 確認方法の記載が不足しています。" in yokohama.body
+    assert ScheduledReminder.objects.get(organization__code="141003").state == "returned"
+
+
+def test_an_approved_response_is_not_reminded(reminder_round, kanagawa):
+    from survey.services.review import response_approve
+
+    response_approve(target=_target(reminder_round, "141003"), acting_user=kanagawa)
+    days_before_deadline(reminder_round, 2.9)
+    service.reminders_tick()
+    assert not ScheduledReminder.objects.filter(organization__code="141003").exists()
+
+
+def test_steps_count_from_each_organisations_extended_deadline(reminder_round, ministry):
+    from survey.models import RoundStatus
+    from survey.services.rounds import target_extend
+
+    days_before_deadline(reminder_round, 6.9)
+    target_extend(target=_target(reminder_round, "131016"), deadline=reminder_round.deadline + 10 * DAY,
+                  reason="災害対応のため", acting_user=ministry)
+    service.reminders_tick()
+    assert "131016" not in {code for code, _, _ in rows(kind="step")}  # 千代田区: 16.9 days left
+
+    # The round closes; 千代田区's extension runs 0.9 days more: its step 1 goes out, to it alone.
+    reminder_round.status, reminder_round.deadline = RoundStatus.CLOSED, timezone.now() - dt.timedelta(hours=1)
+    reminder_round.save()
+    target = _target(reminder_round, "131016")
+    target.extended_deadline = timezone.now() + dt.timedelta(days=0.9)
+    target.save()
+    mail.outbox.clear()
+    service.reminders_tick()
+    assert [to for to, _ in step_mails()] == ["officer@city.chiyoda.example.jp"]
+    assert step_mails()[0][1].endswith(f"：{reminder_round.title}（13東京都千代田区）")
+    assert ScheduledReminder.objects.get(organization__code="131016", step=1).deadline == target.extended_deadline
