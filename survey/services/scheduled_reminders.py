@@ -53,7 +53,7 @@ from survey.models import (
     ScheduledReminder,
     User,
 )
-from survey.selectors import STATE_LABELS, open_threads_by_anchor, state_expression
+from survey.selectors import STATE_LABELS, state_expression, threads_by_anchor
 
 DAY = timedelta(days=1)
 MAX_STEPS = 10
@@ -356,10 +356,10 @@ def open_comments(row: ScheduledReminder) -> list[dict]:
     """The open review comments of a returned response: what the officer has to correct."""
     response = Response.objects.filter(round=row.round, organization=row.organization).first()
     lines = []
-    for anchor, threads in open_threads_by_anchor(response).items():
+    for threads in threads_by_anchor(response, open_only=True).values():
         for thread in threads:
             first = thread.comments.all()[:1]
-            lines.append({"anchor": thread.get_anchor_kind_display() + (f" {anchor}" if anchor else ""),
+            lines.append({"anchor": thread.get_anchor_kind_display() + (f" {thread.anchor}" if thread.anchor else ""),
                           "body": first[0].body if first else ""})
     return lines
 
