@@ -25,11 +25,13 @@ from aggregation.compare import GROUPINGS, comparable_rounds, compare_by, compar
 from aggregation.csvexport import guard
 from aggregation.models import Snapshot
 from aggregation.source import REVIEW_OF_STATE, STATE_CHOICES, FigureSource, snapshot_chosen
+from aggregation.timeline import first_submissions_per_day, timeline
 from survey import engine
 from survey.access import dashboard_scope, reviews_in, round_get_for_user
 from survey.audit import Action, audit
 from survey.models import AnswerFact, Organization, OrgKind, Response, RoundTarget
 from survey.selectors import non_submitters
+from survey.services.scheduled_reminders import offsets_of, step_dates
 
 PAGE_SIZE = 50
 
@@ -108,8 +110,17 @@ def status(request, round_id: int):
         "by_prefecture": figures.by_prefecture,
         "by_kind": figures.by_kind,
         "page": _page(request, missing, count=figures.total.targets - figures.total.submitted),
+        "chart": _timeline(rnd, responses, targets=figures.total.targets),
     }
     return render(request, "aggregation/status.html", context)
+
+
+def _timeline(rnd, responses, *, targets: int):
+    """Cumulative first submissions per day, with the deadline and the reminder steps marked."""
+    local = timezone.localdate
+    return timeline(counts=first_submissions_per_day(responses), start=local(rnd.opened_at or rnd.created_at),
+                    deadline=local(rnd.deadline), today=local(), targets=targets,
+                    reminders=[(days, local(when)) for days, when in step_dates(rnd, offsets_of(rnd))])
 
 
 def _target_split(by_kind) -> dict[str, int]:
