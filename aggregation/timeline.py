@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from survey.models import Response, ResponseStatus, ResponseVersion
 
-WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 24, 40, 48
+WIDTH, HEIGHT = 720, 340
+LEFT, RIGHT, TOP, BOTTOM = 56, 24, 60, 48
 X_LABELS = 7  # at most this many dates under the axis
 
 
@@ -51,6 +51,7 @@ class Marker:
     day: date
     label: str
     x: float
+    label_y: float  # reminders' labels alternate between two rows, the deadline's above them
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,10 @@ def timeline(*, counts: dict[date, int], start: date, deadline: date, today: dat
         day = first_day + timedelta(days=n)
         cumulative += counts.get(day, 0)
         points.append(Point(day, counts.get(day, 0), cumulative, round(x(day), 1), round(y(cumulative), 1)))
-    markers = [Marker("reminder", day, f"督促（{offset}日前）", round(x(day), 1))
-               for offset, day in reminders if first_day <= day <= last_day]
-    markers.append(Marker("deadline", deadline, "回答期限", round(x(deadline), 1)))
+    shown = [(offset, day) for offset, day in reminders if first_day <= day <= last_day]
+    markers = [Marker("reminder", day, f"督促 {offset}日前", round(x(day), 1), TOP - 8 - 16 * (n % 2))
+               for n, (offset, day) in enumerate(shown)]
+    markers.append(Marker("deadline", deadline, "回答期限", round(x(deadline), 1), TOP - 42))
     step = max(1, -(-days // (X_LABELS - 1))) if days else 1
     x_ticks = [Tick(f"{d.month}/{d.day}", round(x(d), 1))
                for d in (first_day + timedelta(days=n) for n in range(0, days + 1, step))]

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from aggregation.timeline import HEIGHT, WIDTH, timeline
+from aggregation.timeline import BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, timeline
 from survey.models import ResponseStatus, ResponseVersion
 from survey.services.responses import response_save
 from tests.aggregation.conftest import KNOWN, login, respondent
@@ -54,7 +54,7 @@ def test_the_plotted_points_are_the_cumulative_first_submissions(dated_round, cl
     today = timezone.localdate()
     assert {day: cum for day, (cum, _) in points.items()} == expected_cumulative(today)
     # The height of each point is its share of the targets (9 organisations), on the chart's scale.
-    top, bottom = 40, HEIGHT - 48
+    top, bottom = TOP, HEIGHT - BOTTOM
     for cum, cy in points.values():
         assert cy == pytest.approx(top + (bottom - top) * (1 - cum / len(KNOWN)), abs=0.1)
     assert 'data-testid="timeline-table"' in text and f"<td class=\"text-end\">{len(FIRST_SUBMITTED)}</td>" in text
@@ -89,7 +89,7 @@ def test_the_geometry_spans_the_round_and_stops_at_today():
     chart = timeline(counts={dt.date(2026, 7, 2): 2, dt.date(2026, 7, 5): 1}, start=start,
                      deadline=dt.date(2026, 7, 11), today=today, targets=4, reminders=[(7, dt.date(2026, 7, 4))])
     assert [(p.day.day, p.cumulative) for p in chart.points] == [(1, 0), (2, 2), (3, 2), (4, 2), (5, 3)]
-    assert chart.points[0].x == 56 and chart.markers[-1].x == WIDTH - 24  # deadline at the right edge
-    assert chart.points[-1].y == pytest.approx(40 + (HEIGHT - 88) * (1 - 3 / 4))
+    assert chart.points[0].x == LEFT and chart.markers[-1].x == WIDTH - RIGHT  # deadline at the right edge
+    assert chart.points[-1].y == pytest.approx(TOP + (HEIGHT - TOP - BOTTOM) * (1 - 3 / 4))
     assert [m.kind for m in chart.markers] == ["reminder", "deadline"]
     assert [r.day.day for r in chart.rows] == [2, 5]
