@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('survey', '0013_round_extension_finalised'),
+        ('survey', '0014_round_notice'),
     ]
 
     operations = [
