@@ -84,17 +84,28 @@ class RoundFields:
         self.default, self.fixed = default, fixed
         self.rounds: dict[int, Round | None] = {default.pk: default} if default else {}
         self.targets: dict[int, dict[str, RoundTarget]] = {}
+        self.partial: set[int] = set()  # rounds of which only some targets were fetched
 
     def __call__(self, round_id: int | None, org_code: str | None) -> dict[str, str]:
         rnd = self.default if (round_id is None or self.fixed) else self._round(round_id)
         if rnd is None:
             return {}
-        if rnd.pk not in self.targets:
-            self.targets[rnd.pk] = {t.organization.code: t for t in
-                                    RoundTarget.objects.filter(round=rnd).select_related("organization")}
-        target = self.targets[rnd.pk].get(org_code or "") or RoundTarget(round=rnd)
+        target = self._target(rnd, org_code or "") or RoundTarget(round=rnd)
         target.round = rnd
         return ministry_fields(target)
+
+    def _target(self, rnd: Round, code: str) -> RoundTarget | None:
+        """The round's target for `code`: the first lookup of a round (one upload) fetches that
+        target alone, a second one (a bulk import) all the round's targets at once."""
+        if rnd.pk not in self.targets:
+            self.targets[rnd.pk] = {t.organization.code: t for t in RoundTarget.objects.filter(
+                round=rnd, organization__code=code).select_related("organization")}
+            self.partial.add(rnd.pk)
+        elif rnd.pk in self.partial and code not in self.targets[rnd.pk]:
+            self.targets[rnd.pk] = {t.organization.code: t for t in
+                                    RoundTarget.objects.filter(round=rnd).select_related("organization")}
+            self.partial.discard(rnd.pk)
+        return self.targets[rnd.pk].get(code)
 
     def _round(self, round_id: int) -> Round | None:
         if round_id not in self.rounds:
@@ -105,14 +116,31 @@ class RoundFields:
 def org_lookups(round: Round | None = None, *, fixed: bool = False) -> tuple[OrgResolver, OrgKinds, RoundFields]:
     """Name and kind lookups over the organisation master (an active organisation wins a name),
     and the ministry's fields of `round` (see RoundFields)."""
+    rows = tuple(Organization.objects.order_by("code").values_list(
+        "code", "prefecture_code", "prefecture_name", "name", "kind", "is_active"))
+    return (*_master_lookups(rows), RoundFields(round, fixed))
+
+
+_MASTER: dict[int, tuple[tuple, OrgResolver, OrgKinds]] = {}
+
+
+def _master_lookups(rows: tuple) -> tuple[OrgResolver, OrgKinds]:
+    """The name index and kinds of the master's rows, built once per process for the same rows
+    (building the index costs ten times fetching them; every single upload needs it)."""
+    key = hash(rows)
+    kept = _MASTER.get(key)
+    if kept is not None and kept[0] == rows:
+        return kept[1], kept[2]
     records, inactive, kinds = [], [], {}
-    for code, pref_code, pref_name, name, kind, active in Organization.objects.order_by("code").values_list(
-            "code", "prefecture_code", "prefecture_name", "name", "kind", "is_active"):
+    for code, pref_code, pref_name, name, kind, active in rows:
         records.append(OrgRecord(code, pref_code, pref_name, name, "", kind))
         kinds[code] = Organization(kind=kind).engine_kind
         if not active:
             inactive.append(code)
-    return OrgResolver(OrgNameIndex(records, inactive)), OrgKinds(kinds), RoundFields(round, fixed)
+    built = OrgResolver(OrgNameIndex(records, inactive)), OrgKinds(kinds)
+    _MASTER.clear()
+    _MASTER[key] = (rows, *built)
+    return built
 
 
 def org_resolver() -> OrgResolver:
