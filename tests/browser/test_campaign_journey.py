@@ -1,6 +1,7 @@
 """Issue 9's campaign journey in a real browser, one role after another in one session.
 
-The ministry publishes the round; 相模原市 answers and submits; 神奈川県 returns it with a
+The ministry publishes the round; 相模原市 reads the notice in the mail outbox, follows its
+link, answers and submits; 神奈川県 returns it with a
 comment on Q7-2; the officer reads the comment beside the item, replies, fixes and resubmits;
 神奈川県 approves and the response shows as locked; after the round's deadline an extension
 lets 相模原市 save while 横浜市 cannot. Every page visited is checked with axe, and the `page`
@@ -8,6 +9,7 @@ fixture fails the test on any Content-Security-Policy violation.
 """
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -65,10 +67,30 @@ def publish(page, rnd, ministry, assert_accessible):
     see(page, assert_accessible, TITLE)
     page.get_by_role("button", name="「回答受付中」にする").click()
     expect(page.get_by_text(f"調査回「{TITLE}」を「回答受付中」にしました。")).to_be_visible()
+    assert_accessible(page)  # the notices page: who was told, who has no contact
 
 
-def answer_and_submit(page, assert_accessible):
-    """From the home page: the short path (Q7-2 ②), then the confirmation page and 提出する."""
+def read_notice(rnd, officer) -> str:
+    """The publication notice in the mail outbox for `officer`: the path of the response page it links."""
+    from django.core import mail
+
+    from survey.jobs import run_job
+    from survey.models import Job
+
+    job = Job.objects.get(kind="round_notice", round=rnd)
+    if not job.is_finished:  # tasks run eagerly in tests; run it here if the queue kept it
+        run_job(job.pk)
+    notice = next(m for m in mail.outbox if m.to == [officer.email])
+    assert TITLE in notice.subject and "相模原市" in notice.body
+    link = re.search(r"https?://\S+/rounds/\d+/orgs/141500/", notice.body)
+    assert link, notice.body
+    return urlsplit(link.group(0)).path
+
+
+def answer_and_submit(page, path, assert_accessible):
+    """From the notice's link: the short path (Q7-2 ②), then the confirmation page and 提出する."""
+    page.goto(path)
+    see(page, assert_accessible, "相模原市の回答")
     page.get_by_role("link", name=re.compile("回答する")).first.click()
     see(page, assert_accessible, "回答の入力")
     for label, value in RESPONDENT.items():
@@ -169,9 +191,10 @@ def extend(page, rnd, assert_accessible):
 def test_publish_answer_return_fix_approve_lock_and_extend(page, draft_round, cast, assert_accessible):
     rnd = draft_round
     publish(page, rnd, cast["ministry"], assert_accessible)
+    path = read_notice(rnd, cast["sagamihara"])
 
     switch_to(page, cast["sagamihara"], assert_accessible)
-    answer_and_submit(page, assert_accessible)
+    answer_and_submit(page, path, assert_accessible)
 
     switch_to(page, cast["kanagawa"], assert_accessible)
     return_with_comment(page, rnd, assert_accessible)
