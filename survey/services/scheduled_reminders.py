@@ -190,8 +190,10 @@ def claim_digests(*, rnd: Round, now: datetime) -> int:
     local = timezone.localtime(now)
     if not _open_at(rnd, now) or not digest_enabled(rnd) or local.hour < settings.REMINDER_DIGEST_HOUR:
         return 0
+    claimed = ScheduledReminder.objects.filter(round=rnd, kind=Kind.DIGEST, day=local.date()).values("organization_id")
     rows = [ScheduledReminder(round=rnd, organization=pref, kind=Kind.DIGEST, day=local.date(), claimed_at=now)
-            for pref in digest_prefectures(rnd)]
+            for pref in digest_prefectures(rnd).exclude(pk__in=claimed)]
+    # ON CONFLICT DO NOTHING returns every row given: the count is of rows not seen claimed above.
     return len(ScheduledReminder.objects.bulk_create(rows, ignore_conflicts=True))
 
 

@@ -262,3 +262,17 @@ def test_steps_count_from_each_organisations_extended_deadline(reminder_round, m
     assert [to for to, _ in step_mails()] == ["officer@city.chiyoda.example.jp"]
     assert step_mails()[0][1].endswith(f"：{reminder_round.title}（13東京都千代田区）")
     assert ScheduledReminder.objects.get(organization__code="131016", step=1).deadline == target.extended_deadline
+
+
+def test_the_command_runs_one_tick_and_a_second_run_sends_nothing(reminder_round):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    days_before_deadline(reminder_round, 6.9)
+    out = StringIO()
+    call_command("send_scheduled_reminders", stdout=out)
+    assert f"送信済 {len(REMINDED) + 2} 件" in out.getvalue()  # the steps and two prefectures' digests
+    call_command("send_scheduled_reminders", stdout=out)
+    assert "新たに送信対象 0 件、送信済 0 件" in out.getvalue().splitlines()[-1]
+    assert len(mail.outbox) == len(REMINDED) + 2
