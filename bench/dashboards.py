@@ -1,4 +1,4 @@
-"""Benchmark of the dashboards (status, results, cross-tab, texts, risk) on PostgreSQL.
+"""Benchmark of the dashboards (status, results, cross-tab, texts, risk, compare) on PostgreSQL.
 
     .venv/bin/python bench/dashboards.py --responses 1788
     .venv/bin/python bench/dashboards.py --responses 100000 [--runs 7] [--keep]
@@ -10,7 +10,9 @@ than 1,788 responses it synthesises extra target organisations (one round, one r
 target, since a round has at most one response per organisation): codes PP7000-PP9999 of each
 prefecture, spread evenly over the 47 prefectures, typed city/town/village.
 
-Every target has a response: 92% submitted, 8% drafts (so the status page has non-submitters).
+Two rounds are loaded alike (the second started from the first, so that 調査回の比較 compares
+them); the pages are measured on the second. Every target has a response: 92% submitted, 8%
+drafts (so the status page has non-submitters).
 Responses, versions and facts are bulk-inserted with COPY from a pool of 500 answer sets per
 organisation kind made by the engine (survey.synthetic.random_answers follows the branching;
 risk by classify_risk; facts = applicable items and one row per mark, as response_save writes
@@ -91,7 +93,7 @@ def answer_pool(defn, rng) -> dict[str, list]:
     return pool
 
 
-def load_round(n: int, seed: int = 11) -> int:
+def load_round(n: int, seed: int = 11, *, officers: bool = True) -> int:
     """A round over the first n organisations, each with a response (COPY). Returns the round id."""
     from django.db import connection, transaction
     from django.utils import timezone
@@ -105,9 +107,10 @@ def load_round(n: int, seed: int = 11) -> int:
                                status="open", scheme="職業転換給付金制度（訓練手当）関係事務")
     orgs = list(Organization.objects.order_by("code").values_list("id", "prefecture_code", "kind", "code")[:n])
     RoundTarget.objects.bulk_create([RoundTarget(round=rnd, organization_id=o[0]) for o in orgs], batch_size=5000)
-    User.objects.bulk_create([User(email=f"officer{code}@example.jp", name=f"担当{code}", role="officer",
-                                   organization_id=oid, password="!") for oid, _, _, code in orgs[:1788]],
-                             batch_size=2000)
+    if officers:
+        User.objects.bulk_create([User(email=f"officer{code}@example.jp", name=f"担当{code}", role="officer",
+                                       organization_id=oid, password="!") for oid, _, _, code in orgs[:1788]],
+                                 batch_size=2000)
     rng = random.Random(seed)
     pool = answer_pool(version.engine, rng)
     rows = [(o, rng.choice(pool["prefecture" if o[2] == "prefecture" else "municipality"]),
@@ -122,23 +125,27 @@ def load_round(n: int, seed: int = 11) -> int:
 
 
 def _copy_rows(raw, round_id: int, rows, now) -> None:
-    """Responses, versions (ids equal), facts of submitted ones. FKs are deferred to commit."""
+    """Responses, versions (ids equal, after those of a round loaded before), facts of submitted
+    ones. FKs are deferred to commit."""
     respondent = json.dumps({"担当部署名": "福祉課", "連絡先氏名": "連絡 花子"}, ensure_ascii=False)
+    raw.execute("SELECT GREATEST((SELECT COALESCE(MAX(id), 0) FROM survey_response), "
+                "(SELECT COALESCE(MAX(id), 0) FROM survey_responseversion))")
+    first = raw.fetchone()[0] + 1
     with raw.copy("COPY survey_response (id, round_id, organization_id, prefecture_code, org_kind, status, "
-                  "current_version_id, submitted_version_id, revision, submitted_at, updated_at, risk_level) "
+                  "current_version_id, submitted_version_id, revision, submitted_at, updated_at, risk_level, review) "
                   "FROM STDIN") as copy:
-        for i, ((org_id, pref, kind, _), pick, sub) in enumerate(rows, start=1):
+        for i, ((org_id, pref, kind, _), pick, sub) in enumerate(rows, start=first):
             copy.write_row((i, round_id, org_id, pref, kind, "submitted" if sub else "draft", i, i if sub else None,
-                            1, now if sub else None, now, pick[1] if sub else ""))
+                            1, now if sub else None, now, pick[1] if sub else "", ""))
     with raw.copy("COPY survey_responseversion (id, response_id, number, status, answers, respondent, risk_level, "
                   "risk_rules, source, created_at, cleared_items, file_name, file_sha256, file_path) "
                   "FROM STDIN") as copy:
-        for i, (_, pick, sub) in enumerate(rows, start=1):
+        for i, (_, pick, sub) in enumerate(rows, start=first):
             copy.write_row((i, i, 1, "submitted" if sub else "draft", pick[0], respondent, pick[1], pick[2],
                             "command", now, "[]", "", "", ""))
     with raw.copy('COPY survey_answerfact (round_id, response_id, version_id, prefecture_code, org_kind, item, "option") '
                   "FROM STDIN") as copy:
-        for i, ((_, pref, kind, _), pick, sub) in enumerate(rows, start=1):
+        for i, ((_, pref, kind, _), pick, sub) in enumerate(rows, start=first):
             for item, option in pick[3] if sub else ():
                 copy.write_row((round_id, i, i, pref, kind, item, option))
 
@@ -188,22 +195,30 @@ def main_rollups(rnd, scope) -> dict:
                      .annotate(n=Count("id", filter=Q(response_id__in=marked))).order_by()],
         "texts": [selectors.followup_texts(rnd.survey.engine, responses, facts=facts)[:50]],
         "risk": [responses.filter(status="submitted").values("risk_level").annotate(n=Count("id")).order_by()],
+        "compare": [scope.facts(AnswerFact.objects.filter(round_id=r)).filter(item="7-4")
+                    .values("prefecture_code", "option").annotate(n=Count("id")).order_by()
+                    for r in (rnd.previous_round_id, rnd.pk)],
     }
 
 
 PAGES = {
     "status": "status/", "results": "results/", "crosstab": "crosstab/?a=6&b=7-1", "texts": "texts/",
-    "risk": "risk/",
+    "risk": "risk/", "compare": "compare/?item=7-4",
 }
 
 
 def _client(user):
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     client = Client()
     client.force_login(user)
     session = client.session
     session["portal_login_at"] = time.time()  # survey.middleware.SessionLimitsMiddleware
+    # Ministry staff owe a second factor (survey.two_factor): a confirmed device, verified, as after a good code.
+    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "bench"})
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
 
@@ -289,11 +304,13 @@ def _bench(args) -> None:
     call_command("load_organizations", stdout=open(os.devnull, "w"))  # noqa: SIM115
     synthesise_orgs(args.responses)
     t0 = time.perf_counter()
-    round_id = load_round(args.responses)
+    previous_id = load_round(args.responses, seed=12)
+    round_id = load_round(args.responses, officers=False)
+    Round.objects.filter(pk=round_id).update(previous_round_id=previous_id)  # 調査回の比較 compares the two
     with connection.cursor() as c:
         c.execute("SELECT count(*) FROM survey_answerfact")
         facts = c.fetchone()[0]
-    print(f"data: {args.responses} responses ({SUBMITTED_SHARE:.0%} submitted), {facts} fact rows, "
+    print(f"data: two rounds of {args.responses} responses ({SUBMITTED_SHARE:.0%} submitted), {facts} fact rows, "
           f"loaded in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} cores; {args.runs} runs per page")
     measure(round_id, args.runs)
 
