@@ -1,7 +1,7 @@
 """Read operations. Organisation scoping comes from survey.access; roll-ups group in the database."""
 from datetime import datetime
 
-from django.db.models import Case, CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from survey.access import organization_contacts, organizations_visible_to, sees_whole_country
@@ -62,6 +62,18 @@ def effective_deadline(*, round: Round, organization) -> datetime:
 def accepts_answers_from(*, round: Round, organization) -> bool:
     """Whether `organization`'s officers may save or upload answers to `round` now."""
     return _target(round, organization).accepts_answers
+
+
+def accepting_answers(targets: QuerySet[RoundTarget], *, now: datetime | None = None) -> QuerySet[RoundTarget]:
+    """The targets whose officers may answer now: RoundTarget.accepts_answers, in SQL.
+
+    Open round: before the round's deadline, or before a later extension; closed round: before
+    a later extension only.
+    """
+    now = now or timezone.now()
+    extended = Q(round__status__in=[RoundStatus.OPEN, RoundStatus.CLOSED], extended_deadline__gte=now,
+                 extended_deadline__gt=F("round__deadline"))
+    return targets.filter(Q(round__status=RoundStatus.OPEN, round__deadline__gte=now) | extended)
 
 
 def _target(round: Round, organization) -> RoundTarget:

@@ -12,6 +12,9 @@ its outcome) and audited in one transaction before the next one, so a resumed jo
 recipient already recorded. Mail is not transactional: a crash between the hand-off to the mail
 server and that commit can resend that one mail, never more.
 
+Deadline: each organisation's effective one (RoundTarget.accepts_answers). After the round's
+deadline, and once it is closed, only organisations with an extension still running are reminded.
+
 Throttle: an organisation mailed in this round within THROTTLE is left out, with the time of
 that reminder, unless the user explicitly includes it.
 """
@@ -40,7 +43,7 @@ from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner, recorded_entries
 from survey.mailtext import render_mail_text
 from survey.models import Job, Organization, OrgKind, Response, ResponseStatus, Round, RoundTarget, User
-from survey.selectors import STATUS_LABELS, STATUS_NOT_STARTED, non_submitters
+from survey.selectors import STATUS_LABELS, STATUS_NOT_STARTED, accepting_answers, non_submitters
 
 JOB_KIND = "reminders"
 THROTTLE = timedelta(hours=24)
@@ -52,7 +55,7 @@ SKIP_REASONS = {
     "submitted": "送信前に提出されました",
     "inactive": "アカウントが無効になったか、所属団体が変わりました",
     "recent": "24時間以内に督促済みです",
-    "closed": "調査回の回答受付が終了しました",
+    "closed": "回答受付が終了しました",
 }
 
 
@@ -103,6 +106,8 @@ class ReminderPlan:
     round: Round
     scope: Scope
     filters: Filters
+    # Some target in the scope still accepts answers (the round is open, or an extension runs).
+    accepts_answers: bool = False
     to_send: list[OrgRow] = field(default_factory=list)
     recent: list[OrgRow] = field(default_factory=list)
     unreachable: list[OrgRow] = field(default_factory=list)
@@ -123,8 +128,10 @@ def _key(org: Organization, user: User) -> str:
 
 
 def reminder_targets(*, round: Round, user: User, scope: Scope):
-    """The round's targets the user may remind: the scope, and never a prefecture officer's own prefecture."""
-    targets = scope.targets(RoundTarget.objects.filter(round=round, organization__in=organizations_visible_to(user)))
+    """The round's targets the user may remind: the scope, those still accepting answers (their
+    effective deadline), and never a prefecture officer's own prefecture."""
+    targets = scope.targets(accepting_answers(
+        RoundTarget.objects.filter(round=round, organization__in=organizations_visible_to(user))))
     if not may_remind_prefectures(user):
         targets = targets.exclude(organization__kind=OrgKind.PREFECTURE)
     return targets
@@ -133,14 +140,14 @@ def reminder_targets(*, round: Round, user: User, scope: Scope):
 def reminder_plan(*, round: Round, user: User, filters: Filters) -> ReminderPlan:
     """Who would be reminded for `filters` (PermissionDenied / Http404 outside the user's scope)."""
     scope = dashboard_scope(user, prefecture=filters.prefecture, kind=filters.kind)
-    rows = non_submitters(targets=reminder_targets(round=round, user=user, scope=scope),
-                          responses=scope.responses(Response.objects.filter(round=round)))
+    targets = reminder_targets(round=round, user=user, scope=scope)
+    rows = non_submitters(targets=targets, responses=scope.responses(Response.objects.filter(round=round)))
     if filters.status == STATUS_NOT_STARTED:
         rows = rows.filter(resp_status__isnull=True)
     elif filters.status:
         rows = rows.filter(resp_status=filters.status)
     last = last_reminded(round=round)
-    plan = ReminderPlan(round=round, scope=scope, filters=filters)
+    plan = ReminderPlan(round=round, scope=scope, filters=filters, accepts_answers=targets.exists())
     recent_since = timezone.now() - THROTTLE
     for target in rows:
         org = target.organization
@@ -207,10 +214,11 @@ def reminder_message(*, round: Round, organization: Organization, status: str, u
 def reminders_send(*, plan: ReminderPlan, fingerprint: str, acting_user: User, request=None) -> Job:
     """Queue the reminder job for the plan the user confirmed (`fingerprint` from the confirmation page).
 
-    Raises ValidationError: `not_open` (the round does not accept answers), `no_recipients`,
-    `not_confirmed` (no confirmation, or the recipients changed since it was shown).
+    Raises ValidationError: `not_open` (no target in the scope accepts answers: the round is
+    not open and no extension runs), `no_recipients`, `not_confirmed` (no confirmation, or the
+    recipients changed since it was shown).
     """
-    if not plan.round.is_open:
+    if not plan.accepts_answers:
         raise ValidationError("この調査回は回答を受け付けていないため、督促メールを送れません。", code="not_open")
     if not plan.recipients:
         raise ValidationError("送信先がありません。", code="no_recipients")
@@ -260,6 +268,7 @@ class _RunState:
     users: dict[int, User]
     statuses: dict[str, str]
     recent: dict[str, datetime]
+    accepting: set[str]  # codes of the organisations still accepting answers (effective deadline)
 
     @classmethod
     def load(cls, job: Job, recipients: list[dict]) -> _RunState:
@@ -269,8 +278,10 @@ class _RunState:
         recent = {} if job.params.get("include_recent") else {
             code: at for code, at in last_reminded(round=job.round, exclude_job=job).items()
             if at > timezone.now() - THROTTLE}
+        accepting = set(accepting_answers(RoundTarget.objects.filter(round=job.round, organization__code__in=codes))
+                        .values_list("organization__code", flat=True))
         return cls(job, Organization.objects.in_bulk(codes, field_name="code"),
-                   User.objects.in_bulk([r["user"] for r in recipients]), statuses, recent)
+                   User.objects.in_bulk([r["user"] for r in recipients]), statuses, recent, accepting)
 
 
 def _remind_one(item: dict, state: _RunState, connection) -> dict:
@@ -294,8 +305,8 @@ def _remind_one(item: dict, state: _RunState, connection) -> dict:
 
 
 def _skip_reason(state: _RunState, org: Organization | None, user: User | None, status: str) -> str:
-    if not state.job.round.is_open:
-        return "closed"
+    if org is None or org.code not in state.accepting:
+        return "closed" if org is not None else "inactive"
     if status == ResponseStatus.SUBMITTED:
         return "submitted"
     if org is None or user is None or not user.is_active or user.organization_id != org.pk:
