@@ -252,3 +252,13 @@ def test_dashboards_of_a_finalised_round_read_its_snapshot_until_reopened(round_
     service.round_reopen(round=round_, reason="訂正のため", acting_user=ministry)
     round_.refresh_from_db()
     assert snapshot_chosen(round_, "") is None
+
+
+def test_a_round_past_its_deadline_is_called_shimekiri_as_in_the_spec(past_deadline, ministry, yokohama):
+    """campaign.md names the state 締切: the status label and the homes say so (never 締切済)."""
+    assert RoundStatus.CLOSED.label == "締切"
+    officer_home = login(yokohama).get("/").content.decode()  # open, past the deadline, not extended
+    assert past_deadline.title in officer_home and "<td>締切</td>" in officer_home and "締切済" not in officer_home
+    _status(past_deadline, RoundStatus.CLOSED)
+    ministry_home = login(ministry).get("/").content.decode()
+    assert "<td>締切</td>" in ministry_home and "締切済" not in ministry_home
