@@ -36,7 +36,7 @@ def home_rounds(user: User, *, closed_limit: int | None = None) -> tuple[list[Ro
     """(current, closed) rounds of the home page.
 
     Current: every round still taking answers (and, for the ministry, those in preparation),
-    nearest deadline first. Closed: the rest (締切済, or open past the deadline), newest first,
+    nearest deadline first. Closed: the rest (締切, or open past the deadline), newest first,
     at most `closed_limit`. A round is open until its deadline whatever its status says, and
     for an officer until the latest extension granted to an organisation they see.
     """

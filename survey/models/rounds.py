@@ -32,7 +32,7 @@ class SurveyVersion(models.Model):
 class RoundStatus(models.TextChoices):
     DRAFT = "draft", "準備中"
     OPEN = "open", "回答受付中"
-    CLOSED = "closed", "締切済"
+    CLOSED = "closed", "締切"
     FINALISED = "finalised", "確定"  # figures frozen by a snapshot; officers read only
 
 
