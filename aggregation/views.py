@@ -30,7 +30,7 @@ from survey import engine
 from survey.access import dashboard_scope, reviews_in, round_get_for_user
 from survey.audit import Action, audit
 from survey.models import AnswerFact, Organization, OrgKind, Response, RoundTarget
-from survey.selectors import non_submitters
+from survey.selectors import STATE_LABELS, STATUS_NOT_STARTED, non_submitters
 from survey.services.scheduled_reminders import offsets_of, step_dates
 
 PAGE_SIZE = 50
@@ -100,7 +100,8 @@ def _page(request, qs, count: int | None = None):
 
 @login_required
 def status(request, round_id: int):
-    """Targets, submitted, draft and not started; by prefecture (map) and type; non-submitters."""
+    """Targets, submitted, draft and not started; by prefecture (map) and type; those not done
+    (未着手・下書き・差し戻し中)."""
     rnd, scope, _, responses, targets = _dashboard(request, round_id)
     figures = selectors.status_figures(targets=targets, responses=responses)
     missing = non_submitters(targets=targets, responses=responses)
@@ -109,7 +110,7 @@ def status(request, round_id: int):
         "target_split": _target_split(figures.by_kind),
         "by_prefecture": figures.by_prefecture,
         "by_kind": figures.by_kind,
-        "page": _page(request, missing, count=figures.total.targets - figures.total.submitted),
+        "page": _page(request, missing, count=figures.total.targets - figures.total.submitted + figures.total.returned),
         "chart": _timeline(rnd, responses, targets=figures.total.targets),
     }
     return render(request, "aggregation/status.html", context)
@@ -284,7 +285,7 @@ def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespon
 
 @login_required
 def status_csv(request, round_id: int):
-    """The organisations that have not submitted, with their officers, as CSV (audited)."""
+    """The organisations not done (未着手・下書き・差し戻し中), with their officers, as CSV (audited)."""
     rnd, scope, _, responses, targets = _dashboard(request, round_id)
     rows = non_submitters(targets=targets, responses=responses)
     audit(Action.EXPORT, actor=request.user, request=request, target=f"round:{rnd.pk}/nonsubmitters",
@@ -296,7 +297,7 @@ def status_csv(request, round_id: int):
 def _non_submitter_lines(rows):
     for target in rows.iterator(chunk_size=1000):
         org = target.organization
-        state = "下書き" if target.resp_status else "未着手"
+        state = STATE_LABELS[target.resp_state or STATUS_NOT_STARTED]
         names = "、".join(u.name for u in org.contacts)
         emails = "、".join(u.email for u in org.contacts)
         yield [org.code, org.prefecture_name, org.name, org.get_kind_display(), state, names, emails]

@@ -96,7 +96,6 @@ def round_history(round: Round) -> QuerySet[AuditLog]:
 
 
 STATUS_NOT_STARTED = ResponseState.NOT_STARTED.value
-STATUS_LABELS = {STATUS_NOT_STARTED: "未着手", ResponseStatus.DRAFT: "下書き", ResponseStatus.SUBMITTED: "提出済"}
 STATE_LABELS = dict(ResponseState.choices)
 
 
@@ -243,17 +242,33 @@ def org_kind_choices() -> list[tuple[str, str]]:
 
 
 def non_submitters(*, targets: QuerySet[RoundTarget], responses: QuerySet[Response]) -> QuerySet[RoundTarget]:
-    """Targets without a submitted response, with their state and active officers (`contacts`).
+    """Targets not done (未着手・下書き・差し戻し中: not `responses_done`), with their state and
+    active officers (`contacts`).
 
-    `resp_status` is 'draft' or None (not started). Officers come in one prefetch query per page.
+    `resp_state` is a ResponseState value, None when not started; `resp_status` the response's
+    status. Officers come in one prefetch query per page.
     """
-    submitted = responses.filter(status=ResponseStatus.SUBMITTED).values("organization_id")
-    state = responses.filter(organization_id=OuterRef("organization_id")).values("status")[:1]
+    done = responses_done(responses).values("organization_id")
+    mine = responses.filter(organization_id=OuterRef("organization_id"))
     officers = organization_contacts()
     return (
-        targets.exclude(organization_id__in=submitted)
+        targets.exclude(organization_id__in=done)
         .select_related("organization")
-        .annotate(resp_status=Subquery(state))
+        .annotate(resp_status=Subquery(mine.values("status")[:1]),
+                  resp_state=Subquery(mine.annotate(state=state_expression()).values("state")[:1]))
         .prefetch_related(Prefetch("organization__officers", queryset=officers, to_attr="contacts"))
         .order_by("organization__code")
     )
+
+
+def open_comments(*, round: Round, organization) -> list[dict]:
+    """The open review comments of an organisation's response: what the officer has to correct
+    (each thread's anchor and first comment), for the reminder mails."""
+    response = Response.objects.filter(round=round, organization=organization).first()
+    lines = []
+    for threads in threads_by_anchor(response, open_only=True).values():
+        for thread in threads:
+            first = thread.comments.all()[:1]
+            lines.append({"anchor": thread.get_anchor_kind_display() + (f" {thread.anchor}" if thread.anchor else ""),
+                          "body": first[0].body if first else ""})
+    return lines

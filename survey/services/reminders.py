@@ -1,7 +1,7 @@
 """Reminders (督促メール): e-mail the officers of the organisations that have not submitted.
 
-Who: the active officers of every target in the user's scope whose response is not submitted
-(not started or draft). The scope is the dashboards' (survey.access.dashboard_scope):
+Who: the active officers of every target in the user's scope whose response is not done
+(未着手, 下書き, or 差し戻し中 — returned by a reviewer; its mail names the open comments). The scope is the dashboards' (survey.access.dashboard_scope):
 ministry staff and administrators the country (narrowed by prefecture / type), a prefecture
 officer the municipalities of their prefecture, a municipal officer nothing (403). Recipients
 are always computed here from the user and the filters, never taken from the request.
@@ -42,17 +42,36 @@ from survey.access import (
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner, recorded_entries
 from survey.mailtext import render_mail_text
-from survey.models import Job, Organization, OrgKind, Response, ResponseStatus, Round, RoundTarget, User
-from survey.selectors import STATUS_LABELS, STATUS_NOT_STARTED, accepting_answers, non_submitters
+from survey.models import (
+    DONE_STATES,
+    Job,
+    Organization,
+    OrgKind,
+    Response,
+    ResponseState,
+    ResponseStatus,
+    Round,
+    RoundTarget,
+    User,
+)
+from survey.selectors import (
+    STATE_LABELS,
+    STATUS_NOT_STARTED,
+    accepting_answers,
+    non_submitters,
+    open_comments,
+    state_expression,
+)
 
 JOB_KIND = "reminders"
 THROTTLE = timedelta(hours=24)
 # Who the mail says asked for it when the sender has no organisation (ministry staff, administrators).
 DEFAULT_SENDER_ORGANIZATION = "厚生労働省"
-STATUS_CHOICES = [("", "未着手と下書き"), (STATUS_NOT_STARTED, "未着手のみ"), (ResponseStatus.DRAFT, "下書きのみ")]
+STATUS_CHOICES = [("", "未着手・下書き・差し戻し中"), (STATUS_NOT_STARTED, "未着手のみ"), (ResponseStatus.DRAFT, "下書きのみ"),
+                  (ResponseState.RETURNED, "差し戻し中のみ")]
 OUTCOME_LABELS = {"sent": "送信済", "failed": "送信失敗", "skipped": "送信せず"}
 SKIP_REASONS = {
-    "submitted": "送信前に提出されました",
+    "submitted": "送信前に提出（または承認）されました",
     "inactive": "アカウントが無効になったか、所属団体が変わりました",
     "recent": "24時間以内に督促済みです",
     "closed": "回答受付が終了しました",
@@ -90,13 +109,13 @@ class OrgRow:
     """A non-submitting target with its active officers and when it was last reminded."""
 
     organization: Organization
-    status: str  # not_started | draft
+    status: str  # a ResponseState value: not_started | draft | returned
     officers: list[User]
     last_reminded: datetime | None = None
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return STATE_LABELS[self.status]
 
 
 @dataclass
@@ -115,6 +134,11 @@ class ReminderPlan:
     @property
     def recipients(self) -> list[tuple[OrgRow, User]]:
         return [(row, user) for row in self.to_send for user in row.officers]
+
+    @property
+    def returned_to_send(self) -> int:
+        """Organisations to send to whose response was returned (差し戻し中)."""
+        return sum(row.status == ResponseState.RETURNED for row in self.to_send)
 
     @property
     def fingerprint(self) -> str:
@@ -145,13 +169,13 @@ def reminder_plan(*, round: Round, user: User, filters: Filters) -> ReminderPlan
     if filters.status == STATUS_NOT_STARTED:
         rows = rows.filter(resp_status__isnull=True)
     elif filters.status:
-        rows = rows.filter(resp_status=filters.status)
+        rows = rows.filter(resp_state=filters.status)
     last = last_reminded(round=round)
     plan = ReminderPlan(round=round, scope=scope, filters=filters, accepts_answers=targets.exists())
     recent_since = timezone.now() - THROTTLE
     for target in rows:
         org = target.organization
-        row = OrgRow(org, target.resp_status or STATUS_NOT_STARTED, target.organization.contacts, last.get(org.code))
+        row = OrgRow(org, target.resp_state or STATUS_NOT_STARTED, target.organization.contacts, last.get(org.code))
         if not row.officers:
             plan.unreachable.append(row)
         elif row.last_reminded and row.last_reminded > recent_since and not filters.include_recent:
@@ -197,7 +221,8 @@ def reminder_message(*, round: Round, organization: Organization, status: str, u
     target = RoundTarget.objects.get(round=round, organization=organization)
     target.round = round
     context = {
-        "round": round, "organization": organization, "user": user, "status_label": STATUS_LABELS[status],
+        "round": round, "organization": organization, "user": user, "status_label": STATE_LABELS[status],
+        "comments": open_comments(round=round, organization=organization) if status == ResponseState.RETURNED else [],
         "deadline": target.effective_deadline, "days_left": target.days_left,
         "sender_organization": sender_organization(sender),
         "login_url": base + reverse("login"),
@@ -266,7 +291,7 @@ class _RunState:
     job: Job
     orgs: dict[str, Organization]
     users: dict[int, User]
-    statuses: dict[str, str]
+    statuses: dict[str, str]  # organisation code -> ResponseState value
     recent: dict[str, datetime]
     accepting: set[str]  # codes of the organisations still accepting answers (effective deadline)
 
@@ -274,7 +299,7 @@ class _RunState:
     def load(cls, job: Job, recipients: list[dict]) -> _RunState:
         codes = {r["org"] for r in recipients}
         statuses = dict(Response.objects.filter(round=job.round, organization__code__in=codes)
-                        .values_list("organization__code", "status"))
+                        .annotate(state=state_expression()).values_list("organization__code", "state"))
         recent = {} if job.params.get("include_recent") else {
             code: at for code, at in last_reminded(round=job.round, exclude_job=job).items()
             if at > timezone.now() - THROTTLE}
@@ -307,7 +332,7 @@ def _remind_one(item: dict, state: _RunState, connection) -> dict:
 def _skip_reason(state: _RunState, org: Organization | None, user: User | None, status: str) -> str:
     if org is None or org.code not in state.accepting:
         return "closed" if org is not None else "inactive"
-    if status == ResponseStatus.SUBMITTED:
+    if status in DONE_STATES:
         return "submitted"
     if org is None or user is None or not user.is_active or user.organization_id != org.pk:
         return "inactive"

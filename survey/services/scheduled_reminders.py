@@ -53,7 +53,7 @@ from survey.models import (
     ScheduledReminder,
     User,
 )
-from survey.selectors import STATE_LABELS, state_expression, threads_by_anchor
+from survey.selectors import STATE_LABELS, open_comments, state_expression
 
 DAY = timedelta(days=1)
 MAX_STEPS = 10
@@ -348,22 +348,10 @@ def step_message(row: ScheduledReminder) -> tuple[str, str]:
     days_left = (timezone.localdate(deadline) - timezone.localdate(row.attempted_at or timezone.now())).days
     context = {"round": row.round, "organization": row.organization, "deadline": deadline, "days_left": days_left,
                "status_label": STATE_LABELS.get(row.state, row.state), "organizer": _organizer(),
-               "comments": open_comments(row) if row.state == ResponseState.RETURNED else [],
+               "comments": open_comments(round=row.round, organization=row.organization) if row.state == ResponseState.RETURNED else [],
                **_urls(row.round, row.organization)}
     subject = render_mail_text("reminders/email/scheduled_subject.txt", context).strip()
     return subject, render_mail_text("reminders/email/scheduled.txt", context)
-
-
-def open_comments(row: ScheduledReminder) -> list[dict]:
-    """The open review comments of a returned response: what the officer has to correct."""
-    response = Response.objects.filter(round=row.round, organization=row.organization).first()
-    lines = []
-    for threads in threads_by_anchor(response, open_only=True).values():
-        for thread in threads:
-            first = thread.comments.all()[:1]
-            lines.append({"anchor": thread.get_anchor_kind_display() + (f" {thread.anchor}" if thread.anchor else ""),
-                          "body": first[0].body if first else ""})
-    return lines
 
 
 def digest_lines(rnd: Round, prefecture: Organization) -> tuple[dict[str, int], list[dict]]:

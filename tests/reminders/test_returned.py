@@ -42,8 +42,11 @@ def test_a_returned_organisation_is_offered_and_mailed_with_its_open_comments(
     client = login(ministry)
     text = client.get(reverse("reminders", args=[returned.pk])).content.decode()
     assert 'data-org="141003"' in text and "差し戻し中" in text
-    assert "5 団体の 6 名に送信します" in text  # 4 organisations of the story + 横浜市's two officers
-    _send(client, returned, django_capture_on_commit_callbacks)
+    summary = text.split('data-testid="recipient-summary">')[1].split("</p>")[0]
+    # the 4 organisations of the story, and 横浜市 with its two officers
+    assert summary.startswith("<strong>5</strong> 団体（うち差し戻し中 1 団体）の <strong>6</strong> 名")
+    page = _send(client, returned, django_capture_on_commit_callbacks)
+    assert "5 団体（うち差し戻し中 1 団体）の 6 名に送信します。よろしいですか" in page.content.decode()
     yokohama = [m for m in mail.outbox if m.to[0] in YOKOHAMA_MAIL]
     assert sorted(m.to[0] for m in yokohama) == YOKOHAMA_MAIL
     body = yokohama[0].body
