@@ -24,7 +24,7 @@ OPEN_WHILE_PENDING = {"two_factor_setup", "two_factor_setup_qr", "two_factor_ver
 # Any value does: the gate answers before a view looks anything up.
 ANY_ARGS = {"round_id": 1, "code": "141500", "org_code": "141500", "n": 1, "number": 1, "job_id": 1, "pk": 1,
             "user_id": 1, "uidb64": "MQ", "token": "set-password", "snapshot_id": 1, "export_id": 1,
-            "attachment_id": 1}
+            "attachment_id": 1, "thread_id": 1}
 
 
 def shown_secret(html: str) -> str:

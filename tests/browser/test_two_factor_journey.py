@@ -29,7 +29,8 @@ def test_ministry_enrols_from_the_qr_page_and_reaches_home(page, ministry, live_
     expect(qr).to_be_visible()
     src = qr.get_attribute("src")
     assert src.startswith("/accounts/two-factor/")  # drawn by the portal itself
-    assert qr.evaluate("img => img.complete && img.naturalWidth >= 100")
+    # The image loads after the page: wait for it (a bare evaluate raced it in a full run).
+    page.wait_for_function("img => img.complete && img.naturalWidth >= 100", arg=qr.element_handle())
     assert page.request.get(src).headers["content-type"] == "image/svg+xml"
     assert_accessible(page)
 

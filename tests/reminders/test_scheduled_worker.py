@@ -73,7 +73,7 @@ class Services:
         node = f"reminders-{self.starts + 1}@{socket.gethostname()}"
         self.worker = self._start("worker", "--pool=solo", "--concurrency=1", "-n", node,
                                   "--without-gossip", "--without-mingle", "--without-heartbeat")
-        control = Celery(broker=self.env["REDIS_URL"]).control
+        control = Celery(broker=self.env["REDIS_URL"], set_as_current=False).control
         wait_for(lambda: control.ping(destination=[node], timeout=0.5), "worker answers ping", self.worker)
 
     def start_beat(self) -> None:

@@ -1,22 +1,34 @@
 """A publish notice resumes after its worker is killed (SIGKILL, mid-job) on a real Celery worker
-and real Redis, and no officer is told twice."""
+and real Redis, and no officer is told twice.
+
+The workers use their own Redis database (and the test queues the job there), so that no other
+worker of the test session — the session's `real_celery` one — takes the job or keeps a message
+of ours unacknowledged (both happened in a full run: this test timed out and a later test's job
+stayed pending). Its own Celery apps are made with `set_as_current=False`: a new app otherwise
+becomes the current one, and every later `shared_task` call of the session goes to its broker."""
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from celery import Celery
 
 from survey.models import Job, RoundNotice, RoundStatus, User
 from survey.services import notices as service
-from tests.conftest import ARTIFACTS_DIR, REPO_ROOT, _stop, _test_database_url, _wait_for_worker
+from tests.conftest import ARTIFACTS_DIR, REPO_ROOT, _stop, _test_database_url
 from tests.infra.requirements import require
 
 pytestmark = pytest.mark.worker
 EXTRA_OFFICERS = 15  # besides the cast's five: enough mails for the kill to land mid-job
 TIMEOUT = 90
+
+
+def _own_redis() -> str:
+    return urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path="/6"))
 
 
 def _worker(mail_dir, log_name):
@@ -25,6 +37,7 @@ def _worker(mail_dir, log_name):
 
     node = f"notice-{uuid.uuid4().hex[:8]}@{os.uname().nodename}"
     env = {**os.environ, "DATABASE_URL": _test_database_url(connection.settings_dict), "CELERY_TASK_ALWAYS_EAGER": "0",
+           "REDIS_URL": _own_redis(),
            "EMAIL_BACKEND": "tests.rounds.slow_mail.SlowFileBackend", "SLOW_MAIL_DIR": str(mail_dir),
            "SLOW_MAIL_SECONDS": "0.3", "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE",
                                                                                 "config.settings")}
@@ -37,7 +50,12 @@ def _worker(mail_dir, log_name):
                                     "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
                                    cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
-    _wait_for_worker(process, node, log_path)
+    control = Celery(broker=_own_redis(), set_as_current=False).control
+    deadline = time.monotonic() + TIMEOUT
+    while not control.ping(destination=[node], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop(process)
+            pytest.fail(f"notice worker did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
     return process
 
 
@@ -50,9 +68,14 @@ def _wait(condition, what):
     pytest.fail(f"timed out waiting for {what}")
 
 
-def test_a_killed_worker_is_resumed_without_double_sends(transactional_db, round_, cast, ministry, orgs, tmp_path):
+def test_a_killed_worker_is_resumed_without_double_sends(transactional_db, round_, cast, ministry, orgs, tmp_path,
+                                                          monkeypatch):
     require("postgres", "redis", "celery")
     from config.celery import app
+    from survey import jobs
+
+    producer = Celery(broker=_own_redis(), set_as_current=False)
+    monkeypatch.setattr(jobs, "_send", lambda job_id: producer.send_task(jobs.run_job_task.name, args=[job_id]))
 
     for n in range(EXTRA_OFFICERS):
         User.objects.create_user(f"officer{n:02d}@city.sagamihara.example.jp", None, name=f"相模原 {n}",
