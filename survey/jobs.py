@@ -142,7 +142,13 @@ def _owner() -> str:
 def _holder_gone(lease: dict | None) -> bool:
     if not lease or lease.get("until", 0) < time.time():
         return True
-    host, _, pid = str(lease.get("owner", "")).rpartition(":")
+    return owner_process_gone(str(lease.get("owner", "")))
+
+
+def owner_process_gone(owner: str) -> bool:
+    """True when `owner` ("host:pid") names a process of this host that no longer exists; False
+    when it is alive, belongs to another host or cannot be read (the caller's lease decides then)."""
+    host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return False
     try:

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from survey.access import organization_contacts
 from survey.audit import Action, audit
+from survey.jobs import owner_process_gone
 from survey.mailtext import render_mail_text
 from survey.models import (
     DEFAULT_OFFSETS,
@@ -230,16 +231,7 @@ def _owner() -> str:
 def _sender_gone(row: ScheduledReminder, now: datetime) -> bool:
     if row.attempted_at is None or row.attempted_at < now - SENDING_LEASE:
         return True
-    host, _, pid = row.owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return owner_process_gone(row.owner)
 
 
 def mark_interrupted(*, now: datetime) -> int:
