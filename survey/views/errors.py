@@ -54,6 +54,10 @@ def user_reason(exception) -> str:
 
 @requires_csrf_token
 def bad_request(request, exception=None):
+    if service_unavailable_cause(exception):
+        # Django reports a session it could not save as SessionInterrupted (a 400) even when the
+        # database was out of reach (a restart mid-request): that is a 503, to try again.
+        return _service_unavailable({"back_url": _safe_back_url(request)})
     html = loader.render_to_string("errors/400.html", {"back_url": _safe_back_url(request)}, request)
     return HttpResponseBadRequest(html)
 
@@ -119,9 +123,13 @@ def server_error(request):
     if storage_full_cause(exc):
         return HttpResponse(loader.get_template("errors/507.html").render(context), status=507)
     if service_unavailable_cause(exc):
-        html = loader.get_template("errors/503.html").render(context)
-        response = HttpResponse(html, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return _service_unavailable(context)
     html = loader.get_template("errors/500.html").render(context)
     return HttpResponseServerError(html)
+
+
+def _service_unavailable(context: dict) -> HttpResponse:
+    """503 with Retry-After, rendered without context processors or database."""
+    response = HttpResponse(loader.get_template("errors/503.html").render(context), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -35,10 +35,30 @@ def raise_suspicious(request):
     raise SuspiciousOperation(SECRET_DETAIL)
 
 
+def lose_database(request):
+    """PostgreSQL goes away after the view's work and before the session is saved (a restart
+    mid-request): the session middleware's save then meets a dead connection."""
+    import psycopg
+    from django.db import connection
+    from django.http import HttpResponse
+
+    request.session["test-only"] = "changed"  # the session must be written after the view
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:  # as a restart would, from outside
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    return HttpResponse("done")
+
+
 urlpatterns = portal_urlpatterns + [
     path("test-only/error/", raise_error),
     path("test-only/forbidden/", raise_permission),
     path("test-only/forbidden-english/", raise_english_permission),
     path("test-only/bad-request/", raise_suspicious),
     path("test-only/cache/", use_cache),
+    path("test-only/lose-database/", lose_database),
 ]

@@ -1,5 +1,6 @@
 """Every error has a Japanese page with a way back; 500 shows no detail; CSRF failure explains."""
 import pytest
+from django.db import connection
 from django.test import Client
 
 from tests.cast import signed_in
@@ -44,6 +45,22 @@ def test_server_error_is_japanese_and_shows_no_detail():
     assert "システムエラーが発生しました" in text(response)
     assert "secret-detail" not in text(response) and "RuntimeError" not in text(response)
     assert "ホームへ" in text(response)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_lost_before_the_session_is_saved_is_a_503_not_a_400(sagamihara):
+    """Found by bench/run faults: during a PostgreSQL restart two requests got 400 「リクエストを
+    処理できません」, which tells the officer the request was wrong. Django turns the failed session
+    save into SessionInterrupted (a 400); the cause is the database out of reach, so the answer is
+    the 503 that asks to try again."""
+    client = Client(raise_request_exception=False)
+    signed_in(client, sagamihara)
+    response = client.get("/test-only/lose-database/")
+    connection.close()  # the test shares the killed connection with the view: start a new one
+    assert response.status_code == 503
+    assert "一時的にご利用いただけません" in text(response)
+    assert response["Retry-After"]
+    assert client.get("/").status_code == 200  # the next request reconnects
 
 
 def test_permission_denied_gives_our_reason(client, sagamihara):
