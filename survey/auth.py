@@ -32,8 +32,19 @@ class LockoutBackend(AxesStandaloneBackend):
 class EmailBackend(ModelBackend):
     """ModelBackend keyed on the lower-cased e-mail; audits wrong passwords (axes counts them).
 
-    get_user (inherited) refuses inactive users, so deactivating an account ends its sessions.
+    get_user refuses inactive users, so deactivating an account ends its sessions.
     """
+
+    def get_user(self, user_id):
+        """The request's user, read once per request with what every request asks of it: the
+        organisation (scope checks) and the facts of the second-factor step still owed
+        (survey.two_factor.pending_step), in the same query, so that they are as fresh as the
+        user row itself."""
+        from survey.models import User
+        from survey.two_factor import with_two_factor_facts
+
+        user = with_two_factor_facts(User._default_manager.select_related("organization").filter(pk=user_id)).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         from survey.services.accounts import login_failure_record

@@ -17,6 +17,7 @@ import re
 import unicodedata
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -40,8 +41,14 @@ def required_for_role(role: str) -> bool:
     """Whether users of `role` must sign in with a second factor (privileged roles always must)."""
     if role in PRIVILEGED_ROLES:
         return True
-    row = TwoFactorPolicy.objects.filter(role=role).values_list("required", flat=True).first()
-    return TwoFactorPolicy.default_for(role) if row is None else row
+    return _required(role, TwoFactorPolicy.objects.filter(role=role).values_list("required", flat=True).first())
+
+
+def _required(role: str, policy: bool | None) -> bool:
+    """`required_for_role` from the role's policy row (`policy`: its `required`, None without a row)."""
+    if role in PRIVILEGED_ROLES:
+        return True
+    return TwoFactorPolicy.default_for(role) if policy is None else policy
 
 
 def policy_rows() -> list[dict]:
@@ -71,13 +78,31 @@ def two_factor_status(user: User) -> dict:
             "recovery_codes_left": recovery_codes_left(user) if device else 0}
 
 
+def with_two_factor_facts(users: QuerySet[User]) -> QuerySet[User]:
+    """`users` annotated with what `pending_step` needs, so that the request's user (read by
+    survey.auth.EmailBackend.get_user) brings it in its own query: `has_confirmed_totp` and
+    `role_policy_required` (None when the role has no policy row)."""
+    return users.annotate(
+        has_confirmed_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+        role_policy_required=Subquery(TwoFactorPolicy.objects.filter(role=OuterRef("role")).values("required")[:1]),
+    )
+
+
 def pending_step(user: User) -> str | None:
-    """What an authenticated, not yet verified session still owes: VERIFY, ENROL or nothing."""
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    """What an authenticated, not yet verified session still owes: VERIFY, ENROL or nothing.
+
+    A user read through `with_two_factor_facts` (the request's user) is answered from the facts
+    read with it at the start of the request; any other user from the database now."""
+    has_totp = getattr(user, "has_confirmed_totp", None)
+    if has_totp is None:
+        has_totp = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    if has_totp:
         return VERIFY
-    if required_for_role(user.role):
-        return ENROL
-    return None
+    if hasattr(user, "role_policy_required"):
+        required = _required(user.role, user.role_policy_required)
+    else:
+        required = required_for_role(user.role)
+    return ENROL if required else None
 
 
 def secret_base32(device: TOTPDevice) -> str:

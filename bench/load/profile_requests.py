@@ -1,6 +1,6 @@
 """Where a portal request spends its time: CPU and queries per request of the officer's round.
 
-    .venv/bin/python bench/load/profile_requests.py [--rounds 30] [--profile "edit page"] [--top 25]
+    .venv/bin/python bench/load/profile_requests.py [--rounds 30] [--profile "edit page"] [--top 25] [--sql all]
 
 Starts PostgreSQL and Redis as the load bench does (bench/load/stack.py, no gunicorn), migrates,
 seeds the demo and makes a few officers, then plays the load bench's officer round (open the
@@ -36,7 +36,7 @@ def main() -> int:
     parser.add_argument("--officers", type=int, default=10)
     parser.add_argument("--profile", default="", help="a request kind to profile, e.g. 'edit page'")
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--sql", default="", help="a request kind whose queries are printed once")
+    parser.add_argument("--sql", default="", help="a request kind whose queries are printed once ('all': every kind)")
     args = parser.parse_args()
     with Stack(Path(tempfile.mkdtemp(prefix="chosa-profile."))) as stack:
         stack.start_services()
@@ -71,7 +71,7 @@ def measure(args) -> int:
                 profiler.disable()
             spent = time.process_time() - t0
         cpu.setdefault(kind, []).append(spent * 1000)
-        if args.sql == kind and kind not in shown:
+        if args.sql in (kind, "all") and kind not in shown:
             shown.add(kind)
             say(f"\n== queries of one {kind!r}")
             for q in captured.captured_queries:

@@ -7,6 +7,7 @@ import base64
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -145,3 +146,16 @@ def test_an_officer_may_remove_their_device_but_ministry_staff_may_not(client, s
     response = client.post(reverse("two_factor_remove"), follow=True, **browser)
     assert "必須のため、解除できません" in response.content.decode()
     assert TOTPDevice.objects.filter(user=ministry, confirmed=True).exists()
+
+
+def test_a_session_is_held_at_the_code_step_once_the_user_enrols_in_another_browser(sagamihara, login_form,
+                                                                                    browser):
+    """The step owed is read with the user at every request (survey.auth), never kept from an earlier one."""
+    office, home = Client(), Client()
+    assert login_form(office, sagamihara.email).url == "/"
+    assert office.get("/").status_code == 200
+    signed_in(home, sagamihara)
+    key = shown_secret(home.get(SETUP).content.decode())
+    assert home.post(SETUP, {"code": totp(key)}, **browser).status_code == 302
+    assert office.get("/").url.startswith(VERIFY)
+    assert office.get("/accounts/profile/").url.startswith(VERIFY)
