@@ -107,8 +107,8 @@ class Client:
         return 0, {}, b"", -1
 
     def _log(self, started, method, path, node, status, note):
-        if self.log is not None:
-            self.log.append((started, method, path, node, status, note))
+        if self.log is not None:  # (started, method, path, node, status, note, ended)
+            self.log.append((started, method, path, node, status, note, time.time()))
 
     def get(self, path: str, **kw):
         return self.request("GET", path, **kw)
@@ -445,7 +445,11 @@ def fault_web_node(stack: Stack, traffic: Traffic) -> bool:
     rows = [r for r in traffic.log if t_kill <= r[0] < t_end]
     by_node = Counter((r[3], r[4]) for r in rows)
     served_a = sum(n for (node, status), n in by_node.items() if node == 0 and status in (200, 302))
-    failed = [r for r in rows if r[4] == 0 or r[4] >= 500]
+    # Requests node B held when it died (being served or waiting in its listen queue): started before
+    # the kill, ended without an answer after it. A proxy retries such a GET on the other node; a POST
+    # is not retried (it may have been stored: the saves check counts it).
+    held = [r for r in traffic.log if r[0] < t_kill <= r[6] and r[3] == 1 and r[4] == 0]
+    failed = [r for r in rows if r[4] == 0 or r[4] >= 500] + held
     settled = [r for r in rows if r[0] > t_kill + 1 and (r[4] == 0 or r[4] >= 500)]
     ready_a = stack.ready(0, "/healthz")
     readyz_a = stack.ready(0)
@@ -457,6 +461,11 @@ def fault_web_node(stack: Stack, traffic: Traffic) -> bool:
         f"{len(failed)} failed ({len(failed) - len(settled)} in flight on node B at the kill, {len(settled)} after); "
         f"node A /healthz {ready_a}, /readyz {readyz_a}; node B started again and ready")
     return ok
+
+
+def _fault_at(marks: list, t: float) -> str:
+    """The fault under way (or last begun) at time t."""
+    return max((m for m in marks if m[0] <= t), default=marks[0])[1]
 
 
 def main() -> int:
@@ -488,23 +497,30 @@ def main() -> int:
                 and ministry.sign_in(staff["ministry"][0], staff["totp_key"])):
             raise SystemExit("staff sign-in failed")
         traffic = Traffic(stack, officers[:args.officers])
+        marks = [(time.time(), "before the faults")]
         traffic.start()
         time.sleep(5)
         say(f"[faults] {args.officers} officers saving drafts meanwhile; {len(codes)} sheets to import")
         if "kill-import" in chosen:
+            marks.append((time.time(), "kill-import"))
             results["kill-import"] = fault_kill_import(stack, admin, zip_bytes, codes)
         if "kill-workbook" in chosen:
+            marks.append((time.time(), "kill-workbook"))
             results["kill-workbook"] = fault_kill_workbook(stack, ministry, staff)
         if "postgres" in chosen:
+            marks.append((time.time(), "postgres"))
             results["postgres"] = _recovery(stack, traffic, "postgres", args.down, stack.stop_postgres,
                                             stack.start_postgres)
         if "redis" in chosen:
+            marks.append((time.time(), "redis"))
             during, check = _imports_around_outage(admin, outage_zip, small_zip)
             results["redis"] = _recovery(stack, traffic, "redis", args.down, stack.stop_redis, stack.start_redis,
                                          after=check, while_down=during)
         if "disk" in chosen:
+            marks.append((time.time(), "disk"))
             results["disk"] = fault_disk(stack, admin, officers[args.officers], one_sheet, small_zip)
         if "web-node" in chosen:
+            marks.append((time.time(), "web-node"))
             results["web-node"] = fault_web_node(stack, traffic)
         traffic.finish()
         stored = data.version_counts(list(traffic.accepted))
@@ -514,6 +530,18 @@ def main() -> int:
         say(f"[faults] saves: {'PASS' if not lost else 'FAIL'} — {sum(traffic.accepted.values())} drafts accepted "
             f"during the faults, {sum(stored.get(o, 0) for o in traffic.accepted)} versions stored, "
             f"{len(lost)} organisations missing some; all requests by status: {dict(sorted(total.items()))}")
+        # Each failure under the fault during which its answer came (or did not): a request sent just
+        # before a fault began fails because of it.
+        failed = Counter((_fault_at(marks, r[6]), r[4], r[1], r[5]) for r in traffic.log if r[4] == 0 or r[4] >= 500)
+        for (fault, status, method, note), n in sorted(failed.items()):
+            say(f"[faults]   {n} × {method} {'without an answer' if status == 0 else status} during {fault}"
+                f"{f' ({note})' if note else ''}")
+        begun = dict((name, t) for t, name in marks)
+        for r in traffic.log:
+            if r[4] == 0:
+                fault = _fault_at(marks, r[6])
+                say(f"[faults]     {fault} +{r[6] - begun[fault]:.1f} s: {r[1]} {r[2]} on node {'AB'[r[3]] if r[3] >= 0 else '-'}"
+                    f" ({r[5]}; sent {r[6] - r[0]:.1f} s before)")
     say(f"[faults] {'PASSED' if all(results.values()) else 'FAILED'}: "
         + ", ".join(f"{k} {'ok' if v else 'FAIL'}" for k, v in results.items())
         + f"; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -171,7 +171,7 @@ def ramp(stack: Stack, work: Path, args, accepted: Counter) -> None:
     say(f"  load average after: {loadavg()}")
 
 
-def saturation(stack: Stack, work: Path, args, accepted: Counter) -> None:
+def saturation(stack: Stack, work: Path, args, accepted: Counter) -> dict:
     say(f"\n== saturation: {args.sat_users} signed-in users without think time, {args.sat_seconds:.0f} s each; "
         f"load average {loadavg()}")
     rates = {}
@@ -192,6 +192,28 @@ def saturation(stack: Stack, work: Path, args, accepted: Counter) -> None:
             accepted[org] += 1
     ratio = f"{100 * rates['portal'] / rates['bare']:.0f} %" if rates["bare"] else "not measured (no bare-view request)"
     say(f"  portal / bare view throughput: {ratio}  (target ≥ 50 %); load average {loadavg()}")
+    return rates
+
+
+# The officer's round in locustfile.py: open the questionnaire (1 request), save a draft (POST and
+# the page it redirects to: 2), save the complete answers (2), submit (2): 7 requests in 4 clicks,
+# one click per think time of 5–15 s (10 s on average).
+REQUESTS_PER_CLICK = 7 / 4
+MEAN_THINK_SECONDS = 10.0
+
+
+def capacity(users: int, rates: dict) -> None:
+    """What the simulated officers ask of the machine against what it can serve (saturation)."""
+    asked = users * REQUESTS_PER_CLICK / MEAN_THINK_SECONDS
+    say(f"\n== capacity: {users} signed-in officers ask {asked:.0f} req/s at most (a click every 10 s on average, "
+        f"{REQUESTS_PER_CLICK:.2f} requests per click), plus 60 req/s and 20 password checks a second while they "
+        f"arrive; saturation on this machine: bare view {rates.get('bare', 0):.0f} req/s, portal "
+        f"{rates.get('portal', 0):.0f} req/s")
+    for name in ("bare", "portal"):
+        if rates.get(name):
+            users_max = rates[name] * MEAN_THINK_SECONDS / REQUESTS_PER_CLICK
+            say(f"  {name:<6}: the load is {asked / rates[name]:.1f}× its saturation; at most ≈{users_max:.0f} "
+                f"officers thinking 10 s before requests queue")
 
 
 def check_saves(accepted: Counter, import_codes: list[str]) -> bool:
@@ -250,7 +272,7 @@ def main() -> int:
         if "ramp" in phases:
             ramp(stack, work, args, accepted)
         if "saturation" in phases:
-            saturation(stack, work, args, accepted)
+            capacity(args.users, saturation(stack, work, args, accepted))
         ok = check_saves(accepted, import_codes if "deadline" in phases else [])
     say(f"\nload average at the end: {loadavg()}; logs in {log_dir}")
     return 0 if ok else 1
