@@ -9,22 +9,42 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 LOGIN_TIME_KEY = "portal_login_at"
+RENEWED_KEY = "portal_renewed_at"  # when the idle limit was last renewed (the session last saved for it)
 
 
 def session_seconds_left(request) -> int:
-    """Seconds until this session ends if the user does nothing: the idle limit (renewed by every
-    request), or what is left of the 12-hour limit if that comes first."""
-    started = request.session.get(LOGIN_TIME_KEY) or time.time()
-    absolute = settings.SESSION_ABSOLUTE_AGE - (time.time() - started)
-    return max(0, int(min(settings.SESSION_COOKIE_AGE, absolute)))
+    """Seconds until this session ends if the user does nothing: the idle limit (counted from its
+    last renewal, see `session_renew`), or what is left of the 12-hour limit if that comes first."""
+    now = time.time()
+    started = request.session.get(LOGIN_TIME_KEY) or now
+    renewed = request.session.get(RENEWED_KEY) or now
+    absolute = settings.SESSION_ABSOLUTE_AGE - (now - started)
+    idle = settings.SESSION_COOKIE_AGE - int(now - renewed)
+    return max(0, int(min(idle, absolute)))
+
+
+def session_renew(request) -> None:
+    """Renew the idle limit now: the session is saved at the end of the request, with its expiry
+    SESSION_COOKIE_AGE from now, and the time kept for `session_seconds_left`."""
+    request.session[RENEWED_KEY] = time.time()
+
+
+def renew_interval() -> int:
+    """Seconds between two renewals of the idle limit: SESSION_RENEW_SECONDS, but never more than
+    a thirtieth of the limit itself (one minute of 30; a short limit, as in tests, renews every time)."""
+    return min(settings.SESSION_RENEW_SECONDS, settings.SESSION_COOKIE_AGE // 30)
 
 
 class SessionLimitsMiddleware:
-    """Ends a session 12 hours after login whatever the activity.
+    """Ends a session 12 hours after login whatever the activity, and renews the idle limit.
 
-    The 30-minute idle limit is the session cookie's age, renewed on every request
-    (SESSION_SAVE_EVERY_REQUEST); a deactivated user's sessions end through
-    ModelBackend.get_user, and rotating User.session_key_salt ends all of a user's sessions.
+    The 30-minute idle limit is the session's expiry in the database (SESSION_COOKIE_AGE from its
+    last save). Saving the session on every request cost a transaction per page; instead a
+    request renews it when the last renewal is `renew_interval()` old or more, so the session
+    ends between SESSION_COOKIE_AGE - renew_interval() and SESSION_COOKIE_AGE after the user's
+    last request, never later, and the pages' warning counts from the same renewal
+    (`session_seconds_left`). A deactivated user's sessions end through ModelBackend.get_user,
+    and rotating User.session_key_salt ends all of a user's sessions.
     """
 
     def __init__(self, get_response):
@@ -37,7 +57,14 @@ class SessionLimitsMiddleware:
             if started is None or time.time() - started > settings.SESSION_ABSOLUTE_AGE:
                 logout(request)
                 return redirect(f"{reverse('login')}?expired=1")
-        return self.get_response(request)
+            renewed = request.session.get(RENEWED_KEY)
+            if renewed is None or time.time() - renewed >= renew_interval():
+                session_renew(request)
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and request.session.modified:
+            session_renew(request)  # saved anyway (a login, a message): the expiry is renewed too
+        return response
 
 
 def two_factor_exempt(view):

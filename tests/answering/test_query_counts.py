@@ -18,14 +18,14 @@ pytestmark = pytest.mark.django_db
 
 WHO = {"sagamihara": "141500", "kanagawa": "140007"}
 BUDGET = {  # (municipal officer, prefecture officer)
-    "home": (9, 15),
-    "edit page": (12, 14),
-    "save draft": (22, 22),
-    "save to confirm": (22, 22),
-    "confirm page": (10, 12),
-    "submit": (23, 23),
-    "response page": (15, 17),
-    "profile": (7, 9),
+    "home": (6, 12),
+    "edit page": (9, 11),
+    "save draft": (19, 19),
+    "save to confirm": (19, 19),
+    "confirm page": (7, 9),
+    "submit": (20, 20),
+    "response page": (12, 14),
+    "profile": (4, 6),
 }
 
 
