@@ -117,22 +117,46 @@ def traces(defn: Definition, org_kind: str, answers: dict) -> list[_Trace]:
 
 def item_status(defn: Definition, org_kind: str, answers: dict) -> dict[str, str]:
     """Status of every item: "applicable", "pending" or "skipped" (see module doc)."""
-    paths = traces(defn, org_kind, answers)
-    status = {}
-    for item in defn.items:
-        hits = sum(item.id in p.reached for p in paths)
-        status[item.id] = APPLICABLE if hits == len(paths) else SKIPPED if hits == 0 else PENDING
-    return status
+    return dict(_summary(defn, org_kind, answers)[0])
 
 
 def skip_reasons(defn: Definition, org_kind: str, answers: dict) -> dict[str, SkipReason]:
     """For each skipped item, why (taken from the first path; all paths skip it)."""
-    paths = traces(defn, org_kind, answers)
-    return {
-        item.id: paths[0].skipped[item.id]
-        for item in defn.items
-        if not any(item.id in p.reached for p in paths)
-    }
+    return dict(_summary(defn, org_kind, answers)[1])
+
+
+def _summary(defn: Definition, org_kind: str, answers: dict) -> tuple[dict[str, str], dict[str, SkipReason]]:
+    """(item_status, skip_reasons), kept per definition for what the walk reads of the answers:
+    each branching item's answer when it is one of its codes (anything else forks like no answer)."""
+    defn.check_org_kind(org_kind)
+    key = (org_kind, *(v if isinstance(v := answers.get(i), str) and v in codes else None
+                       for i, codes in _branching_codes(defn)))
+    table = defn.memo.table("paths")
+    found = table.get(key)
+    if found is None:
+        found = table[key] = _summarise(defn, traces(defn, org_kind, answers))
+    return found
+
+
+def _summarise(defn: Definition, paths: list[_Trace]) -> tuple[dict[str, str], dict[str, SkipReason]]:
+    reached = [set(p.reached) for p in paths]
+    status, reasons = {}, {}
+    for item in defn.items:
+        hits = sum(item.id in r for r in reached)
+        status[item.id] = APPLICABLE if hits == len(paths) else SKIPPED if hits == 0 else PENDING
+        if hits == 0:
+            reasons[item.id] = paths[0].skipped[item.id]
+    return status, reasons
+
+
+def _branching_codes(defn: Definition) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(id, codes) of the branching items: `_walk` follows an answer that is one of the codes
+    and forks over all of them for anything else."""
+    found = defn.memo.get("branching_codes")
+    if found is None:
+        found = defn.memo["branching_codes"] = tuple((i, frozenset(defn.item(i).codes))
+                                                     for i in sorted(defn.branching_ids))
+    return found
 
 
 def applicable_items(defn: Definition, org_kind: str, answers: dict) -> list[str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from .memo import Memo
+
 ITEM_KINDS = ("one", "marks")
 FOLLOWUP_KINDS = ("month", "text")
 FIELD_KINDS = ("choice", "text", "phone", "email")
@@ -81,13 +83,20 @@ class Item:
     followups: tuple[FollowUp, ...] = ()
     notes: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def codes(self) -> tuple[str, ...]:
         return tuple(o.code for o in self.options)
 
     def option(self, code: str) -> Option | None:
         """The option with this code, or None."""
-        return next((o for o in self.options if o.code == code), None)
+        try:
+            return self._options_by_code.get(code)
+        except TypeError:  # an unhashable value is no code
+            return None
+
+    @cached_property
+    def _options_by_code(self) -> dict[str, Option]:
+        return {o.code: o for o in reversed(self.options)}  # the first option wins a repeated code
 
 
 @dataclass(frozen=True)
@@ -219,6 +228,11 @@ class Definition:
     def is_answer_key(self, key: str) -> bool:
         """An item id or a follow-up key of this definition."""
         return key in self._answer_key_set
+
+    @cached_property
+    def memo(self) -> Memo:
+        """Results of pure engine functions over this definition (see `memo.py`)."""
+        return Memo()
 
     @cached_property
     def branching_ids(self) -> frozenset[str]:

@@ -12,6 +12,7 @@ import re
 from . import messages as msg
 from .definition import Definition, FollowUp, Item, Option
 from .issues import WARNING, Issue
+from .memo import frozen
 from .months import parse_month
 from .text import answer_key, clean_text, compact, safe_nfkc
 
@@ -150,8 +151,23 @@ def normalise_answers(defn: Definition, raw: dict) -> tuple[dict, list[Issue]]:
     """(answers, issues) from raw answers keyed by item id or follow-up key.
 
     Unreadable values are left out with an error; empty values are left out silently.
-    The result is in survey order.
+    The result is in survey order. Kept per definition for a raw value of plain types (the
+    reader asks this for every cell of thousands of sheets that share their option texts).
     """
+    key = frozen(raw)
+    if key is None:
+        return _normalise_answers(defn, raw)
+    table = defn.memo.table("normalise_answers")
+    found = table.get(key)
+    if found is None:
+        found = _normalise_answers(defn, raw)
+        if all(frozen(i.value) == (type(i.value), i.value) for i in found[1]):  # no list or dict kept
+            table[key] = found
+    answers, issues = found
+    return {k: list(v) if isinstance(v, list) else v for k, v in answers.items()}, list(issues)
+
+
+def _normalise_answers(defn: Definition, raw: dict) -> tuple[dict, list[Issue]]:
     found: dict[str, object] = {}
     issues: list[Issue] = []
     for raw_key, raw_value in raw.items():

@@ -1,0 +1,74 @@
+"""The per-definition memo (survey/engine/memo.py) changes no answer of the engine: a function
+asked again gives what a definition that never saw the question gives, and a caller that
+changes what it got back changes nothing for the next one."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+from hypothesis import given, settings
+
+from survey.engine import (
+    DEFINITIONS_DIR,
+    classify_risk,
+    clear_inapplicable,
+    item_status,
+    load_definition,
+    normalise_answers,
+    skip_reasons,
+    validate,
+)
+
+from .test_engine_properties import ORG_KINDS, canonical_answers, typed_answers
+
+DEFN = load_definition(DEFINITIONS_DIR / "linkage-2023.1.toml")
+
+
+def _fresh():
+    return load_definition(DEFINITIONS_DIR / "linkage-2023.1.toml")
+
+
+@settings(max_examples=200, deadline=None)
+@given(org_kind=ORG_KINDS, answers=canonical_answers())
+def test_branching_answers_match_a_definition_without_memo(org_kind, answers):
+    item_status(DEFN, org_kind, answers)  # asked once: now kept
+    fresh = _fresh()
+    assert item_status(DEFN, org_kind, answers) == item_status(fresh, org_kind, answers)
+    assert skip_reasons(DEFN, org_kind, answers) == skip_reasons(fresh, org_kind, answers)
+    assert clear_inapplicable(DEFN, org_kind, answers) == clear_inapplicable(fresh, org_kind, answers)
+    assert classify_risk(DEFN, answers, org_kind) == classify_risk(fresh, answers, org_kind)
+    assert validate(DEFN, org_kind, answers, {}, complete=True) == validate(fresh, org_kind, answers, {}, complete=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=typed_answers())
+def test_normalised_answers_match_a_definition_without_memo(raw):
+    for key, value in raw.items():  # one cell at a time, as the reader asks
+        one = {key: copy.deepcopy(value)}
+        first = normalise_answers(DEFN, one)
+        assert normalise_answers(DEFN, one) == first == normalise_answers(_fresh(), one)
+    assert normalise_answers(DEFN, raw) == normalise_answers(_fresh(), raw)
+
+
+def test_a_caller_changing_its_result_changes_nothing_kept():
+    marks = next(i for i in DEFN.items if i.kind == "marks")
+    answers, _ = normalise_answers(DEFN, {marks.id: "①、②"})
+    answers[marks.id].append("9")
+    status = item_status(DEFN, "municipality", {})
+    status[DEFN.items[0].id] = "changed"
+    assert normalise_answers(DEFN, {marks.id: "①、②"})[0] == {marks.id: ["1", "2"]}
+    assert item_status(DEFN, "municipality", {}) == item_status(_fresh(), "municipality", {})
+
+
+def test_true_one_and_one_point_zero_are_kept_apart():
+    one = next(i for i in DEFN.items if i.kind == "one")
+    assert normalise_answers(DEFN, {one.id: 1}) == normalise_answers(_fresh(), {one.id: 1})
+    assert normalise_answers(DEFN, {one.id: True}) == normalise_answers(_fresh(), {one.id: True})
+    assert normalise_answers(DEFN, {one.id: 1.0}) == normalise_answers(_fresh(), {one.id: 1.0})
+
+
+def test_a_pickled_definition_travels_without_its_memo():
+    item_status(DEFN, "prefecture", {})
+    assert DEFN.memo
+    assert not pickle.loads(pickle.dumps(DEFN)).memo
