@@ -195,10 +195,18 @@ def item_id(value: Any, ids: set[str]) -> str | None:
         text = str(int(value))
     else:
         text = str(value)
-    key = answer_key(text)
-    key = re.sub(r"^(問|設問|項番|No\.?)", "", key, flags=re.IGNORECASE).rstrip(".．。")
-    key = answer_key(key)
+    key = _item_key(text) if len(text) <= 40 else _item_key.__wrapped__(text)  # only short texts kept
     return key if key in ids else None
+
+
+_ITEM_PREFIX = re.compile(r"^(問|設問|項番|No\.?)", flags=re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def _item_key(text: str) -> str:
+    """(Kept: every sheet a worker reads has the same 項番 column.)"""
+    key = _ITEM_PREFIX.sub("", answer_key(text)).rstrip(".．。")
+    return answer_key(key)
 
 
 class _Table:

@@ -110,15 +110,22 @@ _STYLED_CELL = re.compile(rb"<(?:\w+:)?c\s+r=\"([A-Z]{1,3}[0-9]{1,7})\"[^>]*?\ss
 def _scan_sheet(xml: bytes, styles: frozenset[int]) -> frozenset[tuple[int, int]] | None:
     """Unlocked cells of a protected sheet part, by a scan of its cell tags (the part was parsed
     and bounded by safety.check_workbook_bytes already; a per-element parser costs ten times more)."""
-    if not _PROTECTION.search(xml):
+    first = xml.find(b"sheetProtection")  # the regex from there: the tag comes after the cells
+    if first < 0 or not _PROTECTION.search(xml, max(0, xml.rfind(b"<", 0, first))):
         return None
     if not styles:
         return frozenset()
-    return frozenset(_address(m.group(1).decode()) for m in _STYLED_CELL.finditer(xml) if int(m.group(2)) in styles)
+    return frozenset(_address(ref) for ref, style in _STYLED_CELL.findall(xml) if _style(style) in styles)
+
+
+@lru_cache(maxsize=256)
+def _style(digits: bytes) -> int:
+    return int(digits)
 
 
 @lru_cache(maxsize=4096)  # the same input cells on every sheet a worker reads
-def _address(ref: str) -> tuple[int, int]:
+def _address(ref: bytes | str) -> tuple[int, int]:
+    ref = ref.decode() if isinstance(ref, bytes) else ref
     letters = "".join(c for c in ref if c.isalpha())
     digits = ref[len(letters):]
     col = 0

@@ -111,3 +111,25 @@ def test_the_checked_parts_are_handed_to_the_reader():
     assert checked.kind == "xlsx"
     for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml"):
         assert checked.parts[name] == archive.read(name)
+
+
+def test_a_far_reference_in_a_comment_only_widens_the_bounds():
+    """Tag text in a comment counts for the tag scan (it can only widen the bounds), even when
+    two cell tags stand in one comment with no ">" between them."""
+    xml = _sheet('<!-- <c x <c r="XFD1048576"> --><row r="2"><c r="B2"><v>1</v></c></row>').encode()
+    scanner = _XlsxCells()
+    assert scanner.scan_tags(xml)
+    assert scanner.far_cell() == "XFD1048576"
+
+
+def test_unlocked_cells_are_read_from_the_tags_however_the_protection_is_prefixed():
+    from survey.workbook.sheetmeta import _scan_sheet
+
+    cells = '<row r="2"><c r="B2" s="3"><v>1</v></c><c r="C2" s="03"/><c r="D2" s="1"/></row>'
+    plain = _sheet(cells).replace("</sheetData>", '</sheetData><sheetProtection sheet="1"/>').encode()
+    prefixed = _sheet(cells, f' xmlns:x="{MAIN}"').replace(
+        "</sheetData>", '</sheetData><x:sheetProtection password="A" sheet="true"/>').encode()
+    assert _scan_sheet(plain, frozenset({3})) == _scan_sheet(prefixed, frozenset({3})) == {(1, 1), (1, 2)}
+    off = _sheet(cells).replace("</sheetData>", '</sheetData><sheetProtection sheet="0"/>').encode()
+    assert _scan_sheet(off, frozenset({3})) is None
+    assert _scan_sheet(_sheet(cells).encode(), frozenset({3})) is None

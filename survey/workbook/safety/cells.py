@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
-# Start tags of cells, whatever their namespace prefix (what `_XlsxCells.start` counts), and
-# those among them whose `r` attribute is a plain reference, read straight from the bytes.
-_CELL_TAG = re.compile(rb"<(?:[^\s<>/:!?]+:)?c[\s/>]")
-_CELL_REF = re.compile(rb"<(?:[^\s<>/:!?]+:)?c\s[^>]*?(?<=\s)r=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# Start tags of cells, whatever their namespace prefix (what `_XlsxCells.start` counts), read
+# straight from the bytes: with the letters and digits of a plain `r` reference when the tag
+# has one, else two empty groups. (One pass: a tag holds no "<" in a well-formed part.)
+_CELL_TAG = re.compile(rb"<(?:[^\s<>/:!?]+:)?c(?:\s[^>]*?(?<=\s)r=\"([A-Z]{1,3})([0-9]{1,7})\"|(?=[\s/>]))")
 
 
 def _col_index(letters: str) -> int:
@@ -97,8 +97,8 @@ class _XlsxCells(_Bounds):
         nothing is changed: the part goes through `start` instead. A tag inside a comment or
         CDATA counts here too, which can only widen the bounds.
         """
-        refs = _CELL_REF.findall(xml)
-        if len(refs) != len(_CELL_TAG.findall(xml)):
+        refs = _CELL_TAG.findall(xml)
+        if any(not letters for letters, _ in refs):
             return False
         if not refs:
             return True
