@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .cells import _OdsCells, _XlsxCells
 from .limits import (
@@ -119,8 +120,16 @@ def _part_stream(zf, info, limits: Limits, total: int):
     return _stream(zf, info, limits.max_part_bytes, limits.max_parts_total_bytes - total, limits.max_parts_total_bytes)
 
 
+_SHEET_PART = re.compile(r"xl/(worksheets|macrosheets|dialogsheets)/[^/]+\.xml")
+
+
 def _is_sheet_part(name: str) -> bool:
-    return re.fullmatch(r"xl/(worksheets|macrosheets|dialogsheets)/[^/]+\.xml", name.lower()) is not None
+    return _sheet_part_name(name) if len(name) <= 100 else _sheet_part_name.__wrapped__(name)
+
+
+@lru_cache(maxsize=1024)  # every workbook a worker reads has the same part names
+def _sheet_part_name(name: str) -> bool:
+    return _SHEET_PART.fullmatch(name.lower()) is not None
 
 
 def _sheet_label(part: str) -> str:
