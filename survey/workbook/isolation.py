@@ -127,13 +127,12 @@ class SheetReaderPool:
             outcomes = self._extract_in_order(files, defn)
             for index, outcome in (_read_ahead(outcomes, ahead) if ahead > 0 else outcomes):
                 filename, data = files[index]
-                digest = file_digest(data)
-                if outcome[0] == "ok":
-                    yield filename, interpret(outcome[1], defn, digest, resolve_org=resolve_org,
+                if outcome[0] == "ok":  # the worker hashed the bytes it read
+                    yield filename, interpret(outcome[1], defn, outcome[2], resolve_org=resolve_org,
                                               org_kind_of=org_kind_of, complete=complete,
                                               ministry_values=ministry_values)
                 else:
-                    yield filename, rejected_result(digest, outcome[1], outcome[2])
+                    yield filename, rejected_result(file_digest(data), outcome[1], outcome[2])
 
     def _extract_in_order(self, files: list[tuple[str, bytes]], defn: Definition) -> Iterator[tuple[int, tuple]]:
         todo = deque(range(len(files)))

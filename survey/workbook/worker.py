@@ -1,13 +1,14 @@
 """Child process of the isolated reader: `python -m survey.workbook.worker IN_FD OUT_FD MEMORY_BYTES`.
 
 Reads tasks (data or the path of a file, filename, definition, limits) from IN_FD and answers with
-("ok", Extraction) or ("rejected", code, message) on OUT_FD, under RLIMIT_AS, until it
+("ok", Extraction, SHA-256 of the file) or ("rejected", code, message) on OUT_FD, under RLIMIT_AS, until it
 receives None. The definition is sent with a worker's first task and whenever it changes;
 a task without one (None) uses the last one received. Only stage 1 (extraction) runs here; nothing of the parent's state is needed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import sys
@@ -26,7 +27,8 @@ def handle(task, defn=None) -> tuple:
     try:
         if isinstance(data, str):  # the path of a file the parent wrote to disk
             data = _read_bounded(data, limits.max_workbook_bytes)
-        return ("ok", extract_sheet(data, filename, defn, limits))
+        # The digest here, where the bytes are: the parent would read the file again for it.
+        return ("ok", extract_sheet(data, filename, defn, limits), hashlib.sha256(data).hexdigest())
     except UploadRejected as exc:
         return ("rejected", exc.code, exc.message)
     except MemoryError:

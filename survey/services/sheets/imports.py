@@ -215,10 +215,9 @@ def _unreadable(data: bytes | Path | UploadRejected) -> list[dict]:
 def read_sheets(files: Iterable[tuple[str, str, bytes | Path | UploadRejected]], defn, lookups) -> Iterator:
     """(key, name, data, result or None, problems) for each file, in order, read by the reader pool.
     `data` may be a Path: the reader's worker reads the file, so no batch is held in memory."""
-    items = list(files)
-    results = read_many([(name, data) for _, name, data in items if not _unreadable(data)], defn, lookups)
-    for key, name, data in items:
-        problems = _unreadable(data)
+    items = [(key, name, data, _unreadable(data)) for key, name, data in files]
+    results = read_many([(name, data) for _, name, data, problems in items if not problems], defn, lookups)
+    for key, name, data, problems in items:
         yield (key, name, data, None, problems) if problems else (key, name, data, next(results), [])
 
 
