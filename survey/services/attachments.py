@@ -230,8 +230,11 @@ def stored_usage(response: Response | None) -> Usage:
 
 
 def link_to_version(version: ResponseVersion) -> None:
-    """Record that `version` counted the files attached at the moment it was saved."""
-    version.attachments.set(live_attachments(version.response))
+    """Record that `version` counted the files attached at the moment it was saved (a new version:
+    nothing to compare with, and no insert without files)."""
+    through = ResponseVersion.attachments.through
+    through.objects.bulk_create([through(responseversion_id=version.pk, attachment_id=pk)
+                                 for pk in live_attachments(version.response).values_list("pk", flat=True)])
 
 
 # --- writes --------------------------------------------------------------------------------------

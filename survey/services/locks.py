@@ -21,8 +21,15 @@ class ResponseApproved(PermissionDenied):
 
 
 def response_locked(target: RoundTarget) -> Response:
-    """The response row of the target, created if needed, locked until the transaction ends."""
+    """The response row of the target, created if needed, locked until the transaction ends.
+
+    Nothing is joined to the locked row: after waiting for another writer's lock, PostgreSQL
+    re-reads the locked row but not the rows joined to it, which would be stale."""
     org = target.organization
+    locked = Response.objects.select_for_update().filter(round_id=target.round_id, organization=org)
+    response = locked.first()  # the usual case: one query
+    if response is not None:
+        return response
     try:
         with transaction.atomic():
             Response.objects.get_or_create(
@@ -32,7 +39,7 @@ def response_locked(target: RoundTarget) -> Response:
             )
     except IntegrityError:
         pass  # created concurrently by someone else: lock theirs below
-    return Response.objects.select_for_update().get(round_id=target.round_id, organization=org)
+    return locked.get()
 
 
 def response_writable(target: RoundTarget) -> Response:

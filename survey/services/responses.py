@@ -153,8 +153,8 @@ def response_save(
         existing = file_version(response, file_sha256, submit=submit)
         if existing is not None:
             raise DuplicateFile(existing)
-    current = response.current_version
-    if base_revision is not None and response.revision != base_revision and current is not None:
+    if base_revision is not None and response.revision != base_revision and response.current_version_id is not None:
+        current = response.current_version
         base = response.versions.filter(number=base_revision).first()
         base_answers = base.answers if base else {}
         base_resp = base.respondent if base else {}
@@ -168,7 +168,8 @@ def response_save(
                             file_sha256=file_sha256, file_path=file_path)
     version.save(force_insert=True)
     attachments.link_to_version(version)
-    reopened = not submit and response.submitted_version_id is not None and current == response.submitted_version
+    reopened = (not submit and response.submitted_version_id is not None
+                and response.current_version_id == response.submitted_version_id)
     was_returned = response.review == ReviewState.RETURNED
     response_point(response, version)
     if submit:

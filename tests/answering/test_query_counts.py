@@ -20,10 +20,10 @@ WHO = {"sagamihara": "141500", "kanagawa": "140007"}
 BUDGET = {  # (municipal officer, prefecture officer)
     "home": (6, 12),
     "edit page": (9, 11),
-    "save draft": (19, 19),
-    "save to confirm": (19, 19),
+    "save draft": (14, 14),
+    "save to confirm": (14, 14),
     "confirm page": (7, 9),
-    "submit": (20, 20),
+    "submit": (15, 15),
     "response page": (12, 14),
     "profile": (4, 6),
 }
