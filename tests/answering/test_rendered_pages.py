@@ -64,7 +64,7 @@ def normalised(html: str) -> str:
     """The page's <main> (plus the document head and menu), one tag per line, volatile values replaced."""
     for pattern, replacement in VOLATILE:
         html = pattern.sub(replacement, html)
-    html = re.sub(r"\s+", " ", html)
+    html = re.sub(r"\s+", " ", html).replace(" >", ">")  # a space before a tag's end means nothing
     html = re.sub(r">\s+<", "><", html).replace("><", ">\n<")
     return html.strip() + "\n"
 
