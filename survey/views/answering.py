@@ -30,6 +30,7 @@ from survey.forms.presenting import (
     key_labels,
     respondent_rows,
 )
+from survey.forms.questionnaire_html import decorate_items
 from survey.models import ResponseState
 from survey.services.attachments import attached_keys
 from survey.services.locks import ResponseApproved
@@ -204,6 +205,7 @@ def _edit_page(request, target, form, *, status=200, conflict=None):
     carry = _carry_context(target, response)
     items = form.item_views()
     decorate_rows(items, carry["marks"])
+    decorate_items(items, defn)
     return render(request, "survey/response_edit.html", carry | {
         "round": target.round, "target": target, "org": target.organization, "form": form,
         "guidance": intro_guidance(defn, target.organization.engine_kind),

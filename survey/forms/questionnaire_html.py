@@ -1,0 +1,207 @@
+"""The questionnaire's item fieldsets as HTML, from parts built once per survey version.
+
+Rendering every item, option and follow-up through the template engine on each request was
+the largest cost of the edit page (bench/load/profile_requests.py). What depends only on the
+definition (escaped texts, names, ids, notes, labels) is built here once per Definition object:
+one per survey version in a process (survey.models.SurveyVersion.engine keeps them). A request
+adds only what depends on the input: checked, hidden, values, errors and the 変更あり marks.
+The page template keeps the parts that need its context (review threads, attachment slots).
+
+Every text goes through conditional_escape or format_html; only these escaped parts are safe.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from survey import engine
+from survey.forms.presenting import followup_name, item_name
+
+MONTH_HELP = "例：2024年3月、令和6年3月、2024/3"
+MARKS_HINT = '<span class="d-block form-text mt-1">該当するものをすべて選んでください。</span>'
+
+
+@dataclass(frozen=True)
+class OptionParts:
+    """One option's HTML around its per-request bits (is-invalid, checked, the note's hidden)."""
+
+    code: str
+    input_head: str  # up to the input's class list
+    input_tail: str  # from type="…" up to value="…"
+    label: str  # aria-describedby (with a note), the closing > and the label
+    note_open: str  # the note's opening tag up to where hidden goes ("" without a note)
+    note_rest: str
+
+
+@dataclass(frozen=True)
+class FollowupParts:
+    key: str
+    name: str
+    kind: str
+    opening: str  # up to where hidden goes
+    label: str
+    max_length: str
+    help: str  # the help text's div
+    attachments: bool
+
+
+@dataclass(frozen=True)
+class ItemParts:
+    name: str
+    item_id: str
+    has_notes: bool
+    legend_head: str
+    legend_tail: str
+    notes: str
+    options: tuple[OptionParts, ...]
+    followups: tuple[FollowupParts, ...]
+
+
+# Keyed by the Definition object's id; the entry keeps the object so that the id stays its own.
+_CACHE: OrderedDict[int, tuple[engine.Definition, dict[str, ItemParts]]] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def item_parts(defn: engine.Definition) -> dict[str, ItemParts]:
+    """{item id: parts} of the definition, built once per Definition object (a few kept)."""
+    entry = _CACHE.get(id(defn))
+    if entry is not None and entry[0] is defn:
+        return entry[1]
+    parts = {item.id: _item_parts(defn, item) for item in defn.items}
+    _CACHE[id(defn)] = (defn, parts)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return parts
+
+
+def _item_parts(defn: engine.Definition, item: engine.Item) -> ItemParts:
+    name = item_name(item.id)
+    kind = "checkbox" if item.kind == "marks" else "radio"
+    notes = ""
+    if item.notes:
+        notes = format_html('<div id="notes_{}">{}</div>', name,
+                            format_html_join("", '<p class="q-note mb-2">{}</p>', ((n,) for n in item.notes)))
+    return ItemParts(
+        name=name, item_id=item.id, has_notes=bool(item.notes),
+        legend_head=format_html('<legend><span class="q-label">{}</span>', item.label),
+        legend_tail=format_html('<span class="q-text">{}</span>{}</legend>', item.text,
+                                mark_safe(MARKS_HINT) if item.kind == "marks" else ""),
+        notes=notes,
+        options=tuple(_option_parts(name, kind, n, o) for n, o in enumerate(item.options)),
+        followups=tuple(_followup_parts(defn, f) for f in item.followups),
+    )
+
+
+def _option_parts(name: str, kind: str, n: int, option: engine.Option) -> OptionParts:
+    input_id = f"id_{name}_{n}"
+    note_open = note_rest = ""
+    if option.note:
+        note_open = format_html('<span class="option-note" id="{}_note" data-note-for="{}"', input_id, input_id)
+        note_rest = format_html(">{}</span>", option.note)
+    return OptionParts(
+        code=option.code,
+        input_head='<div class="form-check"><input class="form-check-input',
+        input_tail=format_html('" type="{}" name="{}" id="{}" value="{}"', kind, name, input_id, option.code),
+        label=format_html('{}><label class="form-check-label" for="{}"><span class="option-mark">{}</span>{}</label>',
+                          format_html(' aria-describedby="{}_note"', input_id) if option.note else "",
+                          input_id, option.mark, option.text),
+        note_open=note_open, note_rest=note_rest,
+    )
+
+
+def _followup_parts(defn: engine.Definition, f: engine.FollowUp) -> FollowupParts:
+    name = followup_name(defn, f.key)
+    if f.kind == "text":
+        help_text = (f"{f.max_length}文字以内。" if f.max_length else "") + (
+            "概要はファイルで添付することもできます（下の「添付する」）。" if f.attachments else "")
+    else:
+        help_text = MONTH_HELP
+    return FollowupParts(
+        key=f.key, name=name, kind=f.kind,
+        opening=format_html('<div class="followup" data-followup="{}"', f.key),
+        label=format_html('<label class="form-label" for="id_{}">{}{}</label>', name, f.prompt,
+                          mark_safe('<span class="required-mark">必須</span>') if f.required else ""),
+        max_length=format_html(' maxlength="{}"', f.max_length) if f.max_length else "",
+        help=format_html('<div class="form-text" id="help_{}">{}</div>', name, help_text),
+        attachments=f.kind == "text" and f.attachments,
+    )
+
+
+# --- per request ------------------------------------------------------------------------------
+
+
+def _errors(name: str, errors, extra_class: str = "") -> str:
+    if not errors:
+        return ""
+    return format_html('<div class="error-text{}" id="err_{}">{}</div>', extra_class, name,
+                       format_html_join("", '<p class="mb-0">{}</p>', ((e,) for e in errors)))
+
+
+def decorate_items(views, defn: engine.Definition) -> None:
+    """Put each ItemView's HTML on it (`head`, `tail`: see item_html)."""
+    parts = item_parts(defn)
+    for view in views:
+        view.head, view.tail = item_html(view, parts[view.item.id])
+
+
+def item_html(view, parts: ItemParts) -> tuple[SafeString, list[tuple[SafeString, str]]]:
+    """An ItemView as (the fieldset up to its review threads, [(html, attachment slot key after it)]).
+
+    The page template puts the item's threads after the first part and the attachment slot of
+    a follow-up (its key; "" for none) after each html of the second."""
+    errors = view.bound.errors
+    name = parts.name
+    described = ""
+    if parts.has_notes or errors:
+        described = format_html(' aria-describedby="{}{}"', f"notes_{name}" if parts.has_notes else "",
+                                f" err_{name}" if errors else "")
+    head = "".join((
+        format_html('<fieldset class="q-item{}" data-item="{}" id="item-{}"', " has-error" if errors else "",
+                    parts.item_id, parts.item_id),
+        " hidden" if view.hidden else "", described, ">", parts.legend_head,
+        format_html('<span class="change-mark" data-testid="change-mark">{}</span>', view.mark) if view.mark else "",
+        parts.legend_tail, parts.notes, _errors(name, errors, " mb-2"),
+    ))
+    invalid = " is-invalid" if errors else ""
+    chosen = view.chosen
+    body = ['<div class="q-options">']
+    for o in parts.options:
+        checked = o.code in chosen
+        body += [o.input_head, invalid, o.input_tail, " checked" if checked else "", o.label]
+        if o.note_open:
+            body += [o.note_open, "" if checked else " hidden", o.note_rest]
+        body.append("</div>")
+    body.append("</div>")
+    tail = []
+    for fv, fp in zip(view.followups, parts.followups, strict=True):
+        body.append(_followup_html(fv, fp))
+        if fp.attachments:
+            tail.append((mark_safe("".join(body)), fp.key))
+            body = []
+        body.append(_followup_errors(fv, fp))
+    body.append("</fieldset>")
+    tail.append((mark_safe("".join(body)), ""))
+    return mark_safe(head), tail
+
+
+def _followup_html(fv, fp: FollowupParts) -> str:
+    """A follow-up up to its help text (the attachment slot and the errors come after)."""
+    errors = fv.bound.errors
+    value = fv.bound.value()
+    invalid = " is-invalid" if errors else ""
+    described = format_html(' aria-describedby="help_{}{}"{}', fp.name, f" err_{fp.name}" if errors else "",
+                            mark_safe(' aria-invalid="true"') if errors else "")
+    if fp.kind == "text":
+        control = format_html('<textarea class="form-control{}" name="{}" id="id_{}" rows="4"{}{}>{}</textarea>',
+                              invalid, fp.name, fp.name, fp.max_length, described, value or "")
+    else:
+        control = format_html('<input type="text" class="form-control w-auto{}" name="{}" id="id_{}" value="{}" '
+                              'size="16" inputmode="text"{}>', invalid, fp.name, fp.name, value or "", described)
+    return "".join((fp.opening, "" if fv.shown else " hidden", ">", fp.label, control, fp.help))
+
+
+def _followup_errors(fv, fp: FollowupParts) -> str:
+    return _errors(fp.name, fv.bound.errors) + "</div>"
