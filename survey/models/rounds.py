@@ -23,10 +23,28 @@ class SurveyVersion(models.Model):
 
     @cached_property
     def engine(self):
-        """The definition as the engine's frozen dataclasses (survey.engine.Definition)."""
+        """The definition as the engine's frozen dataclasses (survey.engine.Definition).
+
+        A loaded version never changes (survey.services.rounds.survey_version_load; a migration
+        that rewrites one recomputes its sha256), so its Definition is read once per process and
+        shared by every request: what is derived from it and cached per Definition object (the
+        questionnaire's HTML parts) is then built once per version too."""
         from survey.engine import definition_from_dict
 
-        return definition_from_dict(self.definition)
+        if self.pk is None:
+            return definition_from_dict(self.definition)
+        key = (self.pk, self.code, self.version, self.sha256)
+        defn = _ENGINES.get(key)
+        if defn is None:
+            defn = _ENGINES[key] = definition_from_dict(self.definition)
+            while len(_ENGINES) > _ENGINES_KEPT:
+                _ENGINES.pop(next(iter(_ENGINES)))
+        return defn
+
+
+# The Definitions read in this process, oldest first (see SurveyVersion.engine).
+_ENGINES: dict[tuple, object] = {}
+_ENGINES_KEPT = 16
 
 
 class RoundStatus(models.TextChoices):
