@@ -49,7 +49,7 @@ VOLATILE = [
     (re.compile(r'data-csrf-token="[^"]*"'), 'data-csrf-token="TOKEN"'),
     (re.compile(r'data-seconds-left="\d+"'), 'data-seconds-left="S"'),
     (re.compile(r"/rounds/\d+/"), "/rounds/N/"),
-    (re.compile(r"/(threads|attachments|versions)/\d+/"), r"/\1/N/"),
+    (re.compile(r"/(threads|comments|attachments|versions)/\d+/"), r"/\1/N/"),
     (re.compile(r'data-keep-key="\d+:(\d+):\d+"'), r'data-keep-key="N:\1:N"'),
     (re.compile(r"(thread|reply|attachment)-(\d+)"), r"\1-N"),
     (re.compile(r'data-deadline="[^"]*"'), 'data-deadline="T"'),
@@ -81,6 +81,8 @@ def check(name: str, response, status: int = 200) -> None:
     assert path.exists(), f"no stored expectation {path.name}: run with RENDERED_UPDATE=1 and read the diff"
     expected = path.read_text(encoding="utf-8")
     if got != expected:
+        if os.environ.get("RENDERED_KEEP"):
+            Path(os.environ["RENDERED_KEEP"], path.name).write_text(got, encoding="utf-8")
         import difflib
 
         diff = "".join(list(difflib.unified_diff(expected.splitlines(True), got.splitlines(True), "expected", "got"))[:80])
