@@ -294,6 +294,8 @@ class FieldView:
     bound: forms.BoundField
     readonly: bool
     value: str
+    head: str = ""  # the field's HTML (survey.forms.questionnaire_html.decorate_fields)
+    tail: str = ""
 
     @property
     def required(self) -> bool:

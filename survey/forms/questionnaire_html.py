@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from survey import engine
-from survey.forms.presenting import followup_name, item_name
+from survey.forms.presenting import followup_name, item_name, respondent_name
 
 MONTH_HELP = "例：2024年3月、令和6年3月、2024/3"
 MARKS_HINT = '<span class="d-block form-text mt-1">該当するものをすべて選んでください。</span>'
@@ -60,21 +60,59 @@ class ItemParts:
     followups: tuple[FollowupParts, ...]
 
 
+@dataclass(frozen=True)
+class FieldParts:
+    """A respondent field's HTML around its value, errors and the is-invalid marks."""
+
+    name: str
+    kind: str  # readonly, choice or input
+    label: str
+    input_type: str  # input: text, email or tel
+    autocomplete: str
+    choices: tuple[tuple[str, str], ...]  # choice: (value, escaped <option value="…")
+    help: str
+
+
+@dataclass(frozen=True)
+class Parts:
+    items: dict[str, ItemParts]
+    respondent: tuple[FieldParts, ...]
+
+
 # Keyed by the Definition object's id; the entry keeps the object so that the id stays its own.
-_CACHE: OrderedDict[int, tuple[engine.Definition, dict[str, ItemParts]]] = OrderedDict()
+_CACHE: OrderedDict[int, tuple[engine.Definition, Parts]] = OrderedDict()
 _CACHE_SIZE = 16
 
 
-def item_parts(defn: engine.Definition) -> dict[str, ItemParts]:
-    """{item id: parts} of the definition, built once per Definition object (a few kept)."""
+def definition_parts(defn: engine.Definition) -> Parts:
+    """The HTML parts of the definition, built once per Definition object (a few kept)."""
     entry = _CACHE.get(id(defn))
     if entry is not None and entry[0] is defn:
         return entry[1]
-    parts = {item.id: _item_parts(defn, item) for item in defn.items}
+    parts = Parts(items={item.id: _item_parts(defn, item) for item in defn.items},
+                  respondent=tuple(_field_parts(respondent_name(defn, f.label), f) for f in defn.respondent_fields))
     _CACHE[id(defn)] = (defn, parts)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return parts
+
+
+def _field_parts(name: str, f: engine.RespondentField) -> FieldParts:
+    readonly = f.filled_by == "ministry"
+    kind = "readonly" if readonly else ("choice" if f.kind == "choice" else "input")
+    mark = ('<span class="ministry-mark">厚生労働省で入力</span>' if readonly
+            else '<span class="required-mark">必須</span>' if f.required else "")
+    choices = (("", "選択してください"),) + tuple((c, c) for c in f.choices)
+    return FieldParts(
+        name=name, kind=kind,
+        label=format_html('<div class="mb-3"><label class="form-label" for="id_{}">{}{}</label>', name, f.label,
+                          mark_safe(mark)),
+        input_type={"email": "email", "phone": "tel"}.get(f.kind, "text"),
+        autocomplete={"email": ' autocomplete="email"', "phone": ' autocomplete="tel"'}.get(f.kind, ""),
+        choices=tuple((value, format_html('<option value="{}"', value), format_html(">{}</option>", label))
+                      for value, label in choices) if kind == "choice" else (),
+        help=format_html('<div class="form-text" id="help_{}">{}</div>', name, f.guidance),
+    )
 
 
 def _item_parts(defn: engine.Definition, item: engine.Item) -> ItemParts:
@@ -142,9 +180,38 @@ def _errors(name: str, errors, extra_class: str = "") -> str:
 
 def decorate_items(views, defn: engine.Definition) -> None:
     """Put each ItemView's HTML on it (`head`, `tail`: see item_html)."""
-    parts = item_parts(defn)
+    parts = definition_parts(defn).items
     for view in views:
         view.head, view.tail = item_html(view, parts[view.item.id])
+
+
+def decorate_fields(views, defn: engine.Definition) -> None:
+    """Put each respondent FieldView's HTML on it: `head` (label, control, help), `tail` (errors)."""
+    for view, parts in zip(views, definition_parts(defn).respondent, strict=True):
+        view.head = field_html(view, parts)
+        view.tail = mark_safe(_errors(parts.name, view.bound.errors) + "</div>")
+
+
+def field_html(view, parts: FieldParts) -> SafeString:
+    """A respondent field up to its help text (its review threads and errors come after)."""
+    name, errors = parts.name, view.bound.errors
+    if parts.kind == "readonly":
+        control = format_html('<input type="text" class="form-control" id="id_{}" value="{}" readonly '
+                              'aria-describedby="help_{}">', name, view.value, name)
+        return mark_safe(parts.label + control + parts.help)
+    invalid = " is-invalid" if errors else ""
+    described = format_html(' aria-describedby="help_{}{}"{}', name, f" err_{name}" if errors else "",
+                            mark_safe(' aria-invalid="true"') if errors else "")
+    if parts.kind == "choice":
+        options = "".join(f'{head}{" selected" if view.value == value else ""}{rest}'
+                          for value, head, rest in parts.choices)
+        control = format_html('<select class="form-select{}" name="{}" id="id_{}"{}>{}</select>',
+                              invalid, name, name, described, mark_safe(options))
+    else:
+        control = format_html('<input type="{}" class="form-control{}" name="{}" id="id_{}" value="{}" '
+                              'maxlength="300"{}{}>', parts.input_type, invalid, name, name, view.value,
+                              mark_safe(parts.autocomplete), described)
+    return mark_safe(parts.label + control + parts.help)
 
 
 def item_html(view, parts: ItemParts) -> tuple[SafeString, list[tuple[SafeString, str]]]:

@@ -30,7 +30,7 @@ from survey.forms.presenting import (
     key_labels,
     respondent_rows,
 )
-from survey.forms.questionnaire_html import decorate_items
+from survey.forms.questionnaire_html import decorate_fields, decorate_items
 from survey.models import ResponseState
 from survey.services.attachments import attached_keys
 from survey.services.locks import ResponseApproved
@@ -206,10 +206,12 @@ def _edit_page(request, target, form, *, status=200, conflict=None):
     items = form.item_views()
     decorate_rows(items, carry["marks"])
     decorate_items(items, defn)
+    fields = form.respondent_views()
+    decorate_fields(fields, defn)
     return render(request, "survey/response_edit.html", carry | {
         "round": target.round, "target": target, "org": target.organization, "form": form,
         "guidance": intro_guidance(defn, target.organization.engine_kind),
-        "items": items, "respondent_fields": form.respondent_views(),
+        "items": items, "respondent_fields": fields,
         "indicators": form.indicators(), "rules": branching_data(defn, target.organization.engine_kind),
         "is_proxy": target.organization != request.user.organization,
         "conflict": conflict,

@@ -1,7 +1,7 @@
 """A survey version's Definition is read once per process and shared, as are its HTML parts."""
 import pytest
 
-from survey.forms.questionnaire_html import item_parts
+from survey.forms.questionnaire_html import definition_parts
 from survey.models import SurveyVersion
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +11,7 @@ def test_every_fetch_of_a_version_shares_one_definition(survey_version):
     first = SurveyVersion.objects.get(pk=survey_version.pk).engine
     again = SurveyVersion.objects.get(pk=survey_version.pk).engine
     assert first is again
-    assert item_parts(first) is item_parts(again)
+    assert definition_parts(first) is definition_parts(again)
 
 
 def test_another_digest_is_read_again(survey_version):
