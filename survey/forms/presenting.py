@@ -127,6 +127,7 @@ class AnswerRow:
     followups: list[tuple[engine.FollowUp, str]]
     mark: str = ""  # next round: 変更あり / 新しい項目 against the previous round's survey
     changes: list = field(default_factory=list)  # next round: forms.carryover.OwnChange of this item
+    head: str = ""  # the table row's HTML (survey.forms.questionnaire_html.decorate_answer_rows)
 
     @property
     def not_applicable(self) -> bool:

@@ -74,9 +74,19 @@ class FieldParts:
 
 
 @dataclass(frozen=True)
+class RowParts:
+    """An item's row of the answers table (confirm, response and review pages)."""
+
+    label: str
+    text: str  # the question's cell and the opening of the answer's cell
+    options: dict[str, str]  # code: its <li>
+
+
+@dataclass(frozen=True)
 class Parts:
     items: dict[str, ItemParts]
     respondent: tuple[FieldParts, ...]
+    rows: dict[str, RowParts]
 
 
 # Keyed by the Definition object's id; the entry keeps the object so that the id stays its own.
@@ -90,11 +100,20 @@ def definition_parts(defn: engine.Definition) -> Parts:
     if entry is not None and entry[0] is defn:
         return entry[1]
     parts = Parts(items={item.id: _item_parts(defn, item) for item in defn.items},
-                  respondent=tuple(_field_parts(respondent_name(defn, f.label), f) for f in defn.respondent_fields))
+                  respondent=tuple(_field_parts(respondent_name(defn, f.label), f) for f in defn.respondent_fields),
+                  rows={item.id: _row_parts(item) for item in defn.items})
     _CACHE[id(defn)] = (defn, parts)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return parts
+
+
+def _row_parts(item: engine.Item) -> RowParts:
+    return RowParts(
+        label=format_html('<th scope="row">{}', item.label),
+        text=format_html('</th><td>{}</td><td data-testid="answer-{}">', item.text, item.id),
+        options={o.code: format_html("<li>{}{}</li>", o.mark, o.text) for o in item.options},
+    )
 
 
 def _field_parts(name: str, f: engine.RespondentField) -> FieldParts:
@@ -272,3 +291,41 @@ def _followup_html(fv, fp: FollowupParts) -> str:
 
 def _followup_errors(fv, fp: FollowupParts) -> str:
     return _errors(fp.name, fv.bound.errors) + "</div>"
+
+
+NOT_APPLICABLE = '<span class="status-badge status-not_started">対象外</span>'
+PENDING = '<span class="text-body-secondary">（前の設問の回答により決まります）</span>'
+UNANSWERED = '<span class="fw-bold text-danger">未回答</span>'
+
+
+def decorate_answer_rows(rows, defn: engine.Definition) -> None:
+    """Put each AnswerRow's HTML on it (`head`: the row up to its review threads), after its marks."""
+    parts = definition_parts(defn).rows
+    for row in rows:
+        row.head = answer_row_html(row, parts[row.item.id])
+
+
+def answer_row_html(row, parts: RowParts) -> SafeString:
+    """The answers table's row of one item, up to where its review threads go (the template closes it)."""
+    css = ' class="answer-na"' if row.not_applicable else ' class="answer-changed"' if row.changes else ""
+    html = [format_html('<tr data-item="{}"{}>', row.item.id, mark_safe(css)), parts.label]
+    if row.mark:
+        html.append(format_html('<span class="change-mark">{}</span>', row.mark))
+    html.append(parts.text)
+    if row.not_applicable:
+        html.append(NOT_APPLICABLE)
+    elif row.options:
+        html += ['<ul class="list-unstyled mb-0">', *(parts.options[o.code] for o in row.options), "</ul>"]
+    else:
+        html.append(PENDING if row.state == engine.PENDING else UNANSWERED)
+    if row.changes:
+        html.append(format_html(
+            '<div class="own-change mt-2" data-testid="own-change-{}"><span class="own-change-mark">前回から変更</span>'
+            '<ul class="list-unstyled mb-0">{}</ul></div>', row.item.id,
+            format_html_join("", "<li>{} 前回：{}</li>", ((c.label, c.before) for c in row.changes))))
+    for f, value in row.followups:
+        html.append(format_html(
+            '<div class="mt-2 p-2 bg-body-tertiary"><span class="fw-bold">{}：</span>{}</div>', f.label,
+            format_html('<span class="d-block text-pre-wrap">{}</span>', value) if value
+            else mark_safe('<span class="text-danger fw-bold">未記入</span>')))
+    return mark_safe("".join(html))

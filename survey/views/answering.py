@@ -30,7 +30,7 @@ from survey.forms.presenting import (
     key_labels,
     respondent_rows,
 )
-from survey.forms.questionnaire_html import decorate_fields, decorate_items
+from survey.forms.questionnaire_html import decorate_answer_rows, decorate_fields, decorate_items
 from survey.models import ResponseState
 from survey.services.attachments import attached_keys
 from survey.services.locks import ResponseApproved
@@ -143,6 +143,7 @@ def _response_page(request, target, response, version, *, history: bool):
     } | _review_context(request, target, response, back="" if history else "detail")
     if version is not None:
         context["rows"] = answer_rows(defn, org.engine_kind, version.answers)
+        decorate_answer_rows(context["rows"], defn)
         context["respondent"] = respondent_rows(defn, version.respondent)
         context["risk_label"] = {lv.id: lv.label for lv in defn.risk_levels}.get(version.risk_level, "")
         context["cleared_labels"] = key_labels(defn, version.cleared_items)
@@ -305,6 +306,7 @@ def response_confirm(request, round_id: int, org_code: str):
     changes = own_changes(target.round.previous_round.survey.engine, defn, base.answers, version.answers) \
         if base is not None else None
     decorate_rows(rows, carry["marks"], changes)
+    decorate_answer_rows(rows, defn)
     return render(request, "survey/response_confirm.html", carry | {
         "round": target.round, "target": target, "org": target.organization, "version": version,
         "rows": rows, "own_changes": list(changes.values()) if changes is not None else None,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from survey import access, selectors
 from survey.audit import Action, audit
 from survey.forms.presenting import answer_rows, respondent_rows
+from survey.forms.questionnaire_html import decorate_answer_rows
 from survey.forms.review import BACK_PAGES, ReasonForm, ReplyForm, ReturnForm, anchor_label
 from survey.models import ResponseState, ReviewThread
 from survey.services import review as service
@@ -40,8 +41,10 @@ def _page(request, target, response, *, form=None, status=200):
         "can_reply": True, "return_form": None,
     }
     if version is not None:
+        rows = answer_rows(defn, org.engine_kind, version.answers)
+        decorate_answer_rows(rows, defn)
         context |= {
-            "rows": answer_rows(defn, org.engine_kind, version.answers),
+            "rows": rows,
             "respondent": respondent_rows(defn, version.respondent),
             "risk_label": {lv.id: lv.label for lv in defn.risk_levels}.get(version.risk_level, ""),
             "attachment_rows": read_panel(target, response, version),

@@ -151,3 +151,11 @@ def test_prefecture_answering_for_a_delegated_municipality(round_, kanagawa):
     check("edit_proxy_blank", client.get(edit_url(round_)))
     client.post(edit_url(round_), questionnaire_post(round_, "141500", HOSTILE_ANSWERS, HOSTILE_RESPONDENT, 0))
     check("edit_proxy_draft", client.get(edit_url(round_)))
+
+
+def test_review_page_of_a_returned_response(round_, sagamihara, kanagawa):
+    save(round_, "141500", sagamihara, HOSTILE_ANSWERS, HOSTILE_RESPONDENT, submit=True)
+    response_return(target=target_of(round_, "141500"), acting_user=kanagawa, comments=[
+        NewComment(anchor=Anchor("item", "7-2"), body=f"7-2 を確認してください。{HOSTILE}"),
+    ])
+    check("review_returned", login(kanagawa).get(f"/rounds/{round_.pk}/orgs/141500/review/"))
