@@ -13,6 +13,7 @@ from django.http import QueryDict
 
 from survey import engine
 from survey.forms.presenting import describe_value, followup_name, item_name, respondent_name
+from survey.forms.questionnaire_html import CHOOSE_PROMPT
 from survey.models import OrgKind, ResponseState, ResponseStatus, RoundTarget
 from survey.selectors import STATUS_NOT_STARTED
 from survey.services.responses import (
@@ -63,7 +64,7 @@ class QuestionnaireForm(forms.Form):
             name = respondent_name(self.defn, f.label)
             ministry = f.filled_by == "ministry"
             if f.kind == "choice" and not ministry:
-                field_ = forms.ChoiceField(choices=[("", "選択してください")] + [(c, c) for c in f.choices])
+                field_ = forms.ChoiceField(choices=[("", CHOOSE_PROMPT)] + [(c, c) for c in f.choices])
             else:
                 field_ = forms.CharField(max_length=300, strip=True)
             field_.required = False

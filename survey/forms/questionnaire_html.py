@@ -1,13 +1,16 @@
-"""The questionnaire's item fieldsets as HTML, from parts built once per survey version.
+"""The questionnaire pages' repeated HTML, from parts built once per survey version.
 
-Rendering every item, option and follow-up through the template engine on each request was
-the largest cost of the edit page (bench/load/profile_requests.py). What depends only on the
-definition (escaped texts, names, ids, notes, labels) is built here once per Definition object:
-one per survey version in a process (survey.models.SurveyVersion.engine keeps them). A request
-adds only what depends on the input: checked, hidden, values, errors and the 変更あり marks.
-The page template keeps the parts that need its context (review threads, attachment slots).
+Rendering every item, option, follow-up and respondent field (the edit page) and every row of
+the answers table (confirm, response and review pages) through the template engine on each
+request was the largest CPU cost of those pages (bench/load/profile_requests.py). What depends
+only on the definition (escaped texts, names, ids, notes, labels) is built here once per
+Definition object: one per survey version in a process (survey.models.SurveyVersion.engine keeps
+them). A request adds only what depends on it: checked, hidden, values, errors, 変更あり marks.
+The templates keep what needs their context (review threads, attachment slots, review links).
+tests/answering/test_rendered_pages.py holds the pages as the templates drew them.
 
-Every text goes through conditional_escape or format_html; only these escaped parts are safe.
+Every text goes through format_html (conditional_escape); only those escaped parts are joined
+and marked safe. The texts below moved here from the templates: this module is their one home.
 """
 from __future__ import annotations
 
@@ -21,7 +24,19 @@ from survey import engine
 from survey.forms.presenting import followup_name, item_name, respondent_name
 
 MONTH_HELP = "例：2024年3月、令和6年3月、2024/3"
+MAX_LENGTH_HELP = "{max_length}文字以内。"
+ATTACHMENTS_HELP = "概要はファイルで添付することもできます（下の「添付する」）。"
 MARKS_HINT = '<span class="d-block form-text mt-1">該当するものをすべて選んでください。</span>'
+REQUIRED_MARK = '<span class="required-mark">必須</span>'
+MINISTRY_MARK = '<span class="ministry-mark">厚生労働省で入力</span>'
+CHOOSE_PROMPT = "選択してください"
+NOT_APPLICABLE = '<span class="status-badge status-not_started">対象外</span>'
+PENDING = '<span class="text-body-secondary">（前の設問の回答により決まります）</span>'
+UNANSWERED = '<span class="fw-bold text-danger">未回答</span>'
+NOT_WRITTEN = '<span class="text-danger fw-bold">未記入</span>'
+OWN_CHANGE = ('<div class="own-change mt-2" data-testid="own-change-{}"><span class="own-change-mark">前回から変更</span>'
+              '<ul class="list-unstyled mb-0">{}</ul></div>')
+OWN_CHANGE_ROW = "<li>{} 前回：{}</li>"
 
 
 @dataclass(frozen=True)
@@ -119,9 +134,8 @@ def _row_parts(item: engine.Item) -> RowParts:
 def _field_parts(name: str, f: engine.RespondentField) -> FieldParts:
     readonly = f.filled_by == "ministry"
     kind = "readonly" if readonly else ("choice" if f.kind == "choice" else "input")
-    mark = ('<span class="ministry-mark">厚生労働省で入力</span>' if readonly
-            else '<span class="required-mark">必須</span>' if f.required else "")
-    choices = (("", "選択してください"),) + tuple((c, c) for c in f.choices)
+    mark = MINISTRY_MARK if readonly else REQUIRED_MARK if f.required else ""
+    choices = (("", CHOOSE_PROMPT),) + tuple((c, c) for c in f.choices)
     return FieldParts(
         name=name, kind=kind,
         label=format_html('<div class="mb-3"><label class="form-label" for="id_{}">{}{}</label>', name, f.label,
@@ -172,15 +186,15 @@ def _option_parts(name: str, kind: str, n: int, option: engine.Option) -> Option
 def _followup_parts(defn: engine.Definition, f: engine.FollowUp) -> FollowupParts:
     name = followup_name(defn, f.key)
     if f.kind == "text":
-        help_text = (f"{f.max_length}文字以内。" if f.max_length else "") + (
-            "概要はファイルで添付することもできます（下の「添付する」）。" if f.attachments else "")
+        help_text = (MAX_LENGTH_HELP.format(max_length=f.max_length) if f.max_length else "") + (
+            ATTACHMENTS_HELP if f.attachments else "")
     else:
         help_text = MONTH_HELP
     return FollowupParts(
         key=f.key, name=name, kind=f.kind,
         opening=format_html('<div class="followup" data-followup="{}"', f.key),
         label=format_html('<label class="form-label" for="id_{}">{}{}</label>', name, f.prompt,
-                          mark_safe('<span class="required-mark">必須</span>') if f.required else ""),
+                          mark_safe(REQUIRED_MARK) if f.required else ""),
         max_length=format_html(' maxlength="{}"', f.max_length) if f.max_length else "",
         help=format_html('<div class="form-text" id="help_{}">{}</div>', name, help_text),
         attachments=f.kind == "text" and f.attachments,
@@ -293,11 +307,6 @@ def _followup_errors(fv, fp: FollowupParts) -> str:
     return _errors(fp.name, fv.bound.errors) + "</div>"
 
 
-NOT_APPLICABLE = '<span class="status-badge status-not_started">対象外</span>'
-PENDING = '<span class="text-body-secondary">（前の設問の回答により決まります）</span>'
-UNANSWERED = '<span class="fw-bold text-danger">未回答</span>'
-
-
 def decorate_answer_rows(rows, defn: engine.Definition) -> None:
     """Put each AnswerRow's HTML on it (`head`: the row up to its review threads), after its marks."""
     parts = definition_parts(defn).rows
@@ -319,13 +328,11 @@ def answer_row_html(row, parts: RowParts) -> SafeString:
     else:
         html.append(PENDING if row.state == engine.PENDING else UNANSWERED)
     if row.changes:
-        html.append(format_html(
-            '<div class="own-change mt-2" data-testid="own-change-{}"><span class="own-change-mark">前回から変更</span>'
-            '<ul class="list-unstyled mb-0">{}</ul></div>', row.item.id,
-            format_html_join("", "<li>{} 前回：{}</li>", ((c.label, c.before) for c in row.changes))))
+        html.append(format_html(OWN_CHANGE, row.item.id,
+                                format_html_join("", OWN_CHANGE_ROW, ((c.label, c.before) for c in row.changes))))
     for f, value in row.followups:
         html.append(format_html(
             '<div class="mt-2 p-2 bg-body-tertiary"><span class="fw-bold">{}：</span>{}</div>', f.label,
             format_html('<span class="d-block text-pre-wrap">{}</span>', value) if value
-            else mark_safe('<span class="text-danger fw-bold">未記入</span>')))
+            else mark_safe(NOT_WRITTEN)))
     return mark_safe("".join(html))
