@@ -49,9 +49,11 @@ def home_rounds(user: User, *, closed_limit: int | None = None) -> tuple[list[Ro
         extended = RoundTarget.objects.filter(organization__in=organizations_visible_to(user),
                                               extended_deadline__gte=now)
         current_q |= Q(status__in=[RoundStatus.OPEN, RoundStatus.CLOSED], pk__in=extended.values("round_id"))
-    current = list(qs.filter(current_q).order_by("deadline", "id"))
-    closed = qs.exclude(current_q).order_by("-deadline", "-id")
-    return current, list(closed[:closed_limit] if closed_limit else closed)
+    # One query for both lists (a user takes part in a few rounds a year): split and sorted here.
+    rounds = list(qs.annotate(is_current=Case(When(current_q, then=Value(True)), default=Value(False))))
+    current = sorted((r for r in rounds if r.is_current), key=lambda r: (r.deadline, r.pk))
+    closed = sorted((r for r in rounds if not r.is_current), key=lambda r: (r.deadline, r.pk), reverse=True)
+    return current, closed[:closed_limit] if closed_limit else closed
 
 
 def effective_deadline(*, round: Round, organization) -> datetime:

@@ -70,10 +70,13 @@ def home(request):
             "closed": [(rnd, selectors.status_counts(round=rnd, user=user)) for rnd in closed],
         })
     current, closed = selectors.home_rounds(user)
-    return render(request, "survey/home_officer.html", {
+    context = {
         "current": [_officer_entry(user, rnd, current=True) for rnd in current],
         "closed": [_officer_entry(user, rnd, current=False) for rnd in closed],
-    })
+    }
+    if access.prefecture_of(user):  # the menu's round (survey.context_processors), from the rounds just read
+        context["nav_round"] = (current or closed or [None])[0]
+    return render(request, "survey/home_officer.html", context)
 
 
 def _officer_entry(user, rnd, *, current: bool) -> dict:
@@ -132,10 +135,15 @@ def _response_page(request, target, response, version, *, history: bool):
     org = target.organization
     audit(Action.VIEW_RESPONSE, actor=request.user, request=request, organization=org,
           target=f"round:{target.round_id}/org:{org.code}" + (f"/v{version.number}" if version else ""))
+    versions = list(selectors.versions_of(response)) if response else []
+    for v in versions:
+        v.response = response  # is_proxy compares with the response's organisation
+    # the shown version as read with the list (who acted, for which organisation): no second read
+    version = next((v for v in versions if version is not None and v.pk == version.pk), version)
     context = {
         "round": target.round, "target": target, "org": org, "response": response, "version": version,
         "is_history": history,
-        "versions": selectors.versions_of(response) if response else [],
+        "versions": versions,
         "can_answer": (access.can_answer_for(request.user, target) and target.accepts_answers
                        and selectors.response_state(response) != ResponseState.APPROVED),
         "deadline_passed": not target.accepts_answers,
@@ -200,9 +208,10 @@ def _carry_context(target, response) -> dict:
     return context
 
 
-def _edit_page(request, target, form, *, status=200, conflict=None):
+def _edit_page(request, target, form, *, response, status=200, conflict=None):
+    """The questionnaire page; `response` as the request last read or wrote it (fetched through
+    survey.access, or None when not started)."""
     defn = target.round.survey.engine
-    response = access.response_of(target)
     carry = _carry_context(target, response)
     items = form.item_views()
     decorate_rows(items, carry["marks"])
@@ -236,10 +245,11 @@ def response_edit(request, round_id: int, org_code: str):
     attached = attached_keys(response)
     if request.method == "GET":
         data = form_data(target, current, response.revision if response else 0)
-        return _edit_page(request, target, QuestionnaireForm(data, target=target, attached=attached))
+        return _edit_page(request, target, QuestionnaireForm(data, target=target, attached=attached),
+                          response=response)
     form = QuestionnaireForm(request.POST, target=target, attached=attached)
     if not form.is_valid():
-        return _edit_page(request, target, form, status=400)
+        return _edit_page(request, target, form, response=response, status=400)
     try:
         outcome = form.save(acting_user=request.user, request=request)
     except RoundClosed:  # the deadline passed while the page was open
@@ -248,9 +258,10 @@ def response_edit(request, round_id: int, org_code: str):
     except ResponseConflict as exc:
         form = form.rebased(exc.current.number)
         rows = conflict_rows(target, exc, form.answers, form.respondent)
-        return _edit_page(request, target, form, status=409, conflict={"current": exc.current, "rows": rows})
+        return _edit_page(request, target, form, response=access.response_of(target), status=409,
+                          conflict={"current": exc.current, "rows": rows})
     if outcome is None:
-        return _edit_page(request, target, form, status=400)
+        return _edit_page(request, target, form, response=access.response_of(target), status=400)
     if outcome.cleared:
         messages.warning(request, cleared_message(form.defn, outcome.cleared))
     issues = full_issues(target, outcome.version.answers, outcome.version.respondent, attached)
@@ -259,7 +270,7 @@ def response_edit(request, round_id: int, org_code: str):
                                  attached=attached)
         form.add_issues(issues)
         messages.info(request, "下書きとして保存しました。提出の前に、次の項目を修正してください。")
-        return _edit_page(request, target, form, status=400)
+        return _edit_page(request, target, form, response=access.response_of(target), status=400)
     if "to_confirm" in request.POST:
         return redirect("response_confirm", round_id=round_id, org_code=org_code)
     messages.success(request, "下書きを保存しました。")

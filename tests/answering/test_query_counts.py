@@ -18,14 +18,14 @@ pytestmark = pytest.mark.django_db
 
 WHO = {"sagamihara": "141500", "kanagawa": "140007"}
 BUDGET = {  # (municipal officer, prefecture officer)
-    "home": (6, 12),
-    "edit page": (9, 11),
+    "home": (5, 9),
+    "edit page": (8, 9),
     "save draft": (14, 14),
     "save to confirm": (14, 14),
-    "confirm page": (7, 9),
+    "confirm page": (7, 8),
     "submit": (15, 15),
-    "response page": (12, 14),
-    "profile": (4, 6),
+    "response page": (9, 10),
+    "profile": (4, 5),
 }
 
 
