@@ -154,7 +154,7 @@ def normalise_answers(defn: Definition, raw: dict) -> tuple[dict, list[Issue]]:
     The result is in survey order. Kept per definition for a raw value of plain types (the
     reader asks this for every cell of thousands of sheets that share their option texts).
     """
-    key = frozen(raw)
+    key = _one_cell_key(raw) or frozen(raw)
     if key is None:
         return _normalise_answers(defn, raw)
     table = defn.memo.table("normalise_answers")
@@ -165,6 +165,18 @@ def normalise_answers(defn: Definition, raw: dict) -> tuple[dict, list[Issue]]:
             table[key] = found
     answers, issues = found
     return {k: list(v) if isinstance(v, list) else v for k, v in answers.items()}, list(issues)
+
+
+def _one_cell_key(raw: dict) -> tuple | None:
+    """The memo key of one key and a plain value, quicker than `frozen` (which never gives a
+    tuple starting with a str, so the keys cannot meet)."""
+    if len(raw) != 1:
+        return None
+    ((key, value),) = raw.items()
+    kind = type(value)
+    if type(key) is str and (kind is str or kind is int or kind is float or kind is bool or value is None):
+        return (key, kind, value)
+    return None
 
 
 def _normalise_answers(defn: Definition, raw: dict) -> tuple[dict, list[Issue]]:

@@ -16,7 +16,15 @@ def safe_nfkc(text: str) -> str:
     """NFKC only where it is safe: full-width digits and Latin letters, half-width kana,
     and every kind of space (to a plain space)."""
     text = _WIDE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-    return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
+    # Every space separator (Zs) is whitespace to `\s`: only those characters are looked at.
+    return _ANY_SPACE.sub(_plain_space, text)
+
+
+_ANY_SPACE = re.compile(r"\s")
+
+
+def _plain_space(match: re.Match) -> str:
+    return " " if unicodedata.category(match.group()) == "Zs" else match.group()
 
 
 def clean_text(value) -> str:

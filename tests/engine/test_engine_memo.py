@@ -72,3 +72,19 @@ def test_a_pickled_definition_travels_without_its_memo():
     item_status(DEFN, "prefecture", {})
     assert DEFN.memo
     assert not pickle.loads(pickle.dumps(DEFN)).memo
+
+
+def test_safe_nfkc_turns_exactly_the_space_separators_into_spaces():
+    """`safe_nfkc` looks only at whitespace (`\\s`) for space separators (Zs): the same result as
+    asking every character, for every code point."""
+    import sys
+    import unicodedata
+
+    from survey.engine.text import _WIDE, safe_nfkc
+
+    def by_every_character(text: str) -> str:
+        text = _WIDE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+        return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text)
+
+    everything = "".join(chr(i) for i in range(sys.maxunicode + 1))
+    assert safe_nfkc(everything) == by_every_character(everything)
