@@ -74,6 +74,18 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _unexecuted_fork(pid: int, own_kb: int) -> bool:
+    """A child caught between fork and exec (a reader worker starting): it shares this process's
+    pages and shows its RSS, which counted it twice. Only a child as large as this process is
+    asked (a reader worker after exec has its own command line)."""
+    if _rss_kb(pid) < own_kb // 2:
+        return False
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes() == Path(f"/proc/{os.getpid()}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 class PeakRss:
     """Samples RSS of this process and all its descendants; `peak_mb` after `stop()`."""
 
@@ -85,7 +97,8 @@ class PeakRss:
     def _run(self):
         me = os.getpid()
         while not self._stop.is_set():
-            own, children = _rss_kb(me), [_rss_kb(p) for p in _descendants(me)]
+            own = _rss_kb(me)
+            children = [_rss_kb(p) for p in _descendants(me) if not _unexecuted_fork(p, own)]
             if own + sum(children) > self.peak_kb:
                 self.peak_kb, self.at_peak = own + sum(children), (own, children)
             self._stop.wait(self.interval)
