@@ -9,6 +9,7 @@ of the definition and hashable arguments go in; callers get copies of anything m
 from __future__ import annotations
 
 MAX_ENTRIES = 4096  # per definition and kind of result; past it the memo starts again
+MAX_TEXT = 200  # longer texts (what people write, not options they pick) are not kept
 
 
 class Memo(dict):
@@ -26,9 +27,12 @@ class Memo(dict):
 
 def frozen(value):
     """A hashable stand-in for a typed value (its type included: True, 1 and 1.0 are kept apart),
-    or None when it holds something else than str, int, float, bool, None, lists and dicts of them."""
+    or None when it holds something else than str (up to MAX_TEXT characters), int, float, bool,
+    None, lists and dicts of them."""
     kind = type(value)
-    if kind is str or value is None or kind is int or kind is float or kind is bool:
+    if kind is str:
+        return (kind, value) if len(value) <= MAX_TEXT else None
+    if value is None or kind is int or kind is float or kind is bool:
         return (kind, value)
     if isinstance(value, list | tuple):
         items = tuple(frozen(v) for v in value)

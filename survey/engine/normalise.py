@@ -12,7 +12,7 @@ import re
 from . import messages as msg
 from .definition import Definition, FollowUp, Item, Option
 from .issues import WARNING, Issue
-from .memo import frozen
+from .memo import MAX_TEXT, frozen
 from .months import parse_month
 from .text import answer_key, clean_text, compact, safe_nfkc
 
@@ -174,7 +174,8 @@ def _one_cell_key(raw: dict) -> tuple | None:
         return None
     ((key, value),) = raw.items()
     kind = type(value)
-    if type(key) is str and (kind is str or kind is int or kind is float or kind is bool or value is None):
+    if type(key) is str and len(key) <= MAX_TEXT and (
+            (kind is str and len(value) <= MAX_TEXT) or kind is int or kind is float or kind is bool or value is None):
         return (key, kind, value)
     return None
 

@@ -88,3 +88,15 @@ def test_safe_nfkc_turns_exactly_the_space_separators_into_spaces():
 
     everything = "".join(chr(i) for i in range(sys.maxunicode + 1))
     assert safe_nfkc(everything) == by_every_character(everything)
+
+
+def test_long_texts_people_write_are_not_kept():
+    """The memo holds option texts, not what people write: a long follow-up text (or many) never
+    grows it, whatever a form or a sheet sends."""
+    defn = _fresh()
+    followup = next(k for k, f in defn.followups.items() if f.kind == "text")
+    for n in range(50):
+        normalise_answers(defn, {followup: f"{n}" + "詳細" * 200})
+    assert not defn.memo.get("normalise_answers")
+    normalise_answers(defn, {followup: "短い説明"})
+    assert len(defn.memo["normalise_answers"]) == 1
