@@ -2,7 +2,7 @@
  * Warn before the idle timeout ends the session, and let the user stay signed in.
  *
  * The server renders #session-warning with the seconds the session has left (data-seconds-left:
- * the idle limit, renewed by every request, or the rest of the 12-hour limit) and how long before
+ * the idle limit, counted from its last renewal (at most a minute old), or the rest of the 12-hour limit) and how long before
  * the end to warn (data-warning-seconds). 「ログインを続ける」 POSTs to data-extend-url, which
  * renews the session and answers with the new seconds left. Other tabs of the portal renew the
  * same session: each page tells the others through localStorage, so one tab's warning does not
