@@ -229,12 +229,28 @@ def stored_usage(response: Response | None) -> Usage:
     return Usage(files=row["files"], bytes=row["bytes"] or 0, kept=row["kept"])
 
 
-def link_to_version(version: ResponseVersion) -> None:
-    """Record that `version` counted the files attached at the moment it was saved (a new version:
-    nothing to compare with, and no insert without files)."""
+@dataclass(frozen=True)
+class LiveFiles:
+    """The files attached to a response now, read once for a save: the follow-up keys they stand
+    in for (`attached_keys`) and their ids (`link_to_version`)."""
+
+    ids: tuple[int, ...]
+    followup_keys: frozenset[str]
+
+
+def live_files(response: Response | None) -> LiveFiles:
+    rows = list(live_attachments(response).values_list("pk", "purpose", "followup_key"))
+    return LiveFiles(ids=tuple(pk for pk, _, _ in rows),
+                     followup_keys=frozenset(key for _, purpose, key in rows if purpose == AttachmentPurpose.FOLLOWUP))
+
+
+def link_to_version(version: ResponseVersion, files: LiveFiles | None = None) -> None:
+    """Record that `version` counted the files attached at the moment it was saved (`files`, read
+    under the response's lock, or read now). A new version: nothing to compare with, and no
+    insert without files."""
+    ids = files.ids if files is not None else live_files(version.response).ids
     through = ResponseVersion.attachments.through
-    through.objects.bulk_create([through(responseversion_id=version.pk, attachment_id=pk)
-                                 for pk in live_attachments(version.response).values_list("pk", flat=True)])
+    through.objects.bulk_create([through(responseversion_id=version.pk, attachment_id=pk) for pk in ids])
 
 
 # --- writes --------------------------------------------------------------------------------------

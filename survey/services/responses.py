@@ -161,13 +161,13 @@ def response_save(
         raise ResponseConflict(current, diff_answers(defn, base_answers, current.answers, base_resp, current.respondent))
 
     # an attached file stands in for a written outline
-    checked = answers_check(target, answers, respondent, complete=submit,
-                            attached=attachments.attached_keys(response))
+    files = attachments.live_files(response)
+    checked = answers_check(target, answers, respondent, complete=submit, attached=files.followup_keys)
     version = version_build(response=response, number=_next_number(response), checked=checked, submit=submit,
                             channel=source, acting_user=acting_user, now=timezone.now(), file_name=file_name,
                             file_sha256=file_sha256, file_path=file_path)
     version.save(force_insert=True)
-    attachments.link_to_version(version)
+    attachments.link_to_version(version, files)
     reopened = (not submit and response.submitted_version_id is not None
                 and response.current_version_id == response.submitted_version_id)
     was_returned = response.review == ReviewState.RETURNED
