@@ -9,8 +9,10 @@ them). A request adds only what depends on it: checked, hidden, values, errors, 
 The templates keep what needs their context (review threads, attachment slots, review links).
 tests/answering/test_rendered_pages.py holds the pages as the templates drew them.
 
-Every text goes through format_html (conditional_escape); only those escaped parts are joined
-and marked safe. The texts below moved here from the templates: this module is their one home.
+Every text goes through format_html (conditional_escape), and the parts are put together only by
+format_html and format_html_join, which leave an escaped part as it is and escape anything else:
+nothing here is marked safe by hand (tests/security/test_csp.py). The texts below moved here from
+the templates: this module is their one home.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from survey import engine
 from survey.forms.presenting import followup_name, item_name, respondent_name
@@ -26,14 +28,15 @@ from survey.forms.presenting import followup_name, item_name, respondent_name
 MONTH_HELP = "例：2024年3月、令和6年3月、2024/3"
 MAX_LENGTH_HELP = "{max_length}文字以内。"
 ATTACHMENTS_HELP = "概要はファイルで添付することもできます（下の「添付する」）。"
-MARKS_HINT = '<span class="d-block form-text mt-1">該当するものをすべて選んでください。</span>'
-REQUIRED_MARK = '<span class="required-mark">必須</span>'
-MINISTRY_MARK = '<span class="ministry-mark">厚生労働省で入力</span>'
+MARKS_HINT = format_html('<span class="d-block form-text mt-1">{}</span>', "該当するものをすべて選んでください。")
+REQUIRED_MARK = format_html('<span class="required-mark">{}</span>', "必須")
+MINISTRY_MARK = format_html('<span class="ministry-mark">{}</span>', "厚生労働省で入力")
 CHOOSE_PROMPT = "選択してください"
-NOT_APPLICABLE = '<span class="status-badge status-not_started">対象外</span>'
-PENDING = '<span class="text-body-secondary">（前の設問の回答により決まります）</span>'
-UNANSWERED = '<span class="fw-bold text-danger">未回答</span>'
-NOT_WRITTEN = '<span class="text-danger fw-bold">未記入</span>'
+NOT_APPLICABLE = format_html('<span class="status-badge status-not_started">{}</span>', "対象外")
+PENDING = format_html('<span class="text-body-secondary">{}</span>', "（前の設問の回答により決まります）")
+UNANSWERED = format_html('<span class="fw-bold text-danger">{}</span>', "未回答")
+NOT_WRITTEN = format_html('<span class="text-danger fw-bold">{}</span>', "未記入")
+ARIA_INVALID = format_html(' aria-invalid="{}"', "true")
 OWN_CHANGE = ('<div class="own-change mt-2" data-testid="own-change-{}"><span class="own-change-mark">前回から変更</span>'
               '<ul class="list-unstyled mb-0">{}</ul></div>')
 OWN_CHANGE_ROW = "<li>{} 前回：{}</li>"
@@ -44,8 +47,7 @@ class OptionParts:
     """One option's HTML around its per-request bits (is-invalid, checked, the note's hidden)."""
 
     code: str
-    input_head: str  # up to the input's class list
-    input_tail: str  # from type="…" up to value="…"
+    input_tail: str  # from type="…" up to value="…" (after the input's class list)
     label: str  # aria-describedby (with a note), the closing > and the label
     note_open: str  # the note's opening tag up to where hidden goes ("" without a note)
     note_rest: str
@@ -83,7 +85,7 @@ class FieldParts:
     kind: str  # readonly, choice or input
     label: str
     input_type: str  # input: text, email or tel
-    autocomplete: str
+    autocomplete: str  # the attribute, or ""
     choices: tuple[tuple[str, str], ...]  # choice: (value, escaped <option value="…")
     help: str
 
@@ -139,9 +141,10 @@ def _field_parts(name: str, f: engine.RespondentField) -> FieldParts:
     return FieldParts(
         name=name, kind=kind,
         label=format_html('<div class="mb-3"><label class="form-label" for="id_{}">{}{}</label>', name, f.label,
-                          mark_safe(mark)),
+                          mark),
         input_type={"email": "email", "phone": "tel"}.get(f.kind, "text"),
-        autocomplete={"email": ' autocomplete="email"', "phone": ' autocomplete="tel"'}.get(f.kind, ""),
+        autocomplete=format_html(' autocomplete="{}"', {"email": "email", "phone": "tel"}[f.kind])
+        if f.kind in ("email", "phone") else "",
         choices=tuple((value, format_html('<option value="{}"', value), format_html(">{}</option>", label))
                       for value, label in choices) if kind == "choice" else (),
         help=format_html('<div class="form-text" id="help_{}">{}</div>', name, f.guidance),
@@ -159,7 +162,7 @@ def _item_parts(defn: engine.Definition, item: engine.Item) -> ItemParts:
         name=name, item_id=item.id, has_notes=bool(item.notes),
         legend_head=format_html('<legend><span class="q-label">{}</span>', item.label),
         legend_tail=format_html('<span class="q-text">{}</span>{}</legend>', item.text,
-                                mark_safe(MARKS_HINT) if item.kind == "marks" else ""),
+                                MARKS_HINT if item.kind == "marks" else ""),
         notes=notes,
         options=tuple(_option_parts(name, kind, n, o) for n, o in enumerate(item.options)),
         followups=tuple(_followup_parts(defn, f) for f in item.followups),
@@ -174,7 +177,6 @@ def _option_parts(name: str, kind: str, n: int, option: engine.Option) -> Option
         note_rest = format_html(">{}</span>", option.note)
     return OptionParts(
         code=option.code,
-        input_head='<div class="form-check"><input class="form-check-input',
         input_tail=format_html('" type="{}" name="{}" id="{}" value="{}"', kind, name, input_id, option.code),
         label=format_html('{}><label class="form-check-label" for="{}"><span class="option-mark">{}</span>{}</label>',
                           format_html(' aria-describedby="{}_note"', input_id) if option.note else "",
@@ -194,17 +196,22 @@ def _followup_parts(defn: engine.Definition, f: engine.FollowUp) -> FollowupPart
         key=f.key, name=name, kind=f.kind,
         opening=format_html('<div class="followup" data-followup="{}"', f.key),
         label=format_html('<label class="form-label" for="id_{}">{}{}</label>', name, f.prompt,
-                          mark_safe(REQUIRED_MARK) if f.required else ""),
+                          REQUIRED_MARK if f.required else ""),
         max_length=format_html(' maxlength="{}"', f.max_length) if f.max_length else "",
         help=format_html('<div class="form-text" id="help_{}">{}</div>', name, help_text),
         attachments=f.kind == "text" and f.attachments,
     )
 
 
-# --- per request ------------------------------------------------------------------------------
+# --- per request------------------------------------------------------------------------------
 
 
-def _errors(name: str, errors, extra_class: str = "") -> str:
+def _join(parts) -> SafeString:
+    """The parts one after another: escaped parts as they are, anything else escaped."""
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def _errors(name: str, errors, extra_class: str = "") -> SafeString | str:
     if not errors:
         return ""
     return format_html('<div class="error-text{}" id="err_{}">{}</div>', extra_class, name,
@@ -222,7 +229,7 @@ def decorate_fields(views, defn: engine.Definition) -> None:
     """Put each respondent FieldView's HTML on it: `head` (label, control, help), `tail` (errors)."""
     for view, parts in zip(views, definition_parts(defn).respondent, strict=True):
         view.head = field_html(view, parts)
-        view.tail = mark_safe(_errors(parts.name, view.bound.errors) + "</div>")
+        view.tail = format_html("{}</div>", _errors(parts.name, view.bound.errors))
 
 
 def field_html(view, parts: FieldParts) -> SafeString:
@@ -231,20 +238,20 @@ def field_html(view, parts: FieldParts) -> SafeString:
     if parts.kind == "readonly":
         control = format_html('<input type="text" class="form-control" id="id_{}" value="{}" readonly '
                               'aria-describedby="help_{}">', name, view.value, name)
-        return mark_safe(parts.label + control + parts.help)
+        return format_html("{}{}{}", parts.label, control, parts.help)
     invalid = " is-invalid" if errors else ""
     described = format_html(' aria-describedby="help_{}{}"{}', name, f" err_{name}" if errors else "",
-                            mark_safe(' aria-invalid="true"') if errors else "")
+                            ARIA_INVALID if errors else "")
     if parts.kind == "choice":
-        options = "".join(f'{head}{" selected" if view.value == value else ""}{rest}'
-                          for value, head, rest in parts.choices)
+        options = format_html_join("", "{}{}{}", ((head, " selected" if view.value == value else "", rest)
+                                                  for value, head, rest in parts.choices))
         control = format_html('<select class="form-select{}" name="{}" id="id_{}"{}>{}</select>',
-                              invalid, name, name, described, mark_safe(options))
+                              invalid, name, name, described, options)
     else:
         control = format_html('<input type="{}" class="form-control{}" name="{}" id="id_{}" value="{}" '
                               'maxlength="300"{}{}>', parts.input_type, invalid, name, name, view.value,
-                              mark_safe(parts.autocomplete), described)
-    return mark_safe(parts.label + control + parts.help)
+                              parts.autocomplete, described)
+    return format_html("{}{}{}", parts.label, control, parts.help)
 
 
 def item_html(view, parts: ItemParts) -> tuple[SafeString, list[tuple[SafeString, str]]]:
@@ -258,53 +265,51 @@ def item_html(view, parts: ItemParts) -> tuple[SafeString, list[tuple[SafeString
     if parts.has_notes or errors:
         described = format_html(' aria-describedby="{}{}"', f"notes_{name}" if parts.has_notes else "",
                                 f" err_{name}" if errors else "")
-    head = "".join((
-        format_html('<fieldset class="q-item{}" data-item="{}" id="item-{}"', " has-error" if errors else "",
-                    parts.item_id, parts.item_id),
-        " hidden" if view.hidden else "", described, ">", parts.legend_head,
+    head = format_html(
+        '<fieldset class="q-item{}" data-item="{}" id="item-{}"{}{}>{}{}{}{}{}',
+        " has-error" if errors else "", parts.item_id, parts.item_id, " hidden" if view.hidden else "", described,
+        parts.legend_head,
         format_html('<span class="change-mark" data-testid="change-mark">{}</span>', view.mark) if view.mark else "",
         parts.legend_tail, parts.notes, _errors(name, errors, " mb-2"),
-    ))
+    )
     invalid = " is-invalid" if errors else ""
     chosen = view.chosen
-    body = ['<div class="q-options">']
+    options = []
     for o in parts.options:
         checked = o.code in chosen
-        body += [o.input_head, invalid, o.input_tail, " checked" if checked else "", o.label]
-        if o.note_open:
-            body += [o.note_open, "" if checked else " hidden", o.note_rest]
-        body.append("</div>")
-    body.append("</div>")
+        note = format_html("{}{}{}", o.note_open, "" if checked else " hidden", o.note_rest) if o.note_open else ""
+        options.append(format_html('<div class="form-check"><input class="form-check-input{}{}{}{}{}</div>',
+                                   invalid, o.input_tail, " checked" if checked else "", o.label, note))
+    body = [format_html('<div class="q-options">{}</div>', _join(options))]
     tail = []
     for fv, fp in zip(view.followups, parts.followups, strict=True):
         body.append(_followup_html(fv, fp))
         if fp.attachments:
-            tail.append((mark_safe("".join(body)), fp.key))
+            tail.append((_join(body), fp.key))
             body = []
         body.append(_followup_errors(fv, fp))
-    body.append("</fieldset>")
-    tail.append((mark_safe("".join(body)), ""))
-    return mark_safe(head), tail
+    tail.append((format_html("{}</fieldset>", _join(body)), ""))
+    return head, tail
 
 
-def _followup_html(fv, fp: FollowupParts) -> str:
+def _followup_html(fv, fp: FollowupParts) -> SafeString:
     """A follow-up up to its help text (the attachment slot and the errors come after)."""
     errors = fv.bound.errors
     value = fv.bound.value()
     invalid = " is-invalid" if errors else ""
     described = format_html(' aria-describedby="help_{}{}"{}', fp.name, f" err_{fp.name}" if errors else "",
-                            mark_safe(' aria-invalid="true"') if errors else "")
+                            ARIA_INVALID if errors else "")
     if fp.kind == "text":
         control = format_html('<textarea class="form-control{}" name="{}" id="id_{}" rows="4"{}{}>{}</textarea>',
                               invalid, fp.name, fp.name, fp.max_length, described, value or "")
     else:
         control = format_html('<input type="text" class="form-control w-auto{}" name="{}" id="id_{}" value="{}" '
                               'size="16" inputmode="text"{}>', invalid, fp.name, fp.name, value or "", described)
-    return "".join((fp.opening, "" if fv.shown else " hidden", ">", fp.label, control, fp.help))
+    return format_html("{}{}>{}{}{}", fp.opening, "" if fv.shown else " hidden", fp.label, control, fp.help)
 
 
-def _followup_errors(fv, fp: FollowupParts) -> str:
-    return _errors(fp.name, fv.bound.errors) + "</div>"
+def _followup_errors(fv, fp: FollowupParts) -> SafeString:
+    return format_html("{}</div>", _errors(fp.name, fv.bound.errors))
 
 
 def decorate_answer_rows(rows, defn: engine.Definition) -> None:
@@ -316,15 +321,16 @@ def decorate_answer_rows(rows, defn: engine.Definition) -> None:
 
 def answer_row_html(row, parts: RowParts) -> SafeString:
     """The answers table's row of one item, up to where its review threads go (the template closes it)."""
-    css = ' class="answer-na"' if row.not_applicable else ' class="answer-changed"' if row.changes else ""
-    html = [format_html('<tr data-item="{}"{}>', row.item.id, mark_safe(css)), parts.label]
+    css = "answer-na" if row.not_applicable else "answer-changed" if row.changes else ""
+    html = [format_html('<tr data-item="{}"{}>', row.item.id, format_html(' class="{}"', css) if css else ""),
+            parts.label]
     if row.mark:
         html.append(format_html('<span class="change-mark">{}</span>', row.mark))
     html.append(parts.text)
     if row.not_applicable:
         html.append(NOT_APPLICABLE)
     elif row.options:
-        html += ['<ul class="list-unstyled mb-0">', *(parts.options[o.code] for o in row.options), "</ul>"]
+        html.append(format_html('<ul class="list-unstyled mb-0">{}</ul>', _join(parts.options[o.code] for o in row.options)))
     else:
         html.append(PENDING if row.state == engine.PENDING else UNANSWERED)
     if row.changes:
@@ -333,6 +339,5 @@ def answer_row_html(row, parts: RowParts) -> SafeString:
     for f, value in row.followups:
         html.append(format_html(
             '<div class="mt-2 p-2 bg-body-tertiary"><span class="fw-bold">{}：</span>{}</div>', f.label,
-            format_html('<span class="d-block text-pre-wrap">{}</span>', value) if value
-            else mark_safe(NOT_WRITTEN)))
-    return mark_safe("".join(html))
+            format_html('<span class="d-block text-pre-wrap">{}</span>', value) if value else NOT_WRITTEN))
+    return _join(html)
