@@ -135,9 +135,8 @@ def _response_page(request, target, response, version, *, history: bool):
     org = target.organization
     audit(Action.VIEW_RESPONSE, actor=request.user, request=request, organization=org,
           target=f"round:{target.round_id}/org:{org.code}" + (f"/v{version.number}" if version else ""))
+    # The reverse relation hands each version its response (no read for is_proxy's comparison).
     versions = list(selectors.versions_of(response)) if response else []
-    for v in versions:
-        v.response = response  # is_proxy compares with the response's organisation
     # the shown version as read with the list (who acted, for which organisation): no second read
     version = next((v for v in versions if version is not None and v.pk == version.pk), version)
     context = {
