@@ -61,7 +61,9 @@ class Response(models.Model):
     submitted_version = models.ForeignKey(
         "survey.ResponseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # Bumped on every save; a save that started from an older revision is a conflict.
+    # The number of the newest version (0 before the first): every version is numbered revision + 1
+    # and the response then points at it (survey.services.versions.response_point), so the next
+    # number needs no query. A save that started from an older revision is a conflict.
     revision = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -26,8 +26,9 @@ def response_locked(target: RoundTarget) -> Response:
     Nothing is joined to the locked row: after waiting for another writer's lock, PostgreSQL
     re-reads the locked row but not the rows joined to it, which would be stale."""
     org = target.organization
-    locked = Response.objects.select_for_update().filter(round_id=target.round_id, organization=org)
-    response = locked.first()  # the usual case: one query
+    # order_by(): first() would order by Meta.ordering (organization__code), joining (and locking) the organisation
+    locked = Response.objects.select_for_update().filter(round_id=target.round_id, organization=org).order_by()
+    response = next(iter(locked), None)  # the usual case: one query (at most one row: unique per round)
     if response is not None:
         return response
     try:

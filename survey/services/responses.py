@@ -12,7 +12,6 @@ from django.utils import timezone
 from survey import engine
 from survey.models import (
     AnswerFact,
-    Response,
     ResponseVersion,
     ReviewState,
     RoundTarget,
@@ -22,6 +21,7 @@ from survey.models import (
 from survey.services import attachments
 from survey.services.locks import ResponseApproved, response_writable
 from survey.services.versions import (
+    RESPONSE_FIELDS,
     ResponseInvalid,
     answers_check,
     fact_rows,
@@ -84,6 +84,7 @@ class SaveOutcome:
     version: ResponseVersion
     cleared: list[str] = field(default_factory=list)
     warnings: list[engine.Issue] = field(default_factory=list)
+    attached: frozenset[str] = frozenset()  # follow-ups with a file, as read under the lock for this save
 
 
 OFFICER_SOURCES = (VersionSource.WEB, VersionSource.SHEET_UPLOAD)
@@ -163,7 +164,8 @@ def response_save(
     # an attached file stands in for a written outline
     files = attachments.live_files(response)
     checked = answers_check(target, answers, respondent, complete=submit, attached=files.followup_keys)
-    version = version_build(response=response, number=_next_number(response), checked=checked, submit=submit,
+    # `revision` is the newest version's number (response_point keeps it so), read under the lock
+    version = version_build(response=response, number=response.revision + 1, checked=checked, submit=submit,
                             channel=source, acting_user=acting_user, now=timezone.now(), file_name=file_name,
                             file_sha256=file_sha256, file_path=file_path)
     version.save(force_insert=True)
@@ -175,15 +177,11 @@ def response_save(
     if submit:
         AnswerFact.objects.filter(response=response).delete()
         facts_insert(fact_rows(response, version))
-    response.save()
+    response.save(update_fields=RESPONSE_FIELDS)
     if submit and was_returned:
         threads_close([version])
     version_audit_row(version, target=target, cleared=checked.cleared, reopened=reopened, acting_user=acting_user,
                       request=request).save(force_insert=True)
-    return SaveOutcome(version=version, cleared=checked.cleared, warnings=checked.warnings)
-
-
-def _next_number(response: Response) -> int:
-    last = response.versions.order_by("-number").values_list("number", flat=True).first()
-    return (last or 0) + 1
+    return SaveOutcome(version=version, cleared=checked.cleared, warnings=checked.warnings,
+                       attached=files.followup_keys)
 

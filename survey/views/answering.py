@@ -182,11 +182,20 @@ def _review_context(request, target, response, *, back: str) -> dict:
             "can_review": access.can_review(request.user, target.organization)}
 
 
-def _writable(request, round_id: int, org_code: str):
-    """The target the user may write and its response; (None, None) after the deadline, with a notice."""
+def _writable_target(request, round_id: int, org_code: str):
+    """The target the user may write; None after the deadline, with a notice."""
     target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
     if not target.accepts_answers:
         messages.warning(request, DEADLINE_PASSED + (TYPED_KEPT if request.method == "POST" else ""))
+        return None
+    return target
+
+
+def _writable(request, round_id: int, org_code: str):
+    """The target the user may write and its response; (None, None) after the deadline or once
+    approved, with a notice."""
+    target = _writable_target(request, round_id, org_code)
+    if target is None:
         return None, None
     response = access.response_of(target)
     if selectors.response_state(response) == ResponseState.APPROVED:
@@ -233,47 +242,71 @@ def _edit_page(request, target, form, *, response, status=200, conflict=None):
 @require_http_methods(["GET", "POST"])
 def response_edit(request, round_id: int, org_code: str):
     """The questionnaire: 下書き保存 (draft, incomplete allowed) or 確認へ進む (full check)."""
+    if request.method == "POST":
+        return _edit_post(request, round_id, org_code)
     target, response = _writable(request, round_id, org_code)
     if target is None:
         return redirect("response_detail", round_id=round_id, org_code=org_code)
-    if request.method == "GET" and (response is None or response.current_version_id is None):
+    if response is None or response.current_version_id is None:
         # Next round: the first visit starts from the previous round's answers (a carried draft).
         if response_carry_over(target=target, acting_user=request.user, request=request) is not None:
             response = access.response_of(target)
     current = response.current_version if response else None
-    attached = attached_keys(response)
-    if request.method == "GET":
-        data = form_data(target, current, response.revision if response else 0)
-        return _edit_page(request, target, QuestionnaireForm(data, target=target, attached=attached),
-                          response=response)
-    form = QuestionnaireForm(request.POST, target=target, attached=attached)
+    data = form_data(target, current, response.revision if response else 0)
+    return _edit_page(request, target, QuestionnaireForm(data, target=target, attached=attached_keys(response)),
+                      response=response)
+
+
+def _edit_post(request, round_id: int, org_code: str):
+    """A save from the questionnaire. The response is read once, locked, by the service (which
+    refuses an approved one and says which files it counted); the page reads it again only when
+    it is shown again."""
+    target = _writable_target(request, round_id, org_code)
+    if target is None:
+        return redirect("response_detail", round_id=round_id, org_code=org_code)
+    form = QuestionnaireForm(request.POST, target=target)
     if not form.is_valid():
-        return _edit_page(request, target, form, response=response, status=400)
+        return _edit_again(request, target, form, status=400)
     try:
         outcome = form.save(acting_user=request.user, request=request)
     except RoundClosed:  # the deadline passed while the page was open
         messages.warning(request, DEADLINE_PASSED + TYPED_KEPT)
         return redirect("response_detail", round_id=round_id, org_code=org_code)
+    except ResponseApproved as exc:
+        messages.info(request, str(exc))
+        return redirect("response_detail", round_id=round_id, org_code=org_code)
     except ResponseConflict as exc:
-        form = form.rebased(exc.current.number)
-        rows = conflict_rows(target, exc, form.answers, form.respondent)
-        return _edit_page(request, target, form, response=access.response_of(target), status=409,
-                          conflict={"current": exc.current, "rows": rows})
+        return _edit_again(request, target, form, status=409, conflict=exc)
     if outcome is None:
-        return _edit_page(request, target, form, response=access.response_of(target), status=400)
+        return _edit_again(request, target, form, status=400)
     if outcome.cleared:
         messages.warning(request, cleared_message(form.defn, outcome.cleared))
-    issues = full_issues(target, outcome.version.answers, outcome.version.respondent, attached)
-    if "to_confirm" in request.POST and issues:
-        form = QuestionnaireForm(form_data(target, outcome.version, outcome.version.number), target=target,
-                                 attached=attached)
-        form.add_issues(issues)
-        messages.info(request, "下書きとして保存しました。提出の前に、次の項目を修正してください。")
-        return _edit_page(request, target, form, response=access.response_of(target), status=400)
-    if "to_confirm" in request.POST:
+    if "to_confirm" not in request.POST:
+        messages.success(request, "下書きを保存しました。")
+        return redirect("response_edit", round_id=round_id, org_code=org_code)
+    issues = full_issues(target, outcome.version.answers, outcome.version.respondent, outcome.attached)
+    if not issues:
         return redirect("response_confirm", round_id=round_id, org_code=org_code)
-    messages.success(request, "下書きを保存しました。")
-    return redirect("response_edit", round_id=round_id, org_code=org_code)
+    form = QuestionnaireForm(form_data(target, outcome.version, outcome.version.number), target=target,
+                             attached=outcome.attached)
+    form.add_issues(issues)
+    messages.info(request, "下書きとして保存しました。提出の前に、次の項目を修正してください。")
+    return _edit_page(request, target, form, response=access.response_of(target), status=400)
+
+
+def _edit_again(request, target, form, *, status: int, conflict: ResponseConflict | None = None):
+    """The questionnaire again with what was sent (errors, or a conflict shown beside it), for the
+    response as it is now; an approved response is not edited (as `_writable`)."""
+    response = access.response_of(target)
+    if selectors.response_state(response) == ResponseState.APPROVED:
+        messages.info(request, str(ResponseApproved()))
+        return redirect("response_detail", round_id=target.round_id, org_code=target.organization.code)
+    form.attached = attached_keys(response)
+    shown = None
+    if conflict is not None:
+        form = form.rebased(conflict.current.number)
+        shown = {"current": conflict.current, "rows": conflict_rows(target, conflict, form.answers, form.respondent)}
+    return _edit_page(request, target, form, response=response, status=status, conflict=shown)
 
 
 @login_required
@@ -289,9 +322,10 @@ def response_confirm(request, round_id: int, org_code: str):
     if response.submitted_version_id == version.pk:
         messages.info(request, "この内容は提出済みです。")
         return redirect("response_detail", round_id=round_id, org_code=org_code)
-    issues = full_issues(target, version.answers, version.respondent, attached_keys(response))
     form = SubmitForm(request.POST or None, initial={"base_revision": response.revision})
-    if request.method == "POST" and not issues and form.is_valid():
+    if request.method == "POST" and form.is_valid():
+        # the service checks completeness (with the files attached now, under the lock): an
+        # incomplete draft falls through to this page, which lists what is missing
         try:
             response_save(target=target, answers=version.answers, respondent=version.respondent,
                           acting_user=request.user, submit=True,
@@ -302,13 +336,14 @@ def response_confirm(request, round_id: int, org_code: str):
                                     "最新の内容を確認してから提出してください。")
             return redirect("response_confirm", round_id=round_id, org_code=org_code)
         except ResponseInvalid:
-            messages.error(request, "回答に誤りがあるため提出できません。修正してください。")
-            return redirect("response_edit", round_id=round_id, org_code=org_code)
+            pass
         except RoundClosed:
             messages.warning(request, DEADLINE_PASSED)
             return redirect("response_detail", round_id=round_id, org_code=org_code)
-        messages.success(request, "回答を提出しました。ご協力ありがとうございました。")
-        return redirect("response_detail", round_id=round_id, org_code=org_code)
+        else:
+            messages.success(request, "回答を提出しました。ご協力ありがとうございました。")
+            return redirect("response_detail", round_id=round_id, org_code=org_code)
+    issues = full_issues(target, version.answers, version.respondent, attached_keys(response))
     defn = target.round.survey.engine
     rows = answer_rows(defn, target.organization.engine_kind, version.answers)
     carry = _carry_context(target, response)

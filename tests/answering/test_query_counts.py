@@ -20,10 +20,10 @@ WHO = {"sagamihara": "141500", "kanagawa": "140007"}
 BUDGET = {  # (municipal officer, prefecture officer)
     "home": (5, 9),
     "edit page": (8, 9),
-    "save draft": (13, 13),
-    "save to confirm": (13, 13),
+    "save draft": (10, 10),
+    "save to confirm": (10, 10),
     "confirm page": (7, 8),
-    "submit": (14, 14),
+    "submit": (12, 12),
     "response page": (9, 10),
     "profile": (4, 5),
 }

@@ -42,8 +42,9 @@ def test_incomplete_draft_cannot_be_submitted(round_, sagamihara):
     assert "このままでは提出できません" in page
     assert "Q4：未回答です。" in page
     assert ">提出する<" not in page
-    client.post(confirm_url(round_), {"base_revision": "1"})
-    assert response_of(round_).status == "draft"
+    posted = client.post(confirm_url(round_), {"base_revision": "1"})  # the service refuses it
+    assert posted.status_code == 200 and "Q4：未回答です。" in posted.content.decode()
+    assert response_of(round_).status == "draft" and response_of(round_).revision == 1
 
 
 def test_submit_edit_again_and_resubmit_keeps_every_version(round_, sagamihara):

@@ -32,6 +32,25 @@ def test_every_save_is_a_new_kept_version(target, sagamihara):
     assert second.version.response.current_version == second.version
 
 
+def test_every_channel_keeps_the_revision_at_the_newest_number(target, sagamihara, admin_user):
+    """response_save numbers a version revision + 1 without reading the versions: every channel
+    (web, the batch import, an upload) must leave `revision` at the newest version's number."""
+    from survey.models import VersionSource
+    from survey.services.versions import NewVersion, versions_create_many
+
+    org = target.organization
+    response_save(target=target, answers={"1-1": "1"}, respondent={}, acting_user=sagamihara)
+    batch = [NewVersion(target=target, answers=LONG, respondent=respondent(org), file_sha256=sha * 64)
+             for sha in "ab"]
+    versions_create_many(batch, acting_user=admin_user, channel=VersionSource.BULK_IMPORT)
+    last = response_save(target=target, answers={"1-1": "2"}, respondent={}, acting_user=sagamihara,
+                         source=VersionSource.SHEET_UPLOAD, file_sha256="c" * 64)
+    response = last.version.response
+    response.refresh_from_db()
+    assert [v.number for v in response.versions.order_by("number")] == [1, 2, 3, 4]
+    assert last.version.number == response.revision == 4 and response.current_version == last.version
+
+
 def test_answers_to_skipped_items_are_cleared_and_reported(target, sagamihara):
     outcome = response_save(target=target, answers={"3": "2", "4": "1", "5": "1"}, respondent={},
                             acting_user=sagamihara)

@@ -86,6 +86,20 @@ def test_approve_confirms_then_locks_the_officer_out(round_, submitted, kanagawa
     assert ResponseVersion.objects.filter(response=submitted).count() == 1
 
 
+@pytest.mark.parametrize("body", ["complete", "unreadable"])
+def test_approved_response_refuses_a_questionnaire_save_with_the_notice(round_, submitted, kanagawa, sagamihara,
+                                                                         body):
+    from tests.answering.conftest import RESPONDENT, questionnaire_post
+
+    response_approve(target=target_of(round_, "141500"), acting_user=kanagawa)
+    data = (questionnaire_post(round_, "141500", {**LONG_ANSWERS, "9": "2"}, RESPONDENT, 1) if body == "complete"
+            else {"save_draft": "1"})  # no base_revision: the form itself is invalid
+    page = login(sagamihara).post(url(round_, tail="edit/"), data, follow=True)
+    assert page.redirect_chain == [(url(round_, tail=""), 302)]
+    assert "承認済みのため変更できません" in page.text
+    assert ResponseVersion.objects.filter(response=submitted).count() == 1
+
+
 def test_reopen_page_needs_a_reason(round_, submitted, kanagawa, sagamihara):
     response_approve(target=target_of(round_, "141500"), acting_user=kanagawa)
     client = login(kanagawa)
