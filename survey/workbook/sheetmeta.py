@@ -53,10 +53,10 @@ def unlocked_cells(data: bytes, sheet_name: str, parts: dict[str, bytes] | None 
     decompressed parts the safety check kept (`CheckedWorkbook.parts`), not read again."""
     try:
         zf = _Parts(data, parts)
-        part = _sheet_part(zf, sheet_name)
+        part = _kept(_sheet_part, zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"), sheet_name)
         if part is None:
             return None
-        styles = _unlocked_styles(zf)
+        styles = _kept(_unlocked_styles, zf.read("xl/styles.xml"))
         return _scan_sheet(zf.read(part), styles)
     except Exception:  # noqa: BLE001 - protection info is a hint: a part it cannot parse gives none
         return None
@@ -67,7 +67,26 @@ def _parse(data: bytes, start, end=None) -> None:
     parser.Parse(data, True)
 
 
-def _sheet_part(zf: _Parts, sheet_name: str) -> str | None:
+# Every sheet a worker reads from the portal's writer has the same workbook, relationships and
+# styles parts: what they say is kept by their bytes (small parts only, so a worker under its
+# memory limit never keeps much). A pure function of the bytes, so a kept answer is the answer.
+_KEEP_META_BYTES = 64 * 1024
+
+
+def _kept(derive, *parts_and_args):
+    """`derive(*parts_and_args)`, remembered when its byte arguments are small."""
+    if sum(len(a) for a in parts_and_args if isinstance(a, bytes)) <= _KEEP_META_BYTES:
+        return _remembered(derive, *parts_and_args)
+    return derive(*parts_and_args)
+
+
+@lru_cache(maxsize=32)
+def _remembered(derive, *args):
+    return derive(*args)
+
+
+def _sheet_part(workbook_xml: bytes, rels_xml: bytes, sheet_name: str) -> str | None:
+    """The part name of `sheet_name`, from xl/workbook.xml and its relationships."""
     ids: dict[str, str] = {}
     targets: dict[str, str] = {}
 
@@ -79,8 +98,8 @@ def _sheet_part(zf: _Parts, sheet_name: str) -> str | None:
         if tag == f"{_PKG_REL}Relationship":
             targets[attrs.get("Id", "")] = attrs.get("Target", "")
 
-    _parse(zf.read("xl/workbook.xml"), on_sheet)
-    _parse(zf.read("xl/_rels/workbook.xml.rels"), on_rel)
+    _parse(workbook_xml, on_sheet)
+    _parse(rels_xml, on_rel)
     rid = next(iter(ids), None)
     target = targets.get(rid or "")
     if not target:
@@ -93,9 +112,9 @@ _XF = re.compile(rb"<(?:\w+:)?xf\b(?:[^>]*/>|.*?</(?:\w+:)?xf>)", re.S)
 _UNLOCKED = re.compile(rb"<(?:\w+:)?protection\b[^>]*\slocked=\"(?:0|false)\"")
 
 
-def _unlocked_styles(zf: _Parts) -> frozenset[int]:
+def _unlocked_styles(styles_xml: bytes) -> frozenset[int]:
     """Indexes of the cellXfs formats that unlock their cells (a scan of the part's tags)."""
-    block = _CELL_XFS.search(zf.read("xl/styles.xml"))
+    block = _CELL_XFS.search(styles_xml)
     if block is None:
         return frozenset()
     return frozenset(n for n, xf in enumerate(_XF.finditer(block.group())) if _UNLOCKED.search(xf.group()))
