@@ -34,8 +34,11 @@ class Shape:
     fixed_texts: frozenset[str] = frozenset()
     _covered: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, init=False)
     _ends: dict[tuple[int, int], int] = field(default_factory=dict, init=False)
+    _unlocked_rows: dict[int, list[int]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
+        for r, c in sorted(self.unlocked or ()):
+            self._unlocked_rows.setdefault(r, []).append(c)
         for (r0, c0), (r1, c1) in self.merges:
             self._ends[(r0, c0)] = c1
             for r in range(r0, min(r1, r0 + 400) + 1):
@@ -55,6 +58,11 @@ class Shape:
         """The first unlocked column of `cols` on row r, when the sheet says which cells are input."""
         if not self.unlocked:
             return None
+        row = self._unlocked_rows.get(r)
+        if row is None:  # most rows have no unlocked cell: no need to walk the columns
+            return None
+        if cols.step > 0:  # the row's unlocked columns ascend: the first inside `cols` is the first of `cols`
+            return next((c for c in row if c in cols), None)
         return next((c for c in cols if (r, c) in self.unlocked), None)
 
     def is_fixed_text(self, value: Any) -> bool:
