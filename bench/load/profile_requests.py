@@ -62,7 +62,8 @@ def measure(args) -> int:
         post = method == "POST"
         extra = {**HTTPS, **({"HTTP_ORIGIN": f"https://{HOST}", "HTTP_REFERER": f"https://{HOST}{path}"} if post else {})}
         profile = args.profile == kind
-        with CaptureQueriesContext(connection) as captured:
+        where: list[str] = []
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(_caller(where)):
             t0 = time.process_time()
             if profile:
                 profiler.enable()
@@ -74,8 +75,8 @@ def measure(args) -> int:
         if args.sql in (kind, "all") and kind not in shown:
             shown.add(kind)
             say(f"\n== queries of one {kind!r}")
-            for q in captured.captured_queries:
-                say(f"  {q['sql'][:300]}")
+            for q, caller in zip(captured.captured_queries, where, strict=True):
+                say(f"  [{caller}] {q['sql'][:300]}")
         queries.setdefault(kind, []).append(len(captured))
         return response
 
@@ -131,6 +132,20 @@ def measure(args) -> int:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.top)
     return 0
+
+
+def _caller(where: list[str]):
+    """An execute wrapper noting, per query, the innermost frame of the portal's own code."""
+    import traceback
+
+    root = str(Path(__file__).resolve().parents[2])
+
+    def wrapper(execute, sql, params, many, context):
+        frames = [f for f in traceback.extract_stack() if f.filename.startswith(root) and "/.venv/" not in f.filename
+                  and not f.filename.startswith(str(Path(__file__).parent))]
+        where.append(f"{Path(frames[-1].filename).relative_to(root)}:{frames[-1].lineno}" if frames else "?")
+        return execute(sql, params, many, context)
+    return wrapper
 
 
 def _form(fields: list, rev: str, extra: list | None = None):
