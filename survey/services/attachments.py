@@ -230,6 +230,31 @@ def stored_usage(response: Response | None) -> Usage:
 
 
 @dataclass(frozen=True)
+class StoredFiles:
+    """A response's files still in storage, read once for a page: the live ones (oldest first),
+    the follow-up keys they stand in for (as `attached_keys`) and what the quota counts (as
+    `stored_usage`). A live file is always stored: only a removal deletes one."""
+
+    live: tuple[Attachment, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+
+    @property
+    def followup_keys(self) -> frozenset[str]:
+        return frozenset(a.followup_key for a in self.live if a.purpose == AttachmentPurpose.FOLLOWUP)
+
+
+def stored_files(response: Response | None) -> StoredFiles:
+    """One query for what the edit and confirmation pages show of a response's files."""
+    if response is None:
+        return StoredFiles()
+    stored = list(Attachment.objects.filter(response=response, file_deleted_at__isnull=True)
+                  .select_related("uploaded_by"))
+    live = tuple(a for a in stored if a.removed_at is None)
+    return StoredFiles(live=live, usage=Usage(files=len(stored), bytes=sum(a.size for a in stored),
+                                              kept=len(stored) - len(live)))
+
+
+@dataclass(frozen=True)
 class LiveFiles:
     """The files attached to a response now, read once for a save: the follow-up keys they stand
     in for (`attached_keys`) and their ids (`link_to_version`)."""

@@ -32,12 +32,12 @@ from survey.forms.presenting import (
 )
 from survey.forms.questionnaire_html import decorate_answer_rows, decorate_fields, decorate_items
 from survey.models import ResponseState
-from survey.services.attachments import attached_keys
+from survey.services.attachments import StoredFiles, stored_files
 from survey.services.locks import ResponseApproved
 from survey.services.next_round import carried_answers, response_carry_over
 from survey.services.responses import ResponseConflict, ResponseInvalid, RoundClosed, response_save
 from survey.services.rounds import target_set_delegated
-from survey.views.attachments import edit_panel, read_panel
+from survey.views.attachments import edit_panel, live_panel, read_panel
 from survey.views.decorators import target_for_user
 
 STATUS_PAGE_SIZE = 50
@@ -216,9 +216,9 @@ def _carry_context(target, response) -> dict:
     return context
 
 
-def _edit_page(request, target, form, *, response, status=200, conflict=None):
+def _edit_page(request, target, form, *, response, status=200, conflict=None, files: StoredFiles | None = None):
     """The questionnaire page; `response` as the request last read or wrote it (fetched through
-    survey.access, or None when not started)."""
+    survey.access, or None when not started), `files` its files when already read."""
     defn = target.round.survey.engine
     carry = _carry_context(target, response)
     items = form.item_views()
@@ -233,7 +233,7 @@ def _edit_page(request, target, form, *, response, status=200, conflict=None):
         "indicators": form.indicators(), "rules": branching_data(defn, target.organization.engine_kind),
         "is_proxy": target.organization != request.user.organization,
         "conflict": conflict,
-        "attachments": edit_panel(target, response),
+        "attachments": edit_panel(target, files if files is not None else stored_files(response)),
         "threads": selectors.threads_by_anchor(response, open_only=True),
     }, status=status)
 
@@ -252,9 +252,10 @@ def response_edit(request, round_id: int, org_code: str):
         if response_carry_over(target=target, acting_user=request.user, request=request) is not None:
             response = access.response_of(target)
     current = response.current_version if response else None
+    files = stored_files(response)
     data = form_data(target, current, response.revision if response else 0)
-    return _edit_page(request, target, QuestionnaireForm(data, target=target, attached=attached_keys(response)),
-                      response=response)
+    return _edit_page(request, target, QuestionnaireForm(data, target=target, attached=files.followup_keys),
+                      response=response, files=files)
 
 
 def _edit_post(request, round_id: int, org_code: str):
@@ -301,12 +302,13 @@ def _edit_again(request, target, form, *, status: int, conflict: ResponseConflic
     if selectors.response_state(response) == ResponseState.APPROVED:
         messages.info(request, str(ResponseApproved()))
         return redirect("response_detail", round_id=target.round_id, org_code=target.organization.code)
-    form.attached = attached_keys(response)
+    files = stored_files(response)
+    form.attached = files.followup_keys
     shown = None
     if conflict is not None:
         form = form.rebased(conflict.current.number)
         shown = {"current": conflict.current, "rows": conflict_rows(target, conflict, form.answers, form.respondent)}
-    return _edit_page(request, target, form, response=response, status=status, conflict=shown)
+    return _edit_page(request, target, form, response=response, status=status, conflict=shown, files=files)
 
 
 @login_required
@@ -343,7 +345,8 @@ def response_confirm(request, round_id: int, org_code: str):
         else:
             messages.success(request, "回答を提出しました。ご協力ありがとうございました。")
             return redirect("response_detail", round_id=round_id, org_code=org_code)
-    issues = full_issues(target, version.answers, version.respondent, attached_keys(response))
+    files = stored_files(response)
+    issues = full_issues(target, version.answers, version.respondent, files.followup_keys)
     defn = target.round.survey.engine
     rows = answer_rows(defn, target.organization.engine_kind, version.answers)
     carry = _carry_context(target, response)
@@ -358,6 +361,6 @@ def response_confirm(request, round_id: int, org_code: str):
         "respondent": respondent_rows(defn, version.respondent), "issues": issues, "form": form,
         "is_proxy": target.organization != request.user.organization,
         "submission_guidance": [g for g in defn.guidance if g.place == "submission"],
-        "attachment_rows": read_panel(target, response, version, live=True),
+        "attachment_rows": live_panel(target, files),
         **_review_context(request, target, response, back="confirm"),
     })

@@ -82,9 +82,9 @@ class UploadSlot:
     files: list = field(default_factory=list)
 
 
-def edit_panel(target, response) -> dict:
+def edit_panel(target, files: service.StoredFiles) -> dict:
     """What the edit page shows: the files attached now, per slot, and the upload forms."""
-    live = list(service.live_attachments(response))
+    live = files.live
     slots = [UploadSlot(f"attach-{n}", AttachmentPurpose.FOLLOWUP, f.key, service.followup_prompt(target, f.key))
              for n, f in enumerate(target.round.survey.engine.followups.values()) if f.attachments]
     slots.append(UploadSlot("attach-procedure", AttachmentPurpose.PROCEDURE_DOCUMENT, "", "事務取扱要領等"))
@@ -93,7 +93,7 @@ def edit_panel(target, response) -> dict:
     guidance = [g.text for g in target.round.survey.engine.guidance if g.place == "submission"]
     return {"slots": slots, "guidance": guidance, "accept": service.ACCEPT, "accepted_label": service.ACCEPTED_LABEL,
             "max_size": service.megabytes(settings.UPLOAD_MAX_BYTES), "max_files": settings.ATTACHMENT_REQUEST_MAX_FILES,
-            "usage_text": _usage_text(service.stored_usage(response))}
+            "usage_text": _usage_text(files.usage)}
 
 
 def _usage_text(usage: service.Usage) -> str:
@@ -101,12 +101,15 @@ def _usage_text(usage: service.Usage) -> str:
             f"（上限 {settings.ATTACHMENT_QUOTA_FILES} 件・{service.decimal_megabytes(settings.ATTACHMENT_QUOTA_BYTES)}）。")
 
 
-def read_panel(target, response, version, *, history: bool = False, live: bool = False) -> list[dict]:
+def live_panel(target, files: service.StoredFiles) -> list[dict]:
+    """Rows of the read-only list of the files attached now (what a submission would count), as
+    on the confirmation page."""
+    return _with_purpose(target, [{"file": a, "counted": True} for a in files.live])
+
+
+def read_panel(target, response, version, *, history: bool = False) -> list[dict]:
     """Rows of the read-only list: the files `version` counted, then (not on history pages) files
-    attached since, each marked `counted` or not. `live`: the files attached now (what a submission
-    would count), as on the confirmation page."""
-    if live:
-        return _with_purpose(target, [{"file": a, "counted": True} for a in service.live_attachments(response)])
+    attached since, each marked `counted` or not."""
     counted = list(version.attachments.select_related("uploaded_by", "removed_by")) if version else []
     rows = [{"file": a, "counted": True} for a in counted]
     if not history:

@@ -153,3 +153,25 @@ def test_the_edit_page_shows_use_and_quota(round_, sagamihara, settings):
     add(round_, sagamihara, "要領.pdf")
     body = login(sagamihara).get(f"/rounds/{round_.pk}/orgs/141500/edit/").content.decode()
     assert "この調査回の添付ファイル：現在 1 件・0.0 MB（上限 7 件・50.0 MB）" in body
+
+
+def test_the_pages_one_read_of_the_files_agrees_with_the_quota_and_the_live_list(round_, sagamihara, remove):
+    """The edit and confirmation pages read the files once (stored_files); what they show must be
+    what the quota check (stored_usage) and the save (attached_keys) count."""
+    from survey import access
+    from survey.services.attachments import attached_keys, live_attachments, stored_files, stored_usage
+
+    kept = add(round_, sagamihara, "提出済み.pdf", _pdf(2, 2000))
+    save(round_, "141500", sagamihara, SHORT_ANSWERS, submit=True)
+    deleted = add(round_, sagamihara, "削除.pdf", _pdf(1, 100))
+    live = [add(round_, sagamihara, "今の要領.pdf", _pdf(3, 30)),
+            add(round_, sagamihara, "概要.pdf", _pdf(4), purpose="followup", key="10:概要")]
+    remove(round_, sagamihara, deleted)
+    remove(round_, sagamihara, kept)
+    response = access.response_of(target_of(round_, "141500"))
+    files = stored_files(response)
+    assert files.usage == stored_usage(response)
+    assert (files.usage.files, files.usage.kept) == (3, 1)
+    assert [a.pk for a in files.live] == [a.pk for a in live_attachments(response)] == [a.pk for a in live]
+    assert files.followup_keys == attached_keys(response) == {"10:概要"}
+    assert stored_files(None).live == () and stored_files(None).usage == stored_usage(None)
