@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 WHO = {"sagamihara": "141500", "kanagawa": "140007"}
 BUDGET = {  # (municipal officer, prefecture officer)
     "home": (5, 9),
-    "edit page": (8, 9),
+    "edit page": (5, 6),
     "save draft": (10, 10),
     "save to confirm": (10, 10),
-    "confirm page": (7, 8),
+    "confirm page": (6, 7),
     "submit": (12, 12),
     "response page": (9, 10),
     "profile": (4, 5),
