@@ -271,9 +271,9 @@ def round_get_for_user(user: User, round_id: int) -> Round:
 def target_get_for_user(user: User, round_id: int, org_code: str, *, for_write: bool = False) -> RoundTarget:
     """The round target of `org_code`, if `user` may read it (and write it, with for_write)."""
     try:
-        target = RoundTarget.objects.select_related("round__survey", "organization").get(
-            round_id=round_id, organization__code=org_code
-        )
+        # the definition is parsed once per process (SurveyVersion.engine): not read on every request
+        target = RoundTarget.objects.select_related("round__survey", "organization").defer(
+            "round__survey__definition").get(round_id=round_id, organization__code=org_code)
     except RoundTarget.DoesNotExist:
         raise Http404 from None
     if not can_view_organization(user, target.organization):
@@ -292,11 +292,10 @@ def response_get_for_user(user: User, round_id: int, org_code: str, *, for_write
 
 def response_of(target: RoundTarget) -> Response | None:
     """The response of a target already fetched through target_get_for_user (None when not started)."""
-    return (
-        Response.objects.select_related("current_version", "submitted_version")
-        .filter(round_id=target.round_id, organization_id=target.organization_id)
-        .first()
-    )
+    # at most one row (unique per round); order_by(): first() would order by Meta.ordering, joining the organisation
+    rows = (Response.objects.select_related("current_version", "submitted_version")
+            .filter(round_id=target.round_id, organization_id=target.organization_id).order_by())
+    return next(iter(rows), None)
 
 
 # --- scope -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ survey.services.responses.response_save, which re-checks branching and validity.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django import forms
@@ -36,6 +37,39 @@ def initial_respondent(target: RoundTarget, saved: dict | None) -> dict[str, str
 
 # --- the form --------------------------------------------------------------------------------
 
+# Keyed by the Definition object's id; the entry keeps the object so that the id stays its own.
+_ITEM_FIELDS: OrderedDict[int, tuple[engine.Definition, dict[str, forms.Field]]] = OrderedDict()
+_ITEM_FIELDS_KEPT = 16
+
+
+def item_fields(defn: engine.Definition) -> dict[str, forms.Field]:
+    """The item and follow-up fields of the definition, built once per Definition object and
+    shared by every form: they hold nothing of a request (values and errors live on the form),
+    and nothing changes them once built. (The respondent fields carry the target's values.)"""
+    entry = _ITEM_FIELDS.get(id(defn))
+    if entry is not None and entry[0] is defn:
+        return entry[1]
+    fields = {}
+    for item in defn.items:
+        choices = [(o.code, o.display) for o in item.options]
+        if item.kind == "marks":
+            field_ = forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple)
+        else:
+            field_ = forms.ChoiceField(choices=choices, widget=forms.RadioSelect)
+        field_.required = False
+        field_.label = item.label
+        fields[item_name(item.id)] = field_
+        for f in item.followups:
+            limit = f.max_length or (20 if f.kind == "month" else 4000)
+            widget = forms.Textarea(attrs={"rows": 4}) if f.kind == "text" else forms.TextInput
+            fields[followup_name(defn, f.key)] = forms.CharField(
+                required=False, max_length=limit, widget=widget, label=f"{item.label} {f.label}",
+            )
+    _ITEM_FIELDS[id(defn)] = (defn, fields)
+    while len(_ITEM_FIELDS) > _ITEM_FIELDS_KEPT:
+        _ITEM_FIELDS.popitem(last=False)
+    return fields
+
 
 class QuestionnaireForm(forms.Form):
     """Every respondent field, item and follow-up of the definition, all optional here.
@@ -57,7 +91,7 @@ class QuestionnaireForm(forms.Form):
         self.respondent: dict = {}
         self.warnings: list[engine.Issue] = []
         self._add_respondent_fields(initial_respondent(target, None))
-        self._add_item_fields()
+        self.fields.update(item_fields(self.defn))
 
     def _add_respondent_fields(self, values: dict) -> None:
         for f in self.defn.respondent_fields:
@@ -72,23 +106,6 @@ class QuestionnaireForm(forms.Form):
             field_.label = f.label
             field_.initial = values.get(f.label, "")
             self.fields[name] = field_
-
-    def _add_item_fields(self) -> None:
-        for item in self.defn.items:
-            choices = [(o.code, o.display) for o in item.options]
-            if item.kind == "marks":
-                field_ = forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple)
-            else:
-                field_ = forms.ChoiceField(choices=choices, widget=forms.RadioSelect)
-            field_.required = False
-            field_.label = item.label
-            self.fields[item_name(item.id)] = field_
-            for f in item.followups:
-                limit = f.max_length or (20 if f.kind == "month" else 4000)
-                widget = forms.Textarea(attrs={"rows": 4}) if f.kind == "text" else forms.TextInput
-                self.fields[followup_name(self.defn, f.key)] = forms.CharField(
-                    required=False, max_length=limit, widget=widget, label=f"{item.label} {f.label}",
-                )
 
     # -- cleaning --
 

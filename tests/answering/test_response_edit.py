@@ -215,3 +215,19 @@ def test_prefecture_is_shown_its_own_guidance_but_not_the_excel_one(round_, kana
     page = login(kanagawa).get(edit_url(round_, "140007")).content.decode()
     assert "貴都道府県が条例等により" in page
     assert "エクセルの入力規則に従って" not in page
+
+
+def test_forms_of_one_definition_share_item_fields_but_not_input_or_errors(round_):
+    from survey.forms.answering import QuestionnaireForm, form_data
+    from survey.forms.presenting import item_name
+
+    from .conftest import target_of
+
+    target, name = target_of(round_, "141500"), item_name("3")
+    unknown, chosen = form_data(target, None, 0), form_data(target, None, 0)
+    unknown[name], chosen[name] = "9", "1"
+    first, second = QuestionnaireForm(unknown, target=target), QuestionnaireForm(chosen, target=target)
+    assert first.fields[name] is second.fields[name]  # built once for the survey version
+    assert not first.is_valid() and second.is_valid()
+    assert name in first.errors and name not in second.errors and second.cleaned_data[name] == "1"
+    assert not QuestionnaireForm(form_data(target, None, 0), target=target).errors
