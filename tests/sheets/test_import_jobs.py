@@ -183,3 +183,41 @@ def test_a_running_job_held_by_a_live_worker_is_not_taken(cast, round_, monkeypa
     assert jobs.run_job(job.pk) is None
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING and job.attempts == 0
+
+
+@pytest.mark.django_db
+def test_the_readers_start_while_the_zip_is_expanded_and_stop_with_the_job(client, cast, round_, orgs, batch,
+                                                                           monkeypatch,
+                                                                           django_capture_on_commit_callbacks):
+    """A worker takes about 0.3 s of CPU to start: the job starts its readers before expanding
+    the zip (on another CPU, beside the expansion), reads every sheet with them, and stops them."""
+    from survey.services.sheets import imports
+    from survey.workbook.isolation import SheetReaderPool
+
+    events, pools = [], []
+    start, expand, close = SheetReaderPool.start, imports.expand_upload, SheetReaderPool.close
+
+    def started(pool):
+        pools.append(pool)
+        events.append(("start", len(pool.workers)))
+        start(pool)
+        events.append(("started", sum(w is not None and w.alive() for w in pool.workers)))
+
+    def expanded(*args, **kwargs):
+        events.append(("expand", sum(w is not None and w.alive() for p in pools for w in p.workers)))
+        return expand(*args, **kwargs)
+
+    def closed(pool):
+        events.append(("close", len(pool.workers)))
+        close(pool)
+
+    monkeypatch.setattr(SheetReaderPool, "start", started)
+    monkeypatch.setattr(imports, "expand_upload", expanded)
+    monkeypatch.setattr(SheetReaderPool, "close", closed)
+    login(client, cast["admin"])
+    job = _upload(client, [SimpleUploadedFile("返送分.zip", batch)], django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result["summary"]["imported"] == 2
+    size = imports.reader_pool().size
+    assert events[:3] == [("start", 0), ("started", size), ("expand", size)]
+    assert len(pools) == 1 and ("close", size) in events and pools[0].workers == []

@@ -169,11 +169,21 @@ def read_one(data: bytes, filename: str, defn, lookups, *, complete: bool = True
                                                limits=upload_limits(), ministry_values=fields)
 
 
-def read_many(files: list[tuple[str, bytes]], defn, lookups) -> Iterator[workbook.SheetResult]:
-    """Many sheets, read completely, through one reader pool (a worker per CPU), in order."""
+def reader_pool() -> workbook.SheetReaderPool:
+    """The reader pool of a batch: a worker per CPU, the upload bounds and timeout of the settings."""
+    return workbook.SheetReaderPool(READER_PROCESSES, limits=upload_limits(), timeout=settings.READER_TIMEOUT_SECONDS,
+                                    max_files_per_worker=1000)
+
+
+def read_many(files: list[tuple[str, bytes]], defn, lookups, *,
+              pool: workbook.SheetReaderPool | None = None) -> Iterator[workbook.SheetResult]:
+    """Many sheets, read completely, through one reader pool (a worker per CPU), in order:
+    `pool` (the caller's, from `reader_pool`, closed by the caller) or one of its own."""
+    if pool is None:
+        with reader_pool() as own:
+            yield from read_many(files, defn, lookups, pool=own)
+        return
     resolver, kinds, fields = lookups
-    with workbook.SheetReaderPool(READER_PROCESSES, limits=upload_limits(), timeout=settings.READER_TIMEOUT_SECONDS,
-                                  max_files_per_worker=1000) as pool:
-        for _name, result in pool.read_many(files, defn, resolve_org=resolver, org_kind_of=kinds, complete=True,
-                                            ministry_values=fields, ahead=READ_AHEAD):
-            yield result
+    for _name, result in pool.read_many(files, defn, resolve_org=resolver, org_kind_of=kinds, complete=True,
+                                        ministry_values=fields, ahead=READ_AHEAD):
+        yield result

@@ -36,6 +36,7 @@ from .common import (
     org_lookups,
     problem,
     read_many,
+    reader_pool,
     too_large_problem,
     upload_limits,
 )
@@ -212,11 +213,14 @@ def _unreadable(data: bytes | Path | UploadRejected) -> list[dict]:
     return []
 
 
-def read_sheets(files: Iterable[tuple[str, str, bytes | Path | UploadRejected]], defn, lookups) -> Iterator:
-    """(key, name, data, result or None, problems) for each file, in order, read by the reader pool.
-    `data` may be a Path: the reader's worker reads the file, so no batch is held in memory."""
+def read_sheets(files: Iterable[tuple[str, str, bytes | Path | UploadRejected]], defn, lookups, *,
+                pool: workbook.SheetReaderPool | None = None) -> Iterator:
+    """(key, name, data, result or None, problems) for each file, in order, read by the reader pool
+    (`pool`, or one of its own). `data` may be a Path: the reader's worker reads the file, so no
+    batch is held in memory."""
     items = [(key, name, data, _unreadable(data)) for key, name, data in files]
-    results = read_many([(name, data) for _, name, data, problems in items if not problems], defn, lookups)
+    results = read_many([(name, data) for _, name, data, problems in items if not problems], defn, lookups,
+                        pool=pool)
     for key, name, data, problems in items:
         yield (key, name, data, None, problems) if problems else (key, name, data, next(results), [])
 
@@ -230,6 +234,7 @@ def sheets_import(
     dry_run: bool = False,
     on_chunk: Callable[[list[tuple[str, FileOutcome]]], None] | None = None,
     workdir: Path | None = None,
+    reader: workbook.SheetReaderPool | None = None,
 ) -> Iterator[tuple[str, FileOutcome]]:
     """Import returned sheets as submitted versions; yields (key, outcome) per file, in order.
 
@@ -240,6 +245,7 @@ def sheets_import(
     there, so that a crash loses or keeps a chunk as a whole). A rejected or duplicate file
     stores nothing. With `dry_run`, nothing is stored at all. Files in `workdir` (the caller's
     working folder, zip entries expanded there) are moved into the storage when imported.
+    `reader`: a reader pool the caller started (`reader_pool`), else one is started here.
     """
     rnd = round or open_round()
     importer = _Importer(round=rnd, fixed_round=fixed_round, acting_user=acting_user, dry_run=dry_run,
@@ -249,7 +255,7 @@ def sheets_import(
         for key, name, _data in files:
             yield key, _rejected(name, [problem("no_round", "取り込み先の調査回がありません。")])
         return
-    items = read_sheets(files, defn, org_lookups(rnd, fixed=fixed_round))
+    items = read_sheets(files, defn, org_lookups(rnd, fixed=fixed_round), pool=reader)
     while chunk := _import_chunk(importer, itertools.islice(items, IMPORT_CHUNK), on_chunk):
         yield from chunk
 
@@ -343,18 +349,20 @@ def run_sheet_import(ctx: JobContext) -> None:
     """Import every sheet of the job's uploads; resumes after the last committed chunk."""
     job = ctx.job
     try:
-        files = list(_job_files(job))
-        ctx.set_total(len(files))
-        todo = [(key, name, data) for key, name, data in files if not ctx.is_done(key)]
+        with reader_pool() as reader:
+            reader.start()  # the workers start up beside the zips' expansion, on the other CPUs
+            files = list(_job_files(job))
+            ctx.set_total(len(files))
+            todo = [(key, name, data) for key, name, data in files if not ctx.is_done(key)]
 
-        def record(outcomes):
-            for key, outcome in outcomes:
-                ctx.record(key, outcome.brief())
-            ctx.checkpoint()
+            def record(outcomes):
+                for key, outcome in outcomes:
+                    ctx.record(key, outcome.brief())
+                ctx.checkpoint()
 
-        for _ in sheets_import(files=todo, round=job.round, acting_user=job.created_by, on_chunk=record,
-                               workdir=storage.private_workdir(_expanded_folder(job))):
-            pass
+            for _ in sheets_import(files=todo, round=job.round, acting_user=job.created_by, on_chunk=record,
+                                   workdir=storage.private_workdir(_expanded_folder(job)), reader=reader):
+                pass
     finally:  # a resumed job expands its zips again
         storage.private_delete_folder(_expanded_folder(job))
     _finish_import(ctx)
