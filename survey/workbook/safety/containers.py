@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .cells import _OdsCells, _XlsxCells
 from .limits import (
+    BOMB,
     DEFAULT_LIMITS,
     ENCRYPTED,
     MB,
@@ -17,6 +19,7 @@ from .limits import (
     WORKBOOK_EXTENSIONS,
     Limits,
     _reject,
+    _size,
     too_large,
     too_many_cells,
     too_many_sheets,
@@ -95,10 +98,18 @@ def _check_container(data: bytes, limits: Limits) -> CheckedWorkbook:
         # (`_XlsxCells.scan_tags`); a call per element costs five times the parse.
         by_tags = isinstance(scanner, _XlsxCells) and info.file_size <= KEEP_PART_BYTES
         keep = KEEP_PART_BYTES if (by_tags or info.filename in _KEPT_PARTS) else 0
-        size, xml = _scan_part(_part_stream(zf, info, limits, total), scanner, keep=keep, per_element=not by_tags)
-        if by_tags and not (xml is not None and scanner.scan_tags(xml)):
-            # Too large to keep, or cells written without plain references: a call per element.
-            size, _ = _scan_part(_part_stream(zf, info, limits, total), scanner)
+        seen_key = _seen_key(data, info, kind, limits) if _plain(scanner) else None
+        seen = _SEEN.get(seen_key) if seen_key is not None else None
+        if seen is not None:
+            size, xml = _replay(seen, scanner, limits, total)
+        else:
+            size, xml = _scan_part(_part_stream(zf, info, limits, total), scanner, keep=keep,
+                                   per_element=not by_tags)
+            if by_tags and not (xml is not None and scanner.scan_tags(xml)):
+                # Too large to keep, or cells written without plain references: a call per element.
+                size, _ = _scan_part(_part_stream(zf, info, limits, total), scanner)
+            if seen_key is not None:
+                _remember(seen_key, (size, xml, scanner.sheets() if scanner is not None else 0))
         total += size
         if xml is not None and (kept := kept + len(xml)) <= KEEP_TOTAL_BYTES:
             parts[info.filename] = xml
@@ -113,6 +124,58 @@ def _check_container(data: bytes, limits: Limits) -> CheckedWorkbook:
         if cells > limits.max_total_cells:
             raise too_many_cells(cells, limits)
     return CheckedWorkbook(kind, parts)
+
+
+# A part byte for byte the same as one checked before (a writer's styles, theme, relationships:
+# the same in every sheet of a batch) is not decompressed and parsed again. What checking a part
+# finds is a function of the part as stored (its local header and compressed bytes, read from
+# where zipfile reads them), of its directory entry (name, method, flags, CRC, sizes: what
+# zipfile checks it against), of the container's kind (its scanner) and of the limits; a part
+# whose check passed with all of them equal passes again, with the same size and kept bytes.
+# Only parts without cells (prolog or sheet-list scans, or none) are remembered, only small
+# ones, and only passes: a part that was refused is checked again each time. Its size still
+# counts toward the workbook's total (`_replay`).
+SEEN_PART_BYTES = 64 * 1024  # stored bytes of a part that may be remembered
+_SEEN_MAX = 64
+_SEEN: dict[tuple, tuple[int, bytes | None, int]] = {}
+
+
+def _plain(scanner) -> bool:
+    """A part whose check holds no cell bounds: its prolog or sheet list is all there is to it."""
+    return scanner is None or isinstance(scanner, _Prolog)
+
+
+def _seen_key(data: bytes, info, kind: str, limits: Limits) -> tuple | None:
+    """Everything checking this part depends on, or None when it is not to be remembered."""
+    if info.compress_size > SEEN_PART_BYTES or info.file_size > 4 * SEEN_PART_BYTES:
+        return None
+    start = info.header_offset
+    head = data[start:start + 30]
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return None  # zipfile will refuse it: let it
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    end = start + 30 + name_len + extra_len + info.compress_size
+    if end > len(data):
+        return None
+    return (kind, limits, info.filename, info.orig_filename, info.compress_type, info.flag_bits, info.CRC,
+            info.file_size, info.compress_size, data[start:end])
+
+
+def _remember(key: tuple, outcome: tuple[int, bytes | None, int]) -> None:
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[key] = outcome
+
+
+def _replay(seen: tuple[int, bytes | None, int], scanner, limits: Limits, total: int) -> tuple[int, bytes | None]:
+    """(size, kept bytes) of a part checked before; refused as its decompression would be when
+    the workbook's other parts leave it too little of the total."""
+    size, xml, sheets = seen
+    if size > limits.max_parts_total_bytes - total:
+        raise _reject("decompressed_too_large", BOMB.format(limit=_size(limits.max_parts_total_bytes)))
+    if isinstance(scanner, _SheetList):
+        scanner.count = sheets
+    return size, xml
 
 
 def _part_stream(zf, info, limits: Limits, total: int):

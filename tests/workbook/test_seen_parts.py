@@ -1,0 +1,107 @@
+"""The container check remembers parts it found good (`containers._SEEN`): a part stored byte for
+byte as one checked before is not decompressed and parsed again. Whatever was checked before,
+every workbook gets the outcome it gets when checked first: the same kind and kept parts, the
+same refusal with the same code and message."""
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+
+from survey.workbook import UploadRejected, write_answer_sheet
+from survey.workbook.safety import DEFAULT_LIMITS, Limits, check_workbook, containers
+from tests.workbook.answer_sheet_helpers import DEFN, SAGAMIHARA, sample
+from tests.workbook.hostile_workbooks import deflate, raw_zip
+
+
+def _sheet() -> bytes:
+    answers, respondent = sample()
+    return write_answer_sheet(DEFN, context=SAGAMIHARA, answers=answers, respondent=respondent)
+
+
+def _entries(data: bytes) -> list[tuple[str, bytes]]:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return [(name, archive.read(name)) for name in archive.namelist()]
+
+
+def _rezip(entries: list[tuple[str, bytes]]) -> bytes:
+    return raw_zip([(name, deflate(body), zlib.crc32(body), len(body)) for name, body in entries])
+
+
+def _outcome(data: bytes, limits: Limits = DEFAULT_LIMITS):
+    try:
+        checked = check_workbook(data, "回答.xlsx", limits)
+    except UploadRejected as exc:
+        return ("rejected", exc.code, exc.message)
+    return ("ok", checked.kind, checked.parts)
+
+
+def _cold(data: bytes, limits: Limits = DEFAULT_LIMITS):
+    containers._SEEN.clear()
+    return _outcome(data, limits)
+
+
+def test_a_workbook_checked_again_gives_what_it_gave_first():
+    data = _rezip(_entries(_sheet()))
+    first = _cold(data)
+    assert first[0] == "ok" and containers._SEEN  # its plain parts were remembered
+    assert _outcome(data) == first
+    assert _outcome(_sheet()) == _cold(_sheet())
+
+
+def _deflated(body: bytes, level: int) -> bytes:
+    co = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return co.compress(body) + co.flush()
+
+
+def _forged_like(good: bytes) -> bytes:
+    """Another body of `good`'s size whose deflate stream (at some level) is as long as `good`'s
+    (`deflate`): only the stored bytes tell the two entries apart."""
+    target = len(deflate(good))
+    for i in range(0, len(good), 7):
+        body = good[:i] + (b"Y" if good[i:i + 1] != b"Y" else b"Z") + good[i + 1:]
+        for level in range(1, 10):
+            if len(raw := _deflated(body, level)) == target:
+                return raw
+    raise AssertionError("no forgery of the same sizes")
+
+
+def test_a_part_stored_otherwise_under_the_same_directory_entry_is_checked_again():
+    """A styles part stored with other bytes of the same length, declared with the good one's CRC
+    and sizes: zipfile finds the CRC wrong (corrupt), after the good one was seen as before."""
+    entries = _entries(_sheet())
+    bad = raw_zip([(n, _forged_like(b) if n == "xl/styles.xml" else deflate(b), zlib.crc32(b), len(b))
+                   for n, b in entries])
+    expected = _cold(bad)
+    assert expected[:2] == ("rejected", "corrupt")
+    _cold(_rezip(entries))  # the good styles part remembered
+    assert _outcome(bad) == expected
+
+
+def test_a_remembered_part_still_counts_toward_the_workbooks_total():
+    """The same part stored many times (a zip may repeat a name): past the total of decompressed
+    bytes the workbook is refused, with the code and message of a cold check."""
+    entries = _entries(_sheet())
+    theme = dict(entries)["xl/theme/theme1.xml"]
+    data = _rezip(entries + [("xl/theme/theme1.xml", theme)] * 12)
+    total = sum(len(b) for _, b in entries) + 6 * len(theme)
+    limits = Limits(max_parts_total_bytes=total)
+    expected = _cold(data, limits)
+    assert expected[:2] == ("rejected", "decompressed_too_large")
+    assert _outcome(data, limits) == expected
+    assert _outcome(data, Limits())[0] == "ok"  # within the default total
+
+
+def test_the_sheet_count_of_a_remembered_workbook_part_is_applied_again():
+    """xl/workbook.xml naming more sheets than the limit (calamine would try each): refused from
+    the remembered part's count as from a parse."""
+    entries = _entries(_sheet())
+    book = dict(entries)["xl/workbook.xml"]
+    extra = b"".join(b'<sheet name="x%d" sheetId="%d" r:id="rIdX%d"/>' % (n, 10 + n, n) for n in range(3))
+    many = _rezip([(n, book.replace(b"</sheets>", extra + b"</sheets>") if n == "xl/workbook.xml" else b)
+                   for n, b in entries])
+    limits = Limits(max_sheets=4)
+    expected = _cold(many, limits)
+    assert expected[:2] == ("rejected", "too_many_sheets")
+    assert _outcome(many, limits) == expected
+    assert _outcome(many, Limits())[0] == "ok"
