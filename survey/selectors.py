@@ -151,11 +151,15 @@ def state_counts(responses: QuerySet[Response]) -> dict[str, int]:
 
 
 def review_threads_of(response: Response | None) -> list[ReviewThread]:
-    """Every review thread of a response with its comments and authors, oldest first."""
+    """Every review thread of a response with its comments and authors, oldest first.
+
+    The related rows are prefetched, not joined: most responses were never returned and have no
+    thread, and then the one plain query is all (a join of three tables cost more to build than
+    the page's other reads; bench/load/profile_requests.py)."""
     if response is None:
         return []
-    return list(response.review_threads.select_related("opened_by", "version", "closed_by_version")
-                .prefetch_related(Prefetch("comments", queryset=_comments())))
+    return list(response.review_threads.prefetch_related("opened_by", "version", "closed_by_version",
+                                                         Prefetch("comments", queryset=_comments())))
 
 
 def threads_by_anchor(response: Response | None, *, open_only: bool = False) -> dict[str, list[ReviewThread]]:
