@@ -79,7 +79,9 @@ def measure(args) -> int:
         if traced:
             shown.add(kind)
             say(f"\n== queries of one {kind!r}")
-            for q, caller in zip(captured.captured_queries, where, strict=True):
+            callers = iter(where)  # BEGIN and COMMIT are logged without passing the execute wrappers
+            for q in captured.captured_queries:
+                caller = "transaction" if q["sql"] in TRANSACTION_SQL else next(callers)
                 say(f"  [{caller}] {q['sql'][:300]}")
         queries.setdefault(kind, []).append(len(captured))
         return response
@@ -136,6 +138,9 @@ def measure(args) -> int:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.top)
     return 0
+
+
+TRANSACTION_SQL = {"BEGIN", "COMMIT", "ROLLBACK"}
 
 
 def _caller(where: list[str]):
