@@ -122,8 +122,9 @@ def _unlocked_styles(styles_xml: bytes) -> frozenset[int]:
 
 _PROTECTION = re.compile(rb"<(?:\w+:)?sheetProtection\b[^>]*?\ssheet=\"(?:1|true)\"")
 # Cell tags with their reference before their style, as Excel, LibreOffice, openpyxl and
-# xlsxwriter write them; a tag written otherwise only loses its hint.
-_STYLED_CELL = re.compile(rb"<(?:\w+:)?c\s+r=\"([A-Z]{1,3}[0-9]{1,7})\"[^>]*?\ss=\"([0-9]{1,6})\"")
+# xlsxwriter write them; a tag written otherwise only loses its hint. (The prefix possessive, as
+# in safety.cells._CELL_TAG: \w holds no ":".)
+_STYLED_CELL = re.compile(rb"<(?:\w++:)?c\s+r=\"([A-Z]{1,3}[0-9]{1,7})\"[^>]*?\ss=\"([0-9]{1,6})\"")
 
 
 def _scan_sheet(xml: bytes, styles: frozenset[int]) -> frozenset[tuple[int, int]] | None:

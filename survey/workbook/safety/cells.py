@@ -7,8 +7,10 @@ import re
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 # Start tags of cells, whatever their namespace prefix (what `_XlsxCells.start` counts), read
 # straight from the bytes: with the letters and digits of a plain `r` reference when the tag
-# has one, else two empty groups. (One pass: a tag holds no "<" in a well-formed part.)
-_CELL_TAG = re.compile(rb"<(?:[^\s<>/:!?]+:)?c(?:\s[^>]*?(?<=\s)r=\"([A-Z]{1,3})([0-9]{1,7})\"|(?=[\s/>]))")
+# has one, else two empty groups. (One pass: a tag holds no "<" in a well-formed part.) The
+# prefix is matched possessively: it cannot hold ":", so giving characters back could never let
+# ":" follow, and not trying costs a third less at every other tag.
+_CELL_TAG = re.compile(rb"<(?:[^\s<>/:!?]++:)?c(?:\s[^>]*?(?<=\s)r=\"([A-Z]{1,3})([0-9]{1,7})\"|(?=[\s/>]))")
 
 
 def _col_index(letters: str) -> int:
