@@ -159,3 +159,19 @@ def test_review_page_of_a_returned_response(round_, sagamihara, kanagawa):
         NewComment(anchor=Anchor("item", "7-2"), body=f"7-2 を確認してください。{HOSTILE}"),
     ])
     check("review_returned", login(kanagawa).get(f"/rounds/{round_.pk}/orgs/141500/review/"))
+
+
+def test_attached_files_on_the_edit_confirm_and_response_pages(round_, sagamihara):
+    from survey.services.attachments import attachments_add
+    from tests.attachments.conftest import PDF
+
+    save(round_, "141500", sagamihara, LONG_ANSWERS, HOSTILE_RESPONDENT)
+    target = target_of(round_, "141500")
+    for n, (purpose, key, name) in enumerate([("followup", "10:概要", f"{HOSTILE}.pdf"),
+                                              ("followup", "10:概要", "二つ目.pdf"), ("procedure_document", "", "要領.pdf")]):
+        assert attachments_add(target=target, purpose=purpose, followup_key=key, files=[(name, PDF + b"%" * n)],
+                               acting_user=sagamihara).added
+    client = login(sagamihara)
+    check("edit_files", client.get(edit_url(round_)))
+    check("confirm_files", client.get(confirm_url(round_)))
+    check("detail_files", client.get(detail_url(round_)))
