@@ -336,7 +336,7 @@ class ItemView:
     followups: list[FollowupView] = field(default_factory=list)
     mark: str = ""  # next round: 変更あり / 新しい項目 (survey.forms.carryover.item_marks)
     head: str = ""  # the fieldset's HTML (survey.forms.questionnaire_html.decorate_items)
-    tail: list = field(default_factory=list)
+    tail: str = ""  # the rest of it, after the item's review threads
 
     @property
     def hidden(self) -> bool:

@@ -19,11 +19,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from survey import engine
 from survey.forms.presenting import followup_name, item_name, respondent_name
+from survey.templatetags.portal import jdatetime
 
 MONTH_HELP = "例：2024年3月、令和6年3月、2024/3"
 MAX_LENGTH_HELP = "{max_length}文字以内。"
@@ -40,6 +43,9 @@ ARIA_INVALID = format_html(' aria-invalid="{}"', "true")
 OWN_CHANGE = ('<div class="own-change mt-2" data-testid="own-change-{}"><span class="own-change-mark">前回から変更</span>'
               '<ul class="list-unstyled mb-0">{}</ul></div>')
 OWN_CHANGE_ROW = "<li>{} 前回：{}</li>"
+SLOT_LABEL = "概要のファイルを添付する（任意・複数可）"
+SLOT_HELP = ("{}、1ファイル{}まで。ファイルを添付すると、概要を記載しなくても提出できます。"
+             "添付は回答の入力とは別に保存されます：入力中の内容は先に「下書き保存」してください。")
 
 
 @dataclass(frozen=True)
@@ -218,11 +224,13 @@ def _errors(name: str, errors, extra_class: str = "") -> SafeString | str:
                        format_html_join("", '<p class="mb-0">{}</p>', ((e,) for e in errors)))
 
 
-def decorate_items(views, defn: engine.Definition) -> None:
-    """Put each ItemView's HTML on it (`head`, `tail`: see item_html)."""
+def decorate_items(views, defn: engine.Definition, slots: dict[str, SafeString] | None = None) -> None:
+    """Put each ItemView's HTML on it (`head`, `tail`: see item_html); `slots`: the upload slot's
+    HTML of each follow-up that takes files (attachment_slot_html)."""
     parts = definition_parts(defn).items
+    slots = slots or {}
     for view in views:
-        view.head, view.tail = item_html(view, parts[view.item.id])
+        view.head, view.tail = item_html(view, parts[view.item.id], slots)
 
 
 def decorate_fields(views, defn: engine.Definition) -> None:
@@ -254,11 +262,11 @@ def field_html(view, parts: FieldParts) -> SafeString:
     return format_html("{}{}{}", parts.label, control, parts.help)
 
 
-def item_html(view, parts: ItemParts) -> tuple[SafeString, list[tuple[SafeString, str]]]:
-    """An ItemView as (the fieldset up to its review threads, [(html, attachment slot key after it)]).
+def item_html(view, parts: ItemParts, slots: dict[str, SafeString]) -> tuple[SafeString, SafeString]:
+    """An ItemView as (the fieldset up to its review threads, the rest of it).
 
-    The page template puts the item's threads after the first part and the attachment slot of
-    a follow-up (its key; "" for none) after each html of the second."""
+    The page template puts the item's threads between the two; the upload slot of a follow-up
+    that takes files (`slots`, by key) comes after its help text."""
     errors = view.bound.errors
     name = parts.name
     described = ""
@@ -281,15 +289,12 @@ def item_html(view, parts: ItemParts) -> tuple[SafeString, list[tuple[SafeString
         options.append(format_html('<div class="form-check"><input class="form-check-input{}{}{}{}{}</div>',
                                    invalid, o.input_tail, " checked" if checked else "", o.label, note))
     body = [format_html('<div class="q-options">{}</div>', _join(options))]
-    tail = []
     for fv, fp in zip(view.followups, parts.followups, strict=True):
         body.append(_followup_html(fv, fp))
         if fp.attachments:
-            tail.append((_join(body), fp.key))
-            body = []
+            body.append(slots.get(fp.key, ""))
         body.append(_followup_errors(fv, fp))
-    tail.append((format_html("{}</fieldset>", _join(body)), ""))
-    return head, tail
+    return head, format_html("{}</fieldset>", _join(body))
 
 
 def _followup_html(fv, fp: FollowupParts) -> SafeString:
@@ -341,3 +346,31 @@ def answer_row_html(row, parts: RowParts) -> SafeString:
             '<div class="mt-2 p-2 bg-body-tertiary"><span class="fw-bold">{}：</span>{}</div>', f.label,
             format_html('<span class="d-block text-pre-wrap">{}</span>', value) if value else NOT_WRITTEN))
     return _join(html)
+
+
+# --- attached files (the edit page) ----------------------------------------------------------------
+
+
+def attachment_slot_html(slot, panel: dict, round_id: int, org_code: str) -> SafeString:
+    """Under a follow-up that takes files: the files attached now and a file input for the slot's own
+    form (outside the questionnaire form, linked by the form attribute). `panel`: edit_panel's dict."""
+    form_id = slot.form_id
+    return format_html(
+        '<div class="attachment-slot mt-2" data-testid="attachment-slot-{}">{}'
+        '<label class="form-label mt-2" for="{}-files">{}</label>'
+        '<input type="file" class="form-control" id="{}-files" name="files" form="{}" multiple accept="{}" '
+        'aria-describedby="{}-help"><div class="form-text" id="{}-help">{}</div>'
+        '<button type="submit" class="btn btn-outline-primary btn-sm mt-1" form="{}">添付する</button></div>',
+        slot.key, attached_files_html(slot.files, round_id, org_code), form_id, SLOT_LABEL, form_id, form_id,
+        panel["accept"], form_id, form_id, SLOT_HELP.format(panel["accepted_label"], panel["max_size"]), form_id)
+
+
+def attached_files_html(files, round_id: int, org_code: str) -> SafeString | str:
+    """The files of one upload slot with download and remove links ("" without files)."""
+    if not files:
+        return ""
+    rows = ((reverse("attachment_download", args=[round_id, org_code, a.pk]), a.original_name,
+             filesizeformat(a.size), a.uploaded_by.name if a.uploaded_by else "", jdatetime(a.uploaded_at),
+             reverse("attachment_remove", args=[round_id, org_code, a.pk])) for a in files)
+    return format_html('<ul class="list-unstyled mb-0" data-testid="attached-files">{}</ul>', format_html_join(
+        "", '<li><a href="{}" download>{}</a> （{}、{}、{}） <a class="ms-2" href="{}">削除</a></li>', rows))

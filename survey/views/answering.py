@@ -37,7 +37,7 @@ from survey.services.locks import ResponseApproved
 from survey.services.next_round import carried_answers, response_carry_over
 from survey.services.responses import ResponseConflict, ResponseInvalid, RoundClosed, response_save
 from survey.services.rounds import target_set_delegated
-from survey.views.attachments import edit_panel, live_panel, read_panel
+from survey.views.attachments import attachment_slots, edit_panel, live_panel, read_panel
 from survey.views.decorators import target_for_user
 
 STATUS_PAGE_SIZE = 50
@@ -221,9 +221,10 @@ def _edit_page(request, target, form, *, response, status=200, conflict=None, fi
     survey.access, or None when not started), `files` its files when already read."""
     defn = target.round.survey.engine
     carry = _carry_context(target, response)
+    attachments = edit_panel(target, files if files is not None else stored_files(response))
     items = form.item_views()
     decorate_rows(items, carry["marks"])
-    decorate_items(items, defn)
+    decorate_items(items, defn, attachment_slots(attachments, target))
     fields = form.respondent_views()
     decorate_fields(fields, defn)
     return render(request, "survey/response_edit.html", carry | {
@@ -233,7 +234,7 @@ def _edit_page(request, target, form, *, response, status=200, conflict=None, fi
         "indicators": form.indicators(), "rules": branching_data(defn, target.organization.engine_kind),
         "is_proxy": target.organization != request.user.organization,
         "conflict": conflict,
-        "attachments": edit_panel(target, files if files is not None else stored_files(response)),
+        "attachments": attachments,
         "threads": selectors.threads_by_anchor(response, open_only=True),
     }, status=status)
 

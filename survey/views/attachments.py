@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from survey import access, storage
+from survey.forms.questionnaire_html import attached_files_html, attachment_slot_html
 from survey.models import Attachment, AttachmentPurpose
 from survey.services import attachments as service
 
@@ -80,6 +81,7 @@ class UploadSlot:
     key: str
     label: str
     files: list = field(default_factory=list)
+    files_html: str = ""  # the procedure documents' file list (attachment_slots)
 
 
 def edit_panel(target, files: service.StoredFiles) -> dict:
@@ -94,6 +96,18 @@ def edit_panel(target, files: service.StoredFiles) -> dict:
     return {"slots": slots, "guidance": guidance, "accept": service.ACCEPT, "accepted_label": service.ACCEPTED_LABEL,
             "max_size": service.megabytes(settings.UPLOAD_MAX_BYTES), "max_files": settings.ATTACHMENT_REQUEST_MAX_FILES,
             "usage_text": _usage_text(files.usage)}
+
+
+def attachment_slots(panel: dict, target) -> dict:
+    """The HTML of each follow-up's upload slot, by follow-up key (for decorate_items); the
+    procedure documents' slot gets its file list as `files_html`."""
+    found = {}
+    for slot in panel["slots"]:
+        if slot.purpose == AttachmentPurpose.FOLLOWUP:
+            found[slot.key] = attachment_slot_html(slot, panel, target.round_id, target.organization.code)
+        else:
+            slot.files_html = attached_files_html(slot.files, target.round_id, target.organization.code)
+    return found
 
 
 def _usage_text(usage: service.Usage) -> str:
