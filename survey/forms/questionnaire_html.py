@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from survey import engine
@@ -43,6 +43,17 @@ ARIA_INVALID = format_html(' aria-invalid="{}"', "true")
 OWN_CHANGE = ('<div class="own-change mt-2" data-testid="own-change-{}"><span class="own-change-mark">前回から変更</span>'
               '<ul class="list-unstyled mb-0">{}</ul></div>')
 OWN_CHANGE_ROW = "<li>{} 前回：{}</li>"
+# Per-request bits as escaped parts: format_html passes an escaped part through as it is, while a
+# plain str (even "") goes through escape(), which cost as much as the rest of a page's items.
+NOTHING = escape("")
+IS_INVALID = escape(" is-invalid")
+HAS_ERROR = escape(" has-error")
+CHECKED = escape(" checked")
+SELECTED = escape(" selected")
+HIDDEN = escape(" hidden")
+END_DIV = format_html("{}</div>", NOTHING)
+END_FIELDSET = format_html("{}</fieldset>", NOTHING)
+OPTION = '<div class="form-check"><input class="form-check-input{}{}{}{}'  # + the note's {}{}{} + </div>
 SLOT_LABEL = "概要のファイルを添付する（任意・複数可）"
 SLOT_HELP = ("{}、1ファイル{}まで。ファイルを添付すると、概要を記載しなくても提出できます。"
              "添付は回答の入力とは別に保存されます：入力中の内容は先に「下書き保存」してください。")
@@ -67,6 +78,7 @@ class FollowupParts:
     opening: str  # up to where hidden goes
     label: str
     max_length: str
+    described: str  # aria-describedby without errors
     help: str  # the help text's div
     attachments: bool
 
@@ -80,6 +92,7 @@ class ItemParts:
     legend_tail: str
     notes: str
     options: tuple[OptionParts, ...]
+    options_html: str  # the format of the options' div: OPTION per option, then the note's {}{}{} if any
     followups: tuple[FollowupParts, ...]
 
 
@@ -171,6 +184,8 @@ def _item_parts(defn: engine.Definition, item: engine.Item) -> ItemParts:
                                 MARKS_HINT if item.kind == "marks" else ""),
         notes=notes,
         options=tuple(_option_parts(name, kind, n, o) for n, o in enumerate(item.options)),
+        options_html='<div class="q-options">{}' + "".join(OPTION + ("{}{}{}" if o.note else "") + "</div>"
+                                                           for o in item.options) + "</div>",
         followups=tuple(_followup_parts(defn, f) for f in item.followups),
     )
 
@@ -203,7 +218,8 @@ def _followup_parts(defn: engine.Definition, f: engine.FollowUp) -> FollowupPart
         opening=format_html('<div class="followup" data-followup="{}"', f.key),
         label=format_html('<label class="form-label" for="id_{}">{}{}</label>', name, f.prompt,
                           REQUIRED_MARK if f.required else ""),
-        max_length=format_html(' maxlength="{}"', f.max_length) if f.max_length else "",
+        max_length=format_html(' maxlength="{}"', f.max_length) if f.max_length else NOTHING,
+        described=format_html(' aria-describedby="help_{}"', name),
         help=format_html('<div class="form-text" id="help_{}">{}</div>', name, help_text),
         attachments=f.kind == "text" and f.attachments,
     )
@@ -214,12 +230,13 @@ def _followup_parts(defn: engine.Definition, f: engine.FollowUp) -> FollowupPart
 
 def _join(parts) -> SafeString:
     """The parts one after another: escaped parts as they are, anything else escaped."""
-    return format_html_join("", "{}", ((part,) for part in parts))
+    parts = list(parts)
+    return format_html("{}" * len(parts), *parts) if parts else NOTHING
 
 
-def _errors(name: str, errors, extra_class: str = "") -> SafeString | str:
+def _errors(name: str, errors, extra_class: str = "") -> SafeString:
     if not errors:
-        return ""
+        return NOTHING
     return format_html('<div class="error-text{}" id="err_{}">{}</div>', extra_class, name,
                        format_html_join("", '<p class="mb-0">{}</p>', ((e,) for e in errors)))
 
@@ -237,7 +254,8 @@ def decorate_fields(views, defn: engine.Definition) -> None:
     """Put each respondent FieldView's HTML on it: `head` (label, control, help), `tail` (errors)."""
     for view, parts in zip(views, definition_parts(defn).respondent, strict=True):
         view.head = field_html(view, parts)
-        view.tail = format_html("{}</div>", _errors(parts.name, view.bound.errors))
+        errors = view.bound.errors
+        view.tail = format_html("{}</div>", _errors(parts.name, errors)) if errors else END_DIV
 
 
 def field_html(view, parts: FieldParts) -> SafeString:
@@ -275,46 +293,43 @@ def item_html(view, parts: ItemParts, slots: dict[str, SafeString]) -> tuple[Saf
                                 f" err_{name}" if errors else "")
     head = format_html(
         '<fieldset class="q-item{}" data-item="{}" id="item-{}"{}{}>{}{}{}{}{}',
-        " has-error" if errors else "", parts.item_id, parts.item_id, " hidden" if view.hidden else "", described,
-        parts.legend_head,
-        format_html('<span class="change-mark" data-testid="change-mark">{}</span>', view.mark) if view.mark else "",
-        parts.legend_tail, parts.notes, _errors(name, errors, " mb-2"),
+        HAS_ERROR if errors else NOTHING, parts.item_id, parts.item_id, HIDDEN if view.hidden else NOTHING,
+        described or NOTHING, parts.legend_head,
+        format_html('<span class="change-mark" data-testid="change-mark">{}</span>', view.mark) if view.mark
+        else NOTHING, parts.legend_tail, parts.notes or NOTHING, _errors(name, errors, " mb-2"),
     )
-    invalid = " is-invalid" if errors else ""
+    invalid = IS_INVALID if errors else NOTHING
     chosen = view.chosen
-    options = []
+    args = [NOTHING]  # the format's first {}: nothing before the options
     for o in parts.options:
         checked = o.code in chosen
-        note = format_html("{}{}{}", o.note_open, "" if checked else " hidden", o.note_rest) if o.note_open else ""
-        options.append(format_html('<div class="form-check"><input class="form-check-input{}{}{}{}{}</div>',
-                                   invalid, o.input_tail, " checked" if checked else "", o.label, note))
-    body = [format_html('<div class="q-options">{}</div>', _join(options))]
+        args += (invalid, o.input_tail, CHECKED if checked else NOTHING, o.label)
+        if o.note_open:
+            args += (o.note_open, NOTHING if checked else HIDDEN, o.note_rest)
+    body = [format_html(parts.options_html, *args)]
     for fv, fp in zip(view.followups, parts.followups, strict=True):
         body.append(_followup_html(fv, fp))
         if fp.attachments:
-            body.append(slots.get(fp.key, ""))
-        body.append(_followup_errors(fv, fp))
-    return head, format_html("{}</fieldset>", _join(body))
+            body.append(slots.get(fp.key, NOTHING))
+        body.append(format_html("{}</div>", _errors(fp.name, fv.bound.errors)) if fv.bound.errors else END_DIV)
+    body.append(END_FIELDSET)
+    return head, _join(body)
 
 
 def _followup_html(fv, fp: FollowupParts) -> SafeString:
     """A follow-up up to its help text (the attachment slot and the errors come after)."""
     errors = fv.bound.errors
     value = fv.bound.value()
-    invalid = " is-invalid" if errors else ""
-    described = format_html(' aria-describedby="help_{}{}"{}', fp.name, f" err_{fp.name}" if errors else "",
-                            ARIA_INVALID if errors else "")
+    invalid = IS_INVALID if errors else NOTHING
+    described = format_html(' aria-describedby="help_{} err_{}"{}', fp.name, fp.name, ARIA_INVALID) if errors \
+        else fp.described
     if fp.kind == "text":
         control = format_html('<textarea class="form-control{}" name="{}" id="id_{}" rows="4"{}{}>{}</textarea>',
                               invalid, fp.name, fp.name, fp.max_length, described, value or "")
     else:
         control = format_html('<input type="text" class="form-control w-auto{}" name="{}" id="id_{}" value="{}" '
                               'size="16" inputmode="text"{}>', invalid, fp.name, fp.name, value or "", described)
-    return format_html("{}{}>{}{}{}", fp.opening, "" if fv.shown else " hidden", fp.label, control, fp.help)
-
-
-def _followup_errors(fv, fp: FollowupParts) -> SafeString:
-    return format_html("{}</div>", _errors(fp.name, fv.bound.errors))
+    return format_html("{}{}>{}{}{}", fp.opening, NOTHING if fv.shown else HIDDEN, fp.label, control, fp.help)
 
 
 def decorate_answer_rows(rows, defn: engine.Definition) -> None:
