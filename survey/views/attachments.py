@@ -124,11 +124,14 @@ def live_panel(target, files: service.StoredFiles) -> list[dict]:
 def read_panel(target, response, version, *, history: bool = False) -> list[dict]:
     """Rows of the read-only list: the files `version` counted, then (not on history pages) files
     attached since, each marked `counted` or not."""
-    counted = list(version.attachments.select_related("uploaded_by", "removed_by")) if version else []
+    # Who uploaded and removed them is prefetched, not joined: most responses have no file, and
+    # then each read is one plain query (a join cost more to build than the read itself).
+    counted = list(version.attachments.prefetch_related("uploaded_by", "removed_by")) if version else []
     rows = [{"file": a, "counted": True} for a in counted]
     if not history:
         ids = {a.pk for a in counted}
-        rows += [{"file": a, "counted": False} for a in service.live_attachments(response) if a.pk not in ids]
+        live = service.live_attachments(response).select_related(None).prefetch_related("uploaded_by")
+        rows += [{"file": a, "counted": False} for a in live if a.pk not in ids]
     return _with_purpose(target, rows)
 
 
