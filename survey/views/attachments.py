@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -94,6 +95,7 @@ def edit_panel(target, files: service.StoredFiles) -> dict:
         slot.files = [a for a in live if a.purpose == slot.purpose and a.followup_key == slot.key]
     guidance = [g.text for g in target.round.survey.engine.guidance if g.place == "submission"]
     return {"slots": slots, "guidance": guidance, "accept": service.ACCEPT, "accepted_label": service.ACCEPTED_LABEL,
+            "upload_url": reverse("attachment_upload", args=[target.round_id, target.organization.code]),
             "max_size": service.megabytes(settings.UPLOAD_MAX_BYTES), "max_files": settings.ATTACHMENT_REQUEST_MAX_FILES,
             "usage_text": _usage_text(files.usage)}
 
