@@ -165,9 +165,12 @@ def review_threads_of(response: Response | None) -> list[ReviewThread]:
 def threads_by_anchor(response: Response | None, *, open_only: bool = False) -> dict[str, list[ReviewThread]]:
     """Review threads keyed by what they are about, as `item:7-2`, `field:電話番号` or `response`.
 
-    `open_only`: only the open threads, which only a returned response has (a return opens them;
-    the resubmission or the approval that ends the return closes them): no read for any other."""
-    if open_only and (response is None or response.review != ReviewState.RETURNED):
+    No read for a response no return ever gave threads (Response.has_review_threads). `open_only`:
+    only the open threads, which only a returned response has (a return opens them; the
+    resubmission or the approval that ends the return closes them): no read for any other."""
+    if response is None or not response.has_review_threads:
+        return {}
+    if open_only and response.review != ReviewState.RETURNED:
         return {}
     found: dict[str, list[ReviewThread]] = {}
     for thread in review_threads_of(response):

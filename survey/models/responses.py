@@ -77,6 +77,9 @@ class Response(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
+    # Whether a return ever opened a comment thread (threads stay, closed, after it): the answering
+    # pages read the threads only then (most responses are never returned).
+    has_review_threads = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["organization__code"]

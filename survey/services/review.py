@@ -100,9 +100,9 @@ def _audit_target(target: RoundTarget, response: Response) -> str:
     return f"round:{target.round_id}/org:{target.organization.code}/v{response.submitted_version.number}"
 
 
-def _decide(response: Response, review: str, user: User, now) -> None:
+def _decide(response: Response, review: str, user: User, now, *also: str) -> None:
     response.review, response.reviewed_at, response.reviewed_by = review, now, user
-    response.save(update_fields=["review", "reviewed_at", "reviewed_by"])
+    response.save(update_fields=["review", "reviewed_at", "reviewed_by", *also])
 
 
 def _close_open(response: Response, now) -> int:
@@ -143,7 +143,8 @@ def response_return(*, target: RoundTarget, comments: list[NewComment], acting_u
         raise ReviewRefused("approved", "承認済みの回答は、承認を取り消してから差し戻してください。")
     now = timezone.now()
     threads = [_thread(response, anchor, body, acting_user, now) for anchor, body in checked]
-    _decide(response, ReviewState.RETURNED, acting_user, now)
+    response.has_review_threads = True
+    _decide(response, ReviewState.RETURNED, acting_user, now, "has_review_threads")
     audit(Action.REVIEW_RETURN, actor=acting_user, request=request, organization=target.organization,
           target=_audit_target(target, response), version=response.submitted_version.number,
           threads=[t.pk for t in threads], anchors=[a.value for a, _ in checked])

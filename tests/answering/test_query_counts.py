@@ -22,9 +22,9 @@ BUDGET = {  # (municipal officer, prefecture officer)
     "edit page": (5, 6),
     "save draft": (10, 10),
     "save to confirm": (10, 10),
-    "confirm page": (6, 7),
+    "confirm page": (5, 6),
     "submit": (12, 12),
-    "response page": (9, 10),
+    "response page": (8, 9),
     "profile": (4, 5),
 }
 

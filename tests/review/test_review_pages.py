@@ -150,3 +150,22 @@ def test_a_decision_on_a_version_resubmitted_meanwhile_is_refused(round_, submit
     assert _state(submitted) == ResponseState.SUBMITTED
     client.post(url(round_, tail="review/approve/"), {"version": seen + 1})
     assert _state(submitted) == ResponseState.APPROVED
+
+
+def test_threads_opened_before_the_flag_existed_are_still_shown(round_, submitted, kanagawa, sagamihara):
+    """Response.has_review_threads (the pages read threads only when set): migration 0017 sets it
+    for every response that already had threads."""
+    import importlib
+
+    from django.apps import apps
+
+    response_return(target=target_of(round_, "141500"), acting_user=kanagawa,
+                    comments=[NewComment(Anchor("response"), "全体を見直してください")])
+    submitted.refresh_from_db()
+    assert submitted.has_review_threads
+    type(submitted).objects.filter(pk=submitted.pk).update(has_review_threads=False)  # as before 0017
+    assert "全体を見直してください" not in login(sagamihara).get(url(round_, tail="")).text
+    importlib.import_module("survey.migrations.0017_response_has_review_threads").mark_returned(apps, None)
+    submitted.refresh_from_db()
+    assert submitted.has_review_threads
+    assert "全体を見直してください" in login(sagamihara).get(url(round_, tail="")).text
