@@ -251,6 +251,12 @@ def versions_of(response: Response) -> QuerySet[ResponseVersion]:
     return response.versions.select_related("created_by", "acting_organization").order_by("-number")
 
 
+def version_history(response: Response) -> QuerySet[ResponseVersion]:
+    """versions_of for the history table: without the answers, which a response saved many times
+    would otherwise decode for every version on each view of its page."""
+    return versions_of(response).defer("answers", "respondent", "risk_rules", "cleared_items")
+
+
 def org_kind_choices() -> list[tuple[str, str]]:
     return list(OrgKind.choices)
 

@@ -136,9 +136,11 @@ def _response_page(request, target, response, version, *, history: bool):
     audit(Action.VIEW_RESPONSE, actor=request.user, request=request, organization=org,
           target=f"round:{target.round_id}/org:{org.code}" + (f"/v{version.number}" if version else ""))
     # The reverse relation hands each version its response (no read for is_proxy's comparison).
-    versions = list(selectors.versions_of(response)) if response else []
-    # the shown version as read with the list (who acted, for which organisation): no second read
-    version = next((v for v in versions if version is not None and v.pk == version.pk), version)
+    versions = list(selectors.version_history(response)) if response else []
+    listed = next((v for v in versions if version is not None and v.pk == version.pk), None)
+    if listed is not None:  # who acted, for which organisation, as read with the list: no second read
+        version.response, version.created_by = response, listed.created_by
+        version.acting_organization = listed.acting_organization
     context = {
         "round": target.round, "target": target, "org": org, "response": response, "version": version,
         "is_history": history,
