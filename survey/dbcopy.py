@@ -1,15 +1,22 @@
-"""Insert many new rows of one model at once with PostgreSQL's COPY, as bulk_create would.
+"""Insert new rows as the ORM would, for less CPU: many at once with PostgreSQL's COPY (as
+bulk_create would), or one with an INSERT made once per model (as save would).
 
 Django's bulk_create on PostgreSQL sends each column as an array (INSERT ... UNNEST), which
 psycopg quotes in Python element by element: for rows with JSON (a response version's
 answers) that quoting costs more than the rest of a bulk import's write. COPY sends the rows
 as they are. The primary keys are taken from the table's sequence first, so the objects come
 back with their pk as from bulk_create. Other databases use bulk_create.
+
+A web save writes two rows each time (its version and its audit row); `save()` builds their
+INSERT anew on each call, about 0.3 ms of CPU more per row than the query itself costs.
+`row_insert` sends the same columns and values from an INSERT made once per model.
 """
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def copy_create(objs: list[Model]) -> None:
@@ -33,3 +40,27 @@ def copy_create(objs: list[Model]) -> None:
                 copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
+
+
+def row_insert(obj: Model) -> None:
+    """Insert `obj` (a new instance of a model with an auto primary key, no signals connected)
+    as obj.save(force_insert=True) would, the same values in one INSERT ... RETURNING; set its pk."""
+    model = type(obj)
+    if not connection.features.can_return_columns_from_insert:
+        obj.save(force_insert=True)
+        return
+    sql, fields = _insert_sql(model)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding, obj._state.db = False, connection.alias
+
+
+@cache
+def _insert_sql(model: type[Model]) -> tuple[str, list[Field]]:
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    return (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values}) RETURNING {quote(meta.pk.column)}",
+            fields)

@@ -28,10 +28,11 @@ import hashlib
 import io
 import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import PurePath
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -264,9 +265,25 @@ class LiveFiles:
 
 
 def live_files(response: Response | None) -> LiveFiles:
-    rows = list(live_attachments(response).values_list("pk", "purpose", "followup_key"))
+    """What `live_attachments` holds, for a save: from SQL made once per process (a save reads it
+    each time; the ORM would build this query anew for about seven times its CPU)."""
+    if response is None:
+        return LiveFiles(ids=(), followup_keys=frozenset())
+    with connection.cursor() as cursor:
+        cursor.execute(_live_files_sql(), [response.pk])
+        rows = cursor.fetchall()
     return LiveFiles(ids=tuple(pk for pk, _, _ in rows),
                      followup_keys=frozenset(key for _, purpose, key in rows if purpose == AttachmentPurpose.FOLLOWUP))
+
+
+@cache
+def _live_files_sql() -> str:
+    meta, quote = Attachment._meta, connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in ("id", "purpose", "followup_key", "response",
+                                                                     "removed_at", "uploaded_at")}
+    return (f"SELECT {column['id']}, {column['purpose']}, {column['followup_key']} FROM {quote(meta.db_table)} "
+            f"WHERE {column['response']} = %s AND {column['removed_at']} IS NULL "
+            f"ORDER BY {column['uploaded_at']}, {column['id']}")
 
 
 def link_to_version(version: ResponseVersion, files: LiveFiles | None = None) -> None:

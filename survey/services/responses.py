@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from survey import engine
+from survey.dbcopy import row_insert
 from survey.models import (
     AnswerFact,
     ResponseVersion,
@@ -21,7 +22,6 @@ from survey.models import (
 from survey.services import attachments
 from survey.services.locks import ResponseApproved, response_writable
 from survey.services.versions import (
-    RESPONSE_FIELDS,
     ResponseInvalid,
     answers_check,
     fact_rows,
@@ -29,6 +29,7 @@ from survey.services.versions import (
     file_version,
     ministry_fields,
     response_point,
+    responses_update,
     threads_close,
     version_audit_row,
     version_build,
@@ -168,7 +169,7 @@ def response_save(
     version = version_build(response=response, number=response.revision + 1, checked=checked, submit=submit,
                             channel=source, acting_user=acting_user, now=timezone.now(), file_name=file_name,
                             file_sha256=file_sha256, file_path=file_path)
-    version.save(force_insert=True)
+    row_insert(version)
     attachments.link_to_version(version, files)
     reopened = (not submit and response.submitted_version_id is not None
                 and response.current_version_id == response.submitted_version_id)
@@ -177,11 +178,11 @@ def response_save(
     if submit:
         AnswerFact.objects.filter(response=response).delete()
         facts_insert(fact_rows(response, version))
-    response.save(update_fields=RESPONSE_FIELDS)
+    responses_update([response])
     if submit and was_returned:
         threads_close([version])
-    version_audit_row(version, target=target, cleared=checked.cleared, reopened=reopened, acting_user=acting_user,
-                      request=request).save(force_insert=True)
+    row_insert(version_audit_row(version, target=target, cleared=checked.cleared, reopened=reopened,
+                                 acting_user=acting_user, request=request))
     return SaveOutcome(version=version, cleared=checked.cleared, warnings=checked.warnings,
                        attached=files.followup_keys)
 

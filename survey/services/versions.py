@@ -333,7 +333,7 @@ def _count_newest(newest: dict[int, NewVersion], responses: dict) -> None:
         changed.append(response)
     AnswerFact.objects.filter(response_id__in=list(newest)).delete()
     facts_insert(facts)
-    _save_responses(changed)
+    responses_update(changed)
     threads_close([item.version for item in newest.values() if item.version.response_id in returned])
 
 
@@ -341,9 +341,11 @@ RESPONSE_FIELDS = ["current_version", "submitted_version", "revision", "updated_
                    "risk_level", "review", "reviewed_at", "reviewed_by"]
 
 
-def _save_responses(changed: list[Response]) -> None:
-    """One UPDATE for the batch. On PostgreSQL from a VALUES list: Django's bulk_update builds a
-    CASE per field and row, which costs more Python time than the whole rest of the batch."""
+def responses_update(changed: list[Response]) -> None:
+    """Write RESPONSE_FIELDS of `changed` (a batch, or one web save's response) in one UPDATE.
+    On PostgreSQL from a VALUES list: Django's bulk_update builds a CASE per field and row, which
+    costs more Python time than the whole rest of the batch (and save(update_fields=...) three
+    times this UPDATE's CPU for one row)."""
     if not changed:
         return
     if connection.vendor != "postgresql":
