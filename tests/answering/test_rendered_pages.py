@@ -175,3 +175,20 @@ def test_attached_files_on_the_edit_confirm_and_response_pages(round_, sagamihar
     check("edit_files", client.get(edit_url(round_)))
     check("confirm_files", client.get(confirm_url(round_)))
     check("detail_files", client.get(detail_url(round_)))
+
+
+def test_history_with_proxy_versions_on_the_response_and_an_old_version(round_, sagamihara, kanagawa):
+    save(round_, "141500", sagamihara, {"3": "2"}, HOSTILE_RESPONDENT)
+    target = target_of(round_, "141500")
+    target.delegated = True
+    target.save()
+    save(round_, "141500", kanagawa, HOSTILE_ANSWERS, HOSTILE_RESPONDENT)
+    save(round_, "141500", sagamihara, LONG_ANSWERS, HOSTILE_RESPONDENT, submit=True)
+    save(round_, "141500", sagamihara, HOSTILE_ANSWERS, HOSTILE_RESPONDENT)
+    client = login(sagamihara)
+    check("detail_history", client.get(detail_url(round_)))
+    old = client.get(detail_url(round_) + "versions/2/")
+    check("detail_history_old_version", old)
+    # the stored pages hide ids and version numbers in URLs: the links go to their own version
+    links = re.findall(r'href="/rounds/\d+/orgs/141500/versions/(\d+)/">第(\d+)版</a>', old.content.decode())
+    assert links == [("4", "4"), ("3", "3"), ("1", "1")]
