@@ -26,7 +26,8 @@ from django.utils.safestring import SafeString
 
 from survey import engine
 from survey.forms.presenting import followup_name, item_name, respondent_name
-from survey.templatetags.portal import jdatetime
+from survey.models import VersionSource
+from survey.templatetags.portal import jdatetime, state_badge
 
 MONTH_HELP = "例：2024年3月、令和6年3月、2024/3"
 MAX_LENGTH_HELP = "{max_length}文字以内。"
@@ -389,3 +390,32 @@ def attached_files_html(files, round_id: int, org_code: str) -> SafeString | str
              reverse("attachment_remove", args=[round_id, org_code, a.pk])) for a in files)
     return format_html('<ul class="list-unstyled mb-0" data-testid="attached-files">{}</ul>', format_html_join(
         "", '<li><a href="{}" download>{}</a> （{}、{}、{}） <a class="ms-2" href="{}">削除</a></li>', rows))
+
+
+# --- the response page's history table ------------------------------------------------------------
+
+_NUMBER = 987654321  # a version number no response reaches: the URL is reversed once per page
+HISTORY_LINK = '<a href="{}{}{}">第{}版</a>'
+HISTORY_ROW = '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'
+VERSION_SOURCES = dict(VersionSource.choices)
+
+
+def history_rows_html(versions, shown, round_id: int, org_code: str) -> SafeString:
+    """The rows of 保存の履歴 (newest first): each version's number (a link, except the one shown),
+    state, time, who acted (代理回答 when another organisation did) and channel. One reverse per
+    page instead of one `{% url %}` per row: a response saved 50 times drew 50 rows through the
+    template engine on every view."""
+    before, after = reverse("response_version", args=[round_id, org_code, _NUMBER]).split(str(_NUMBER))
+    shown_pk = shown.pk if shown is not None else None
+    rows = []
+    for v in versions:
+        number = (format_html("第{}版（表示中）", v.number) if v.pk == shown_pk
+                  else format_html(HISTORY_LINK, before, v.number, after, v.number))
+        if v.is_proxy:
+            actor = format_html("{} {} が代理回答", v.acting_organization.prefecture_name,
+                                v.created_by.name if v.created_by else "")
+        else:
+            actor = (v.created_by.name if v.created_by else "") or "—"
+        rows.append(format_html(HISTORY_ROW, number, state_badge(v.status), jdatetime(v.created_at), actor,
+                                VERSION_SOURCES.get(v.source, v.source)))
+    return _join(rows)

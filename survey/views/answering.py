@@ -30,7 +30,12 @@ from survey.forms.presenting import (
     key_labels,
     respondent_rows,
 )
-from survey.forms.questionnaire_html import decorate_answer_rows, decorate_fields, decorate_items
+from survey.forms.questionnaire_html import (
+    decorate_answer_rows,
+    decorate_fields,
+    decorate_items,
+    history_rows_html,
+)
 from survey.models import ResponseState
 from survey.services.attachments import StoredFiles, stored_files
 from survey.services.locks import ResponseApproved
@@ -145,6 +150,7 @@ def _response_page(request, target, response, version, *, history: bool):
         "round": target.round, "target": target, "org": org, "response": response, "version": version,
         "is_history": history,
         "versions": versions,
+        "history_rows": history_rows_html(versions, version, target.round_id, org.code),
         "can_answer": (access.can_answer_for(request.user, target) and target.accepts_answers
                        and selectors.response_state(response) != ResponseState.APPROVED),
         "deadline_passed": not target.accepts_answers,
