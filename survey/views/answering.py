@@ -54,14 +54,14 @@ TYPED_KEPT = ("送信した入力内容は保存されていませんが、こ�
 
 
 def _own_target(user, rnd):
-    """The user's own organisation's target in `rnd`, or None."""
+    """The user's own organisation's target in `rnd` and its response, or (None, None)."""
     own = access.own_organization(user)
     if rnd is None or own is None:
-        return None
+        return None, None
     try:
-        return access.target_get_for_user(user, rnd.pk, own.code)
+        return access.target_and_response_for_user(user, rnd.pk, own.code)
     except Http404:
-        return None
+        return None, None
 
 
 @login_required
@@ -87,8 +87,7 @@ def home(request):
 def _officer_entry(user, rnd, *, current: bool) -> dict:
     """One round on an officer's home: the own organisation's target and response, and for a
     prefecture officer the counts (and, while the round is open, the list) of its municipalities."""
-    target = _own_target(user, rnd)
-    response = access.response_of(target) if target else None
+    target, response = _own_target(user, rnd)
     entry = {"round": rnd, "target": target, "response": response,
              "can_answer": bool(target and access.can_answer_for(user, target) and target.accepts_answers
                                 and selectors.response_state(response) != ResponseState.APPROVED)}
@@ -165,18 +164,18 @@ def _response_page(request, target, response, version, *, history: bool):
     return render(request, "survey/response_detail.html", context)
 
 
-@target_for_user()
-def response_detail(request, target):
+@login_required
+def response_detail(request, round_id: int, org_code: str):
     """The response as it counts: the submitted version, else the current draft."""
-    response = access.response_of(target)
+    target, response = access.target_and_response_for_user(request.user, round_id, org_code)
     version = (response.submitted_version or response.current_version) if response else None
     return _response_page(request, target, response, version, history=False)
 
 
-@target_for_user()
-def response_version(request, target, number: int):
+@login_required
+def response_version(request, round_id: int, org_code: str, number: int):
     """Any kept version of the response."""
-    response = access.response_of(target)
+    target, response = access.target_and_response_for_user(request.user, round_id, org_code)
     if response is None:
         raise Http404
     version = get_object_or_404(selectors.versions_of(response), number=number)
@@ -193,19 +192,23 @@ def _review_context(request, target, response, *, back: str) -> dict:
 def _writable_target(request, round_id: int, org_code: str):
     """The target the user may write; None after the deadline, with a notice."""
     target = access.target_get_for_user(request.user, round_id, org_code, for_write=True)
+    return target if _accepts_answers(request, target) else None
+
+
+def _accepts_answers(request, target) -> bool:
+    """False after the deadline, with a notice."""
     if not target.accepts_answers:
         messages.warning(request, DEADLINE_PASSED + (TYPED_KEPT if request.method == "POST" else ""))
-        return None
-    return target
+        return False
+    return True
 
 
 def _writable(request, round_id: int, org_code: str):
-    """The target the user may write and its response; (None, None) after the deadline or once
-    approved, with a notice."""
-    target = _writable_target(request, round_id, org_code)
-    if target is None:
+    """The target the user may write and its response (one query); (None, None) after the deadline
+    or once approved, with a notice."""
+    target, response = access.target_and_response_for_user(request.user, round_id, org_code, for_write=True)
+    if not _accepts_answers(request, target):
         return None, None
-    response = access.response_of(target)
     if selectors.response_state(response) == ResponseState.APPROVED:
         messages.info(request, str(ResponseApproved()))
         return None, None

@@ -18,13 +18,13 @@ pytestmark = pytest.mark.django_db
 
 WHO = {"sagamihara": "141500", "kanagawa": "140007"}
 BUDGET = {  # (municipal officer, prefecture officer)
-    "home": (5, 9),
-    "edit page": (5, 6),
+    "home": (4, 8),
+    "edit page": (4, 5),
     "save draft": (10, 10),
     "save to confirm": (10, 10),
-    "confirm page": (5, 6),
+    "confirm page": (4, 5),
     "submit": (12, 12),
-    "response page": (8, 9),
+    "response page": (7, 8),
     "profile": (4, 5),
 }
 

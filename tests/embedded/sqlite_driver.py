@@ -125,6 +125,25 @@ def _save(officer, target, barrier, errors):
         connection.close()
 
 
+def _pages(rnd, officer, target) -> dict[str, str]:
+    """The answering pages of a saved response (their target and response come in one SQL statement
+    written for the database in use, survey.joined): HTTP status and the version shown."""
+    import re
+
+    from cast import signed_in
+    from django.test import Client
+
+    client = signed_in(Client(), officer)
+    base = f"/rounds/{rnd.pk}/orgs/{target.organization.code}/"
+    seen = {}
+    for name, path in [("edit", base + "edit/"), ("confirm", base + "confirm/"), ("detail", base),
+                       ("version 1", base + "versions/1/"), ("home", "/")]:
+        response = client.get(path)
+        shown = re.search(r"第(\d+)版", response.content.decode())
+        seen[name] = f"{response.status_code} {shown.group(1) if shown else '-'}"
+    return seen
+
+
 def main(db_file: str, private_dir: str) -> None:
     _setup(db_file, private_dir)
     from django.db import connection
@@ -146,6 +165,7 @@ def main(db_file: str, private_dir: str) -> None:
         thread.join(timeout=300)
     print(json.dumps({
         "errors": errors,
+        "pages": _pages(rnd, *officers[0]),
         "jobs": sorted(Job.objects.values_list("status", flat=True)),
         "versions": ResponseVersion.objects.count(),
         "imported": ResponseVersion.objects.filter(source="bulk_import").count(),

@@ -21,3 +21,6 @@ def test_concurrent_exports_and_saves_on_sqlite_all_succeed(tmp_path):
     assert report["imported"] == 2 * 4
     assert report["versions"] == 4 * 5 + 2 * 4
     assert report["journal_mode"] == "wal"
+    # the answering pages on SQLite (their target and response: survey.joined's SQL)
+    assert report["pages"] == {"edit": "200 -", "confirm": "200 -", "detail": "200 5", "version 1": "200 1",
+                               "home": "200 -"}
