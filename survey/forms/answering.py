@@ -38,17 +38,41 @@ def initial_respondent(target: RoundTarget, saved: dict | None) -> dict[str, str
 # --- the form --------------------------------------------------------------------------------
 
 # Keyed by the Definition object's id; the entry keeps the object so that the id stays its own.
-_ITEM_FIELDS: OrderedDict[int, tuple[engine.Definition, dict[str, forms.Field]]] = OrderedDict()
-_ITEM_FIELDS_KEPT = 16
+_FIELDS: OrderedDict[int, tuple[engine.Definition, dict[str, forms.Field]]] = OrderedDict()
+_FIELDS_KEPT = 16
 
 
-def item_fields(defn: engine.Definition) -> dict[str, forms.Field]:
-    """The item and follow-up fields of the definition, built once per Definition object and
-    shared by every form: they hold nothing of a request (values and errors live on the form),
-    and nothing changes them once built. (The respondent fields carry the target's values.)"""
-    entry = _ITEM_FIELDS.get(id(defn))
+def definition_fields(defn: engine.Definition) -> dict[str, forms.Field]:
+    """The respondent, item and follow-up fields of the definition, in that order, built once per
+    Definition object and shared by every form: they hold nothing of a request or a target (values
+    and errors live on the form, and so do the respondent block's starting values: `form.initial`),
+    and nothing changes them once built."""
+    entry = _FIELDS.get(id(defn))
     if entry is not None and entry[0] is defn:
         return entry[1]
+    fields = _respondent_fields(defn) | _item_fields(defn)
+    _FIELDS[id(defn)] = (defn, fields)
+    while len(_FIELDS) > _FIELDS_KEPT:
+        _FIELDS.popitem(last=False)
+    return fields
+
+
+def _respondent_fields(defn: engine.Definition) -> dict[str, forms.Field]:
+    fields = {}
+    for f in defn.respondent_fields:
+        ministry = f.filled_by == "ministry"
+        if f.kind == "choice" and not ministry:
+            field_ = forms.ChoiceField(choices=[("", CHOOSE_PROMPT)] + [(c, c) for c in f.choices])
+        else:
+            field_ = forms.CharField(max_length=300, strip=True)
+        field_.required = False
+        field_.disabled = ministry  # the ministry's values (form.initial), never taken from the request
+        field_.label = f.label
+        fields[respondent_name(defn, f.label)] = field_
+    return fields
+
+
+def _item_fields(defn: engine.Definition) -> dict[str, forms.Field]:
     fields = {}
     for item in defn.items:
         choices = [(o.code, o.display) for o in item.options]
@@ -65,9 +89,6 @@ def item_fields(defn: engine.Definition) -> dict[str, forms.Field]:
             fields[followup_name(defn, f.key)] = forms.CharField(
                 required=False, max_length=limit, widget=widget, label=f"{item.label} {f.label}",
             )
-    _ITEM_FIELDS[id(defn)] = (defn, fields)
-    while len(_ITEM_FIELDS) > _ITEM_FIELDS_KEPT:
-        _ITEM_FIELDS.popitem(last=False)
     return fields
 
 
@@ -90,22 +111,10 @@ class QuestionnaireForm(forms.Form):
         self.answers: dict = {}
         self.respondent: dict = {}
         self.warnings: list[engine.Issue] = []
-        self._add_respondent_fields(initial_respondent(target, None))
-        self.fields.update(item_fields(self.defn))
-
-    def _add_respondent_fields(self, values: dict) -> None:
-        for f in self.defn.respondent_fields:
-            name = respondent_name(self.defn, f.label)
-            ministry = f.filled_by == "ministry"
-            if f.kind == "choice" and not ministry:
-                field_ = forms.ChoiceField(choices=[("", CHOOSE_PROMPT)] + [(c, c) for c in f.choices])
-            else:
-                field_ = forms.CharField(max_length=300, strip=True)
-            field_.required = False
-            field_.disabled = ministry  # the ministry's values, never taken from the request
-            field_.label = f.label
-            field_.initial = values.get(f.label, "")
-            self.fields[name] = field_
+        self.fields.update(definition_fields(self.defn))
+        values = initial_respondent(target, None)
+        self.initial.update({respondent_name(self.defn, f.label): values.get(f.label, "")
+                             for f in self.defn.respondent_fields})
 
     # -- cleaning --
 

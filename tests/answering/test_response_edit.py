@@ -217,7 +217,7 @@ def test_prefecture_is_shown_its_own_guidance_but_not_the_excel_one(round_, kana
     assert "エクセルの入力規則に従って" not in page
 
 
-def test_forms_of_one_definition_share_item_fields_but_not_input_or_errors(round_):
+def test_forms_of_one_definition_share_fields_but_not_input_or_errors(round_):
     from survey.forms.answering import QuestionnaireForm, form_data
     from survey.forms.presenting import item_name
 
@@ -231,3 +231,25 @@ def test_forms_of_one_definition_share_item_fields_but_not_input_or_errors(round
     assert not first.is_valid() and second.is_valid()
     assert name in first.errors and name not in second.errors and second.cleaned_data[name] == "1"
     assert not QuestionnaireForm(form_data(target, None, 0), target=target).errors
+
+
+def test_shared_fields_take_each_targets_own_ministry_values(round_):
+    """The respondent fields are shared too; the values the ministry fills (disabled, never taken
+    from the request) are each form's own."""
+    from survey.forms.answering import QuestionnaireForm, form_data
+    from survey.forms.presenting import respondent_name
+
+    from .conftest import target_of
+
+    one, other = target_of(round_, "141500"), target_of(round_, "140007")
+    one.attribute, other.attribute = "情報照会機関", "情報提供機関"
+    name = respondent_name(one.round.survey.engine, "属性")
+    forms_ = []
+    for target in (one, other):
+        data = form_data(target, None, 0)
+        data[name] = "送られた値"  # a disabled field: never taken from the request
+        forms_.append(QuestionnaireForm(data, target=target))
+    assert forms_[0].fields[name] is forms_[1].fields[name] and forms_[0].fields[name].disabled
+    assert [form.errors for form in forms_ if not form.is_valid()] == []
+    assert [form.cleaned_data[name] for form in forms_] == ["情報照会機関", "情報提供機関"]
+    assert [form[name].value() for form in forms_] == ["情報照会機関", "情報提供機関"]
