@@ -13,10 +13,20 @@ INSERT anew on each call, about 0.3 ms of CPU more per row than the query itself
 """
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Field, Model
+
+# Fields whose `get_db_prep_save` hands a value of these kinds (or None) to PostgreSQL unchanged,
+# and whose `pre_save` only reads the attribute: their values are taken as they are, which saves
+# a few Python calls per column and row (a bulk import writes 2,000 versions and audit rows).
+# Anything else, or another kind of value, goes through `get_db_prep_save` as before.
+_AS_TEXT = (models.CharField, models.TextField)
+_AS_INT = (models.IntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
+           models.PositiveBigIntegerField, models.SmallIntegerField, models.BigIntegerField,
+           models.AutoField, models.BigAutoField, models.SmallAutoField)
 
 
 def copy_create(objs: list[Model]) -> None:
@@ -35,9 +45,10 @@ def copy_create(objs: list[Model]) -> None:
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
         columns = ", ".join(quote(f.column) for f in fields)
+        plans = [(f, f.attname, _plain_kind(f)) for f in fields]
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for obj in objs:
-                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+                copy.write_row([_db_value(obj, f, attname, kind) for f, attname, kind in plans])
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
 
@@ -64,3 +75,37 @@ def _insert_sql(model: type[Model]) -> tuple[str, list[Field]]:
     values = ", ".join(["%s"] * len(fields))
     return (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values}) RETURNING {quote(meta.pk.column)}",
             fields)
+
+
+def _plain_kind(field) -> str:
+    """"text", "int", "datetime" when `_db_value` may take the field's values as they are, else ""."""
+    kind = type(field)
+    if kind in _AS_TEXT:
+        return "text"
+    if kind in _AS_INT:
+        return "int"
+    if kind is models.DateTimeField and not field.auto_now and not field.auto_now_add:
+        return "datetime"
+    if kind is models.ForeignKey and _plain_kind(field.target_field) == "int":
+        return "int"
+    return ""
+
+
+def _db_value(obj: Model, field, attname: str, kind: str):
+    """`field.get_db_prep_save(field.pre_save(obj, True))` for PostgreSQL, taken as it is where that
+    gives the same value: None, a str for a text column (as CharField.to_python returns it), an
+    int (not a bool: Django would make it 1) for an integer one, an aware datetime (the
+    PostgreSQL backend adapts it unchanged; a naive one is warned about and converted there)."""
+    if kind:
+        value = getattr(obj, attname)
+        if value is None:
+            return None
+        if kind == "text":
+            if isinstance(value, str):
+                return value
+        elif kind == "int":
+            if type(value) is int:
+                return value
+        elif type(value) is dt.datetime and value.utcoffset() is not None:
+            return value
+    return field.get_db_prep_save(field.pre_save(obj, True), connection)
