@@ -43,7 +43,7 @@ from .common import (
 from .report import SKIPPED, STATUS_LABELS, import_report_workbook, import_summary, subject_labels
 
 IMPORT_KIND = "sheet_import"
-IMPORT_CHUNK = 50  # sheets saved per transaction (and per job checkpoint)
+IMPORT_CHUNK = 100  # sheets saved per transaction (and per job checkpoint); see bench/README.md, fifth session
 EXPANDED_FOLDER = "expanded"  # a job's zip entries while it runs (removed when it ends)
 
 
