@@ -38,19 +38,26 @@ class Part:
 
 class Joined:
     """`Joined(parts, "FROM … WHERE …")`: `.rows(params)` gives, per row, one instance per part (None
-    for a part whose primary key is NULL: the outer side of a LEFT JOIN that found nothing)."""
+    for a part whose primary key is NULL: the outer side of a LEFT JOIN that found nothing), then
+    the value of each `extra` SQL expression (as the database gives it)."""
 
-    def __init__(self, parts: list[Part], tail: str, *, using: str = "default"):
-        self.parts, self.tail, self.using = parts, tail, using
+    def __init__(self, parts: list[Part], tail: str, *, extra: tuple[str, ...] = (),
+                 tables: dict[str, type[Model]] | None = None, using: str = "default"):
+        """`tail` names each part's table as {alias} ("{alias} AS alias"), and each model of
+        `tables` (tables only joined or queried, none of their columns selected) the same way;
+        `extra` SQL expressions may name them too."""
+        self.parts, self.tail, self.extra, self.using = parts, tail, extra, using
+        self.tables = tables or {}
         self._sql: str | None = None
         self._converters: list = []
         self._layout: list = []
 
     def _prepare(self, connection) -> None:
         quote = connection.ops.quote_name
-        columns = [c for p in self.parts for c in p.select(quote)]
-        sql = "SELECT " + ", ".join(columns) + " " + self.tail.format(**{
-            p.alias: f"{quote(p.model._meta.db_table)} {quote(p.alias)}" for p in self.parts})
+        names = {alias: f"{quote(model._meta.db_table)} {quote(alias)}" for alias, model in
+                 [*((p.alias, p.model) for p in self.parts), *self.tables.items()]}
+        columns = [c for p in self.parts for c in p.select(quote)] + [e.format(**names) for e in self.extra]
+        sql = "SELECT " + ", ".join(columns) + " " + self.tail.format(**names)
         converters, layout, start = [], [], 0
         for part in self.parts:
             for i, f in enumerate(part.fields):
@@ -79,5 +86,5 @@ class Joined:
                     values[i] = converter(values[i], col, connection)
             out.append([None if values[start + pk_at] is None
                         else model.from_db(self.using, attnames, values[start:start + len(attnames)])
-                        for model, attnames, start, pk_at in self._layout])
+                        for model, attnames, start, pk_at in self._layout] + values[len(values) - len(self.extra):])
         return out

@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from survey import storage
 from survey.audit import Action, audit
+from survey.joined import Joined, Part
 from survey.models import (
     Attachment,
     AttachmentPurpose,
@@ -248,11 +249,42 @@ def stored_files(response: Response | None) -> StoredFiles:
     """One query for what the edit and confirmation pages show of a response's files."""
     if response is None:
         return StoredFiles()
-    stored = list(Attachment.objects.filter(response=response, file_deleted_at__isnull=True)
-                  .select_related("uploaded_by"))
+    stored = [_uploaded_by(a, user) for a, user in _STORED.rows([response.pk])]
     live = tuple(a for a in stored if a.removed_at is None)
     return StoredFiles(live=live, usage=Usage(files=len(stored), bytes=sum(a.size for a in stored),
                                               kept=len(stored) - len(live)))
+
+
+def shown_files(response: Response, version: ResponseVersion | None, *,
+                only_counted: bool = False) -> list[tuple[Attachment, bool]]:
+    """For the read-only lists: the files `version` counted, then (unless `only_counted`) the live
+    files it did not, each with whether it counted it; oldest first in each part. One query."""
+    if only_counted:
+        if version is None:
+            return []
+        rows = _COUNTED.rows([version.pk, response.pk, version.pk])
+    else:
+        version_id = version.pk if version is not None else None
+        rows = _SHOWN.rows([version_id, response.pk, version_id])
+    files = [(_uploaded_by(a, user), bool(counted)) for a, user, counted in rows]
+    return sorted(files, key=lambda row: not row[1])  # stable: the counted first, each part in order
+
+
+def _uploaded_by(attachment: Attachment, user: User) -> Attachment:
+    attachment.uploaded_by = user
+    return attachment
+
+
+# A response's files with who uploaded them, from SQL written once per process (survey.joined): the
+# ORM built these queries anew for each page. Attachment.Meta.ordering, as the ORM would order them.
+_FILES = "FROM {a} INNER JOIN {u} ON u.id = a.uploaded_by_id WHERE a.response_id = %s AND "
+_IN_VERSION = "a.id IN (SELECT c.attachment_id FROM {c} WHERE c.responseversion_id = %s)"
+_ORDER = " ORDER BY a.uploaded_at, a.id"
+_STORED = Joined([Part(Attachment, "a"), Part(User, "u")], _FILES + "a.file_deleted_at IS NULL" + _ORDER)
+_SHOWN = Joined([Part(Attachment, "a"), Part(User, "u")], _FILES + f"(a.removed_at IS NULL OR {_IN_VERSION})" + _ORDER,
+                extra=(_IN_VERSION,), tables={"c": ResponseVersion.attachments.through})
+_COUNTED = Joined([Part(Attachment, "a"), Part(User, "u")], _FILES + _IN_VERSION + _ORDER,
+                  extra=(_IN_VERSION,), tables={"c": ResponseVersion.attachments.through})
 
 
 @dataclass(frozen=True)

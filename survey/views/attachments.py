@@ -126,14 +126,10 @@ def live_panel(target, files: service.StoredFiles) -> list[dict]:
 def read_panel(target, response, version, *, history: bool = False) -> list[dict]:
     """Rows of the read-only list: the files `version` counted, then (not on history pages) files
     attached since, each marked `counted` or not."""
-    # Who uploaded and removed them is prefetched, not joined: most responses have no file, and
-    # then each read is one plain query (a join cost more to build than the read itself).
-    counted = list(version.attachments.prefetch_related("uploaded_by", "removed_by")) if version else []
-    rows = [{"file": a, "counted": True} for a in counted]
-    if not history:
-        ids = {a.pk for a in counted}
-        live = service.live_attachments(response).select_related(None).prefetch_related("uploaded_by")
-        rows += [{"file": a, "counted": False} for a in live if a.pk not in ids]
+    if response is None:
+        return []
+    rows = [{"file": a, "counted": counted}
+            for a, counted in service.shown_files(response, version, only_counted=history)]
     return _with_purpose(target, rows)
 
 
