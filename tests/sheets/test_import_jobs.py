@@ -221,3 +221,41 @@ def test_the_readers_start_while_the_zip_is_expanded_and_stop_with_the_job(clien
     size = imports.reader_pool().size
     assert events[:3] == [("start", 0), ("started", size), ("expand", size)]
     assert len(pools) == 1 and ("close", size) in events and pools[0].workers == []
+
+
+@pytest.mark.django_db
+def test_the_job_leaves_older_objects_out_of_its_collections_and_gives_them_back(cast, round_, orgs, monkeypatch):
+    """run_sheet_import freezes the objects that exist before it (gc.freeze: its collections do
+    not walk Django and the master again) and unfreezes them when it ends, done or crashed."""
+    import gc
+
+    from survey import jobs
+    from survey.services import sheets
+    from survey.services.sheets import imports
+
+    monkeypatch.setattr(jobs, "job_enqueue", lambda job_id: None)
+    uploads = [("141500.xlsx", sheet_for(round_, orgs["141500"], VALID_ANSWERS))]
+    frozen_during = []
+    real_check = imports._Importer.check
+
+    def note(self, *args):
+        frozen_during.append(gc.get_freeze_count())
+        return real_check(self, *args)
+
+    monkeypatch.setattr(imports._Importer, "check", note)
+    assert gc.get_freeze_count() == 0
+    job = sheets.sheets_import_job_create(uploads=uploads, acting_user=cast["admin"])
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and frozen_during and frozen_during[0] > 0
+    assert gc.get_freeze_count() == 0
+
+    def crash(self, *args):
+        raise Crash
+
+    monkeypatch.setattr(imports._Importer, "check", crash)
+    monkeypatch.setattr(jobs, "_owner", lambda: f"{socket.gethostname()}:999999999")
+    job = sheets.sheets_import_job_create(uploads=uploads, acting_user=cast["admin"])
+    with pytest.raises(Crash):
+        jobs.run_job(job.pk)
+    assert gc.get_freeze_count() == 0
