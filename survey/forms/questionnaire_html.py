@@ -235,6 +235,11 @@ def _join(parts) -> SafeString:
     return format_html("{}" * len(parts), *parts) if parts else NOTHING
 
 
+def joined_parts(views) -> SafeString:
+    """The decorated items' (or fields') HTML, each head then tail, as one string."""
+    return _join(part for v in views for part in (v.head, v.tail))
+
+
 def _errors(name: str, errors, extra_class: str = "") -> SafeString:
     if not errors:
         return NOTHING

@@ -35,6 +35,7 @@ from survey.forms.questionnaire_html import (
     decorate_fields,
     decorate_items,
     history_rows_html,
+    joined_parts,
 )
 from survey.models import ResponseState
 from survey.services.attachments import StoredFiles, stored_files
@@ -238,6 +239,7 @@ def _edit_page(request, target, form, *, response, status=200, conflict=None, fi
     decorate_items(items, defn, attachment_slots(attachments, target))
     fields = form.respondent_views()
     decorate_fields(fields, defn)
+    threads = selectors.threads_by_anchor(response, open_only=True)
     return render(request, "survey/response_edit.html", carry | {
         "round": target.round, "target": target, "org": target.organization, "form": form,
         "guidance": intro_guidance(defn, target.organization.engine_kind),
@@ -246,7 +248,10 @@ def _edit_page(request, target, form, *, response, status=200, conflict=None, fi
         "is_proxy": target.organization != request.user.organization,
         "conflict": conflict,
         "attachments": attachments,
-        "threads": selectors.threads_by_anchor(response, open_only=True),
+        "threads": threads,
+        # without threads between them, each item's and field's parts in one string (no template loop)
+        "items_html": None if threads else joined_parts(items),
+        "respondent_html": None if threads else joined_parts(fields),
     }, status=status)
 
 
