@@ -36,6 +36,9 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# From the tree's own folder: Celery imports the project's modules from the working directory
+# first, so a second tree's script run from elsewhere would time the other tree's code.
+os.chdir(ROOT)
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -81,6 +84,19 @@ class Steps:
                 self.calls[label] += 1
 
         setattr(owner, name, timed)
+
+
+class Statements:
+    """SQL statements this connection sent during the job, and their text's characters (a
+    measure that does not depend on the machine's load)."""
+
+    def __init__(self):
+        self.count = self.chars = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        self.chars += len(sql)
+        return execute(sql, params, many, context)
 
 
 class GcTime:
@@ -141,15 +157,21 @@ def main():
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     db_before, children_before = bench._database_cpu(), _children_cpu()
     start, thread_before, process_before = time.perf_counter(), time.thread_time(), time.process_time()
-    jobs.run_job(job.pk)
+    from django.db import connection
+
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        jobs.run_job(job.pk)
     wall = time.perf_counter() - start
     main_thread, process = time.thread_time() - thread_before, time.process_time() - process_before
     readers, db_after = _children_cpu() - children_before, bench._database_cpu()
     db = db_after - db_before if db_before is not None and db_after is not None else 0.0  # 0: not measured
     job = Job.objects.get(pk=job.pk)
-    print(f"{ROOT.name}: {args.count} sheets, job {job.status} {job.result.get('summary')}")
+    print(f"{ROOT.name}: {args.count} sheets, job {job.status} {job.result.get('summary')}, "
+          f"{service.IMPORT_CHUNK} per transaction, code from {Path(service.__file__).parents[2]}")
     print(f"  wall {wall:.2f} s; CPU s: main thread {main_thread:.2f}, this process {process:.2f}, "
           f"reader workers {readers:.2f}, PostgreSQL {db:.2f}, total {process + readers + db:.2f}; load before {load}")
+    print(f"  SQL statements through Django: {statements.count} ({statements.chars / 1e6:.1f} M characters of SQL text)")
     print(f"  garbage collection on the main thread: {collections_.seconds:.3f} s ({dict(collections_.count)})")
     for label, seconds in steps.spent.most_common():
         print(f"  {seconds:7.3f} s {steps.calls[label]:6d}  {label}")
