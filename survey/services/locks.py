@@ -3,11 +3,10 @@
 Shared by the submission service and the attachment service (which must not import each other:
 the submission service asks the attachment service which follow-ups have a file).
 """
-from functools import cache
-
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
+from survey.joined import Joined, Part
 from survey.models import Response, ReviewState, RoundTarget
 
 
@@ -40,28 +39,19 @@ def response_locked(target: RoundTarget) -> Response:
 
 
 def _locked_row(round_id: int, organization_id: int) -> Response | None:
-    """The response row, locked (at most one: unique per round). On PostgreSQL from SQL made once
-    per process: the ORM builds this query anew on each save for about three times its CPU."""
+    """The response row, locked (at most one: unique per round). On PostgreSQL through
+    survey.joined (SQL written once per process: the ORM builds this query anew on each save for
+    about three times its CPU)."""
     if connection.vendor != "postgresql":
         # order_by(): Meta.ordering (organization__code) would join (and lock) the organisation
         rows = Response.objects.select_for_update().filter(round_id=round_id, organization_id=organization_id)
         return next(iter(rows.order_by()), None)
-    sql, names = _locked_row_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [round_id, organization_id])
-        row = cursor.fetchone()
-    return None if row is None else Response.from_db(connection.alias, names, row)
+    rows = _LOCKED.rows([round_id, organization_id])
+    return rows[0][0] if rows else None
 
 
-@cache
-def _locked_row_sql() -> tuple[str, list[str]]:
-    """The locked read's SQL and the attribute of each column (no column of Response needs a
-    converter on PostgreSQL: no JSON, dates come back as aware datetimes)."""
-    meta, quote = Response._meta, connection.ops.quote_name
-    fields = meta.concrete_fields
-    columns = ", ".join(quote(f.column) for f in fields)
-    where = " AND ".join(f"{quote(meta.get_field(name).column)} = %s" for name in ("round", "organization"))
-    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} FOR UPDATE", [f.attname for f in fields]
+# SQLite has no row locks (its writers take the database's lock): the ORM path above serves it.
+_LOCKED = Joined([Part(Response, "r")], "FROM {r} WHERE r.round_id = %s AND r.organization_id = %s FOR UPDATE")
 
 
 def response_writable(target: RoundTarget) -> Response:
