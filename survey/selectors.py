@@ -266,7 +266,7 @@ def version_history(response: Response) -> list[ResponseVersion]:
 
 _VERSION_HISTORY = Joined(
     [Part(ResponseVersion, "v", leave_out=("answers", "respondent", "risk_rules", "cleared_items")),
-     Part(User, "u"), Part(Organization, "o")],
+     Part(User, "u", leave_out=("password",)), Part(Organization, "o")],  # who acted: not their password hash
     "FROM {v} LEFT OUTER JOIN {u} ON u.id = v.created_by_id LEFT OUTER JOIN {o} ON o.id = v.acting_organization_id"
     " WHERE v.response_id = %s ORDER BY v.number DESC")
 

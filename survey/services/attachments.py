@@ -280,10 +280,12 @@ def _uploaded_by(attachment: Attachment, user: User) -> Attachment:
 _FILES = "FROM {a} INNER JOIN {u} ON u.id = a.uploaded_by_id WHERE a.response_id = %s AND "
 _IN_VERSION = "a.id IN (SELECT c.attachment_id FROM {c} WHERE c.responseversion_id = %s)"
 _ORDER = " ORDER BY a.uploaded_at, a.id"
-_STORED = Joined([Part(Attachment, "a"), Part(User, "u")], _FILES + "a.file_deleted_at IS NULL" + _ORDER)
-_SHOWN = Joined([Part(Attachment, "a"), Part(User, "u")], _FILES + f"(a.removed_at IS NULL OR {_IN_VERSION})" + _ORDER,
+# who uploaded: the name shown, never the password hash (a page has no use for it)
+_UPLOADER = Part(User, "u", leave_out=("password",))
+_STORED = Joined([Part(Attachment, "a"), _UPLOADER], _FILES + "a.file_deleted_at IS NULL" + _ORDER)
+_SHOWN = Joined([Part(Attachment, "a"), _UPLOADER], _FILES + f"(a.removed_at IS NULL OR {_IN_VERSION})" + _ORDER,
                 extra=(_IN_VERSION,), tables={"c": ResponseVersion.attachments.through})
-_COUNTED = Joined([Part(Attachment, "a"), Part(User, "u")], _FILES + _IN_VERSION + _ORDER,
+_COUNTED = Joined([Part(Attachment, "a"), _UPLOADER], _FILES + _IN_VERSION + _ORDER,
                   extra=(_IN_VERSION,), tables={"c": ResponseVersion.attachments.through})
 
 

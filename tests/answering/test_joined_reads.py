@@ -49,3 +49,5 @@ def test_version_history_equals_the_orms(round_, sagamihara):
     assert [values(v, light) for v in history] == [values(v, light) for v in orm]
     assert [(v.created_by, v.acting_organization, v.is_proxy) for v in history] == \
         [(v.created_by, v.acting_organization, False) for v in orm]
+    # who acted comes without the password hash (the page shows only the name)
+    assert all("password" in v.created_by.get_deferred_fields() for v in history)

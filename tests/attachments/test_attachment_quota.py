@@ -175,3 +175,6 @@ def test_the_pages_one_read_of_the_files_agrees_with_the_quota_and_the_live_list
     assert [a.pk for a in files.live] == [a.pk for a in live_attachments(response)] == [a.pk for a in live]
     assert files.followup_keys == attached_keys(response) == {"10:概要"}
     assert stored_files(None).live == () and stored_files(None).usage == stored_usage(None)
+    # who uploaded comes with the name the pages show, never with the password hash
+    assert {a.uploaded_by.name for a in files.live} == {sagamihara.name}
+    assert all("password" in a.uploaded_by.get_deferred_fields() for a in files.live)
