@@ -105,3 +105,36 @@ def test_the_sheet_count_of_a_remembered_workbook_part_is_applied_again():
     assert expected[:2] == ("rejected", "too_many_sheets")
     assert _outcome(many, limits) == expected
     assert _outcome(many, Limits())[0] == "ok"
+
+
+def test_a_remembered_worksheet_gives_its_bounds_again():
+    """A worksheet part remembered (the choice-list sheet every sheet of the writer carries) sets
+    the new check's bounds as a parse would: a far cell in it is refused again, and its cells
+    still count toward the workbook's total."""
+    entries = _entries(_sheet())
+    choices = dict(entries)["xl/worksheets/sheet2.xml"]
+    far = choices.replace(b"</sheetData>", b'<row r="2000"><c r="ZZ2000" t="n"><v>1</v></c></row></sheetData>')
+    assert far != choices
+    wide = _rezip([(n, far if n == "xl/worksheets/sheet2.xml" else b) for n, b in entries])
+    expected = _cold(wide)
+    assert expected[:2] == ("rejected", "sheet_too_large")
+    assert any(isinstance(found, dict) and "max_col" in found for _, _, found in containers._SEEN.values())
+    assert _outcome(wide) == expected
+
+    plain = _rezip(entries)
+    cold = _cold(plain)
+    assert cold[0] == "ok"
+    cells = _cold(plain, Limits(max_total_cells=10**9))  # how many cells the two sheets span
+    assert cells[0] == "ok"
+    first = None
+    for limit in range(1, 5000):  # the smallest total the workbook passes
+        if _cold(plain, Limits(max_total_cells=limit))[0] == "ok":
+            first = limit
+            break
+    assert first is not None
+    below = Limits(max_total_cells=first - 1)
+    expected = _cold(plain, below)
+    assert expected[:2] == ("rejected", "too_many_cells")
+    _outcome(plain, below)  # remembered now
+    assert _outcome(plain, below) == expected
+    assert _outcome(plain, Limits(max_total_cells=first)) == _cold(plain, Limits(max_total_cells=first))

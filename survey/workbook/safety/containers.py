@@ -25,7 +25,7 @@ from .limits import (
     too_many_sheets,
 )
 from .xmlscan import _Prolog, _scan_part, _SheetList
-from .zips import _open_zip, _stream
+from .zips import _open_zip, _stream, _whole_part
 
 
 def workbook_kind(data: bytes, filename: str) -> str:
@@ -98,18 +98,20 @@ def _check_container(data: bytes, limits: Limits) -> CheckedWorkbook:
         # (`_XlsxCells.scan_tags`); a call per element costs five times the parse.
         by_tags = isinstance(scanner, _XlsxCells) and info.file_size <= KEEP_PART_BYTES
         keep = KEEP_PART_BYTES if (by_tags or info.filename in _KEPT_PARTS) else 0
-        seen_key = _seen_key(data, info, kind, limits) if _plain(scanner) else None
+        seen_key = _seen_key(data, info, kind, limits)
         seen = _SEEN.get(seen_key) if seen_key is not None else None
         if seen is not None:
             size, xml = _replay(seen, scanner, limits, total)
         else:
-            size, xml = _scan_part(_part_stream(zf, info, limits, total), scanner, keep=keep,
+            whole = _whole_part(data, info, min(limits.max_part_bytes, limits.max_parts_total_bytes - total,
+                                                KEEP_PART_BYTES))
+            size, xml = _scan_part(_part_chunks(whole, zf, info, limits, total), scanner, keep=keep,
                                    per_element=not by_tags)
             if by_tags and not (xml is not None and scanner.scan_tags(xml)):
                 # Too large to keep, or cells written without plain references: a call per element.
-                size, _ = _scan_part(_part_stream(zf, info, limits, total), scanner)
+                size, _ = _scan_part(_part_chunks(whole, zf, info, limits, total), scanner)
             if seen_key is not None:
-                _remember(seen_key, (size, xml, scanner.sheets() if scanner is not None else 0))
+                _remember(seen_key, (size, xml, dict(vars(scanner)) if scanner is not None else None))
         total += size
         if xml is not None and (kept := kept + len(xml)) <= KEEP_TOTAL_BYTES:
             parts[info.filename] = xml
@@ -132,17 +134,14 @@ def _check_container(data: bytes, limits: Limits) -> CheckedWorkbook:
 # where zipfile reads them), of its directory entry (name, method, flags, CRC, sizes: what
 # zipfile checks it against), of the container's kind (its scanner) and of the limits; a part
 # whose check passed with all of them equal passes again, with the same size and kept bytes.
-# Only parts without cells (prolog or sheet-list scans, or none) are remembered, only small
-# ones, and only passes: a part that was refused is checked again each time. Its size still
-# counts toward the workbook's total (`_replay`).
+# Only small parts are remembered, and only passes: a part that was refused is checked again
+# each time. What its scanner found is remembered with it (a sheet list's count; a worksheet's
+# cell bounds, e.g. the choice-list sheet that every sheet of a writer carries byte for byte)
+# and set again on the new scanner, so the workbook's bounds are applied to it as to a part
+# checked afresh; its size still counts toward the workbook's total (`_replay`).
 SEEN_PART_BYTES = 64 * 1024  # stored bytes of a part that may be remembered
 _SEEN_MAX = 64
-_SEEN: dict[tuple, tuple[int, bytes | None, int]] = {}
-
-
-def _plain(scanner) -> bool:
-    """A part whose check holds no cell bounds: its prolog or sheet list is all there is to it."""
-    return scanner is None or isinstance(scanner, _Prolog)
+_SEEN: dict[tuple, tuple[int, bytes | None, dict | None]] = {}
 
 
 def _seen_key(data: bytes, info, kind: str, limits: Limits) -> tuple | None:
@@ -167,20 +166,27 @@ def _remember(key: tuple, outcome: tuple[int, bytes | None, int]) -> None:
     _SEEN[key] = outcome
 
 
-def _replay(seen: tuple[int, bytes | None, int], scanner, limits: Limits, total: int) -> tuple[int, bytes | None]:
-    """(size, kept bytes) of a part checked before; refused as its decompression would be when
-    the workbook's other parts leave it too little of the total."""
-    size, xml, sheets = seen
+def _replay(seen: tuple[int, bytes | None, dict | None], scanner, limits: Limits, total: int,
+            ) -> tuple[int, bytes | None]:
+    """(size, kept bytes) of a part checked before, its scanner set to what it found then;
+    refused as its decompression would be when the workbook's other parts leave it too little
+    of the total."""
+    size, xml, found = seen
     if size > limits.max_parts_total_bytes - total:
         raise _reject("decompressed_too_large", BOMB.format(limit=_size(limits.max_parts_total_bytes)))
-    if isinstance(scanner, _SheetList):
-        scanner.count = sheets
+    if scanner is not None:
+        vars(scanner).update(found)
     return size, xml
 
 
 def _part_stream(zf, info, limits: Limits, total: int):
     """The part's decompressed chunks, bounded per part and by what the workbook has left."""
     return _stream(zf, info, limits.max_part_bytes, limits.max_parts_total_bytes - total, limits.max_parts_total_bytes)
+
+
+def _part_chunks(whole: bytes | None, zf, info, limits: Limits, total: int):
+    """The part whole when `_whole_part` could take it, else its bounded stream through zipfile."""
+    return (whole,) if whole is not None else _part_stream(zf, info, limits, total)
 
 
 _SHEET_PART = re.compile(r"xl/(worksheets|macrosheets|dialogsheets)/[^/]+\.xml")

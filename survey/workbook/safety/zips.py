@@ -7,6 +7,7 @@ import posixpath
 import struct
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -217,3 +218,54 @@ def _entry_refusal(name: str) -> UploadRejected | None:
 # -- one workbook -----------------------------------------------------------------------------
 
 
+
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's structFileHeader
+_PLAIN_FLAGS = 0x1 | 0x20 | 0x40  # encrypted, compressed patched data, strong encryption
+
+
+def _whole_part(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """An entry of the zip held in `data`, decompressed at once, when it is what zipfile would
+    give without any doubt: stored or deflated, not encrypted, its local header naming it as
+    the directory does, its deflate stream ending at exactly the declared size (never more than
+    `limit` + 1 bytes produced, whatever the stream holds) and its CRC right. None otherwise
+    (a declared size over `limit`, anything odd or broken): the caller then streams the entry
+    through zipfile (`_stream`), which counts the bytes as they come and refuses or fails as it
+    always did. So this only skips zipfile's per-chunk machinery for the plain case; the bytes,
+    and so everything checked on them, are the same.
+    """
+    size = info.file_size
+    if size > limit or info.flag_bits & _PLAIN_FLAGS or info.compress_type not in (zipfile.ZIP_STORED,
+                                                                                     zipfile.ZIP_DEFLATED):
+        return None
+    start = info.header_offset
+    header = data[start:start + _LOCAL_HEADER.size]
+    if len(header) != _LOCAL_HEADER.size:
+        return None
+    magic, _, _, flags, _, _, _, _, _, _, name_len, extra_len = _LOCAL_HEADER.unpack(header)
+    if magic != b"PK\x03\x04":
+        return None
+    name_at = start + _LOCAL_HEADER.size
+    try:
+        name = data[name_at:name_at + name_len].decode("utf-8" if flags & 0x800 else "cp437")
+    except UnicodeDecodeError:
+        return None
+    if name != info.orig_filename:
+        return None
+    body_at = name_at + name_len + extra_len
+    body = data[body_at:body_at + info.compress_size]
+    if len(body) != info.compress_size:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != size:
+            return None
+        out = body
+    else:
+        inflate = zlib.decompressobj(-15)
+        try:
+            out = inflate.decompress(body, size + 1)
+        except zlib.error:
+            return None
+        if not inflate.eof or len(out) != size:
+            return None
+    return out if zlib.crc32(out) == info.CRC else None
