@@ -11,7 +11,8 @@ line: wall seconds and the CPU seconds of the main thread, of this process, of t
 workers (children), of this connection's PostgreSQL backend and their total, with the load
 average before. Each `--step MODULE:NAME` (NAME may be Class.method) is wrapped and its CPU
 seconds on the main thread (`--wall`: wall seconds) and calls are printed, largest first (nested
-steps count in both). Also the main thread's time in garbage collection.
+steps count in both). Also the main thread's time in garbage collection. `--profile FILE`
+writes a cProfile of the main thread's job (its CPU figures then include the profiler's cost).
 
 Compare two trees by running each tree's copy of this script alternately on one database
 server, a fresh database each run (the CPU seconds survive a shared machine better than the
@@ -51,6 +52,7 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--step", action="append", default=[], help="MODULE:NAME to time (repeatable)")
     parser.add_argument("--wall", action="store_true", help="time the steps in wall seconds, not CPU")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the main thread's job into FILE (pstats)")
     return parser.parse_args()
 
 
@@ -160,8 +162,17 @@ def main():
     from django.db import connection
 
     statements = Statements()
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.thread_time)  # CPU, not the waits
+        profiler.enable()
     with connection.execute_wrapper(statements):
         jobs.run_job(job.pk)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     wall = time.perf_counter() - start
     main_thread, process = time.thread_time() - thread_before, time.process_time() - process_before
     readers, db_after = _children_cpu() - children_before, bench._database_cpu()

@@ -172,6 +172,20 @@ def private_local_file(name: str, *, workdir: Path) -> Path:
     return local
 
 
+def private_stored_name(local: Path) -> str | None:
+    """The name a local file has in the storage when it is already there (a file in a
+    `private_workdir` of a disk storage): its path relative to the storage's root; None on
+    another storage, or for a path outside the root."""
+    storage = private_storage()
+    if not _on_disk(storage):
+        return None
+    try:
+        relative = Path(local).relative_to(storage.location)
+    except ValueError:
+        return None
+    return relative.as_posix() if relative.parts else None
+
+
 def private_delete_folder(relative: str) -> None:
     """Remove a folder of working files made by `private_workdir` and all it holds."""
     shutil.rmtree(private_workdir(relative), ignore_errors=True)

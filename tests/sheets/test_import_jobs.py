@@ -259,3 +259,72 @@ def test_the_job_leaves_older_objects_out_of_its_collections_and_gives_them_back
     with pytest.raises(Crash):
         jobs.run_job(job.pk)
     assert gc.get_freeze_count() == 0
+
+
+def _stored(private_root, job) -> set[str]:
+    """Every stored file but the job's upload and report: what the import left."""
+    job.refresh_from_db()
+    return set(stored_files(private_root)) - {job.result_path} - {u["path"] for u in job.params["uploads"]}
+
+
+@pytest.mark.django_db
+def test_an_imported_zip_entry_is_stored_where_it_was_expanded(client, cast, round_, orgs, batch, private_root,
+                                                               monkeypatch, django_capture_on_commit_callbacks):
+    """On a disk storage the job expands a zip into a folder of the stored sheets: an imported
+    entry stays there (no second file, no move) and the others are removed when the job ends."""
+    from survey import storage
+
+    def no_move(*args, **kwargs):
+        raise AssertionError("an expanded entry was moved into the storage")
+
+    monkeypatch.setattr(storage, "private_keep_file", no_move)
+    login(client, cast["admin"])
+    job = _upload(client, [SimpleUploadedFile("返送分.zip", batch)], django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result["summary"]["imported"] == 2
+    paths = {v.file_name: v.file_path for v in ResponseVersion.objects.all()}
+    assert set(paths) == {"相模原市.xlsx", "横浜市.xlsx"}
+    assert all(p.startswith(f"sheets/{job.created_at:%Y/%m}/job-{job.pk}/") for p in paths.values())
+    assert _stored(private_root, job) == set(paths.values())  # the rejected entries' files are gone
+    with zipfile.ZipFile(io.BytesIO(batch)) as zf:
+        for name, path in paths.items():
+            assert (private_root / path).read_bytes() == zf.read(name)
+
+
+@pytest.mark.django_db
+def test_a_killed_import_leaves_no_file_behind_once_resumed(cast, round_, orgs, private_root, monkeypatch):
+    """A worker killed mid-import runs no clean-up: the resumed attempt removes the entries the
+    killed one expanded but did not import, keeps those it imported, and stores each sheet once."""
+    from survey import jobs
+    from survey.services import sheets
+    from survey.services.sheets import imports
+
+    monkeypatch.setattr(imports, "IMPORT_CHUNK", 2)
+    monkeypatch.setattr(jobs, "job_enqueue", lambda job_id: None)
+    codes = ["131016", "141003", "141500", "142042"]
+    entries = {f"{code}.xlsx": sheet_for(round_, orgs[code], VALID_ANSWERS) for code in codes}
+    job = sheets.sheets_import_job_create(uploads=[("返送.zip", _zip(entries))], acting_user=cast["admin"])
+    real_check, calls = imports._Importer.check, []
+
+    def crash_on_the_fourth(self, *args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise Crash
+        return real_check(self, *args)
+
+    monkeypatch.setattr(imports._Importer, "check", crash_on_the_fourth)
+    monkeypatch.setattr(imports, "_job_folder_sweep", lambda job: None)  # killed: no clean-up runs
+    monkeypatch.setattr(jobs, "_owner", lambda: f"{socket.gethostname()}:999999999")
+    with pytest.raises(Crash):
+        jobs.run_job(job.pk)
+    assert ResponseVersion.objects.count() == 2
+    assert len(_stored(private_root, job)) == 4  # two imported, two expanded and left by the killed worker
+
+    monkeypatch.undo()
+    assert jobs.run_job(job.pk) is not None
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and [e["status"] for e in job.result["entries"]] == ["imported"] * 4
+    paths = {v.file_name: v.file_path for v in ResponseVersion.objects.all()}
+    assert len(paths) == 4 and _stored(private_root, job) == set(paths.values())
+    for name, path in paths.items():
+        assert (private_root / path).read_bytes() == entries[name]

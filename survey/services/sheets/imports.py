@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -14,12 +15,12 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from survey import storage, workbook
 from survey.audit import Action, audit
 from survey.jobs import JobContext, job_create, job_runner
-from survey.models import Job, Round, RoundStatus, RoundTarget, User, VersionSource
+from survey.models import Job, ResponseVersion, Round, RoundStatus, RoundTarget, User, VersionSource
 from survey.services import versions
 from survey.workbook.isolation import file_digest
 from survey.workbook.safety import UploadRejected
@@ -43,9 +44,10 @@ from .common import (
 )
 from .report import SKIPPED, STATUS_LABELS, import_report_workbook, import_summary, subject_labels
 
+logger = logging.getLogger(__name__)
+
 IMPORT_KIND = "sheet_import"
 IMPORT_CHUNK = 100  # sheets saved per transaction (and per job checkpoint); see bench/README.md, fifth session
-EXPANDED_FOLDER = "expanded"  # a job's zip entries while it runs (removed when it ends)
 
 
 @dataclass
@@ -181,9 +183,12 @@ class _Importer:
 
 def _keep(data: bytes | Path, *, suffix: str, workdir: Path | None) -> str:
     """Store an imported sheet: a file in `workdir` (a zip entry expanded there, read by the
-    reader already) is moved into the storage; anything else is copied."""
+    reader already) stays where it is when `workdir` is a folder of the storage itself (a disk
+    storage: the job's folder, see `_job_folder`), else is moved into the storage; anything
+    else is copied."""
     if isinstance(data, Path) and workdir is not None and data.parent == workdir:
-        return storage.private_keep_file(data, folder=SHEETS_FOLDER, suffix=suffix)
+        return storage.private_stored_name(data) or storage.private_keep_file(data, folder=SHEETS_FOLDER,
+                                                                               suffix=suffix)
     return storage.private_save_stream(_chunks(data), folder=SHEETS_FOLDER, suffix=suffix)
 
 
@@ -245,7 +250,8 @@ def sheets_import(
     transaction; `on_chunk(outcomes)` runs inside that transaction (a job records its progress
     there, so that a crash loses or keeps a chunk as a whole). A rejected or duplicate file
     stores nothing. With `dry_run`, nothing is stored at all. Files in `workdir` (the caller's
-    working folder, zip entries expanded there) are moved into the storage when imported.
+    working folder, zip entries expanded there) are kept where they are when imported if that
+    folder is in the storage (`storage.private_stored_name`), else moved into the storage.
     `reader`: a reader pool the caller started (`reader_pool`), else one is started here.
     """
     rnd = round or open_round()
@@ -327,14 +333,34 @@ def sheets_import_job_create(*, uploads: list[tuple[str, object]], acting_user: 
     return job
 
 
-def _expanded_folder(job: Job) -> str:
-    return f"{EXPANDED_FOLDER}/job-{job.pk}"
+def _job_folder(job: Job) -> str:
+    """Where a job expands its zips: a folder of the stored sheets, so that on a disk storage an
+    imported entry is stored where it was expanded (one file creation, no copy or move; the
+    version points at it there); on another storage, a local working folder of that name."""
+    return f"{SHEETS_FOLDER}/{job.created_at:%Y/%m}/job-{job.pk}"
+
+
+def _job_folder_sweep(job: Job) -> None:
+    """Remove the files of the job's folder that no version points at: entries rejected,
+    skipped or not reached, and those of an attempt that was killed (a resumed job expands its
+    zips again). A local working folder (another storage) is removed whole."""
+    folder = _job_folder(job)
+    workdir = storage.private_workdir(folder)
+    if storage.private_stored_name(workdir) is None:
+        storage.private_delete_folder(folder)
+        return
+    kept = set(ResponseVersion.objects.filter(file_path__startswith=f"{folder}/").values_list("file_path", flat=True))
+    for path in workdir.iterdir():
+        if storage.private_stored_name(path) not in kept:
+            path.unlink(missing_ok=True)
+    if not kept:
+        workdir.rmdir()
 
 
 def _job_files(job: Job) -> Iterator[tuple[str, str, Path | UploadRejected]]:
     """(key, display name, file or the upload's rejection) of every workbook in the job's uploads;
-    zip entries are expanded to the job's folder on disk."""
-    into = storage.private_workdir(_expanded_folder(job))
+    zip entries are expanded to the job's folder (`_job_folder`)."""
+    into = storage.private_workdir(_job_folder(job))
     expanded = 0  # across the job's zips: ZIP_MAX_TOTAL_BYTES bounds the disk one job can fill
     for i, upload in enumerate(job.params.get("uploads", [])):
         source = storage.private_local_file(upload["path"], workdir=into)
@@ -354,6 +380,7 @@ def run_sheet_import(ctx: JobContext) -> None:
     # (about a tenth of a second each, several per 2,000 sheets). Given back at the end.
     gc.freeze()
     try:
+        _job_folder_sweep(job)  # what a killed attempt left
         with reader_pool() as reader:
             reader.start()  # the workers start up beside the zips' expansion, on the other CPUs
             files = list(_job_files(job))
@@ -366,10 +393,13 @@ def run_sheet_import(ctx: JobContext) -> None:
                 ctx.checkpoint()
 
             for _ in sheets_import(files=todo, round=job.round, acting_user=job.created_by, on_chunk=record,
-                                   workdir=storage.private_workdir(_expanded_folder(job)), reader=reader):
+                                   workdir=storage.private_workdir(_job_folder(job)), reader=reader):
                 pass
-    finally:  # a resumed job expands its zips again
-        storage.private_delete_folder(_expanded_folder(job))
+    finally:
+        try:
+            _job_folder_sweep(job)
+        except DatabaseError:  # the database went away: the files stay for a resumed attempt's sweep
+            logger.warning("job %s: its folder was not swept", job.pk, exc_info=True)
         gc.unfreeze()
     _finish_import(ctx)
 
