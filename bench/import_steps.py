@@ -10,8 +10,8 @@ them and runs the web's bulk import job (`survey.jobs.run_job`) in this process.
 line: wall seconds and the CPU seconds of the main thread, of this process, of the reader
 workers (children), of this connection's PostgreSQL backend and their total, with the load
 average before. Each `--step MODULE:NAME` (NAME may be Class.method) is wrapped and its CPU
-seconds on the main thread (`--wall`: wall seconds) and calls are printed, largest first (nested
-steps count in both). Also the main thread's time in garbage collection. `--profile FILE`
+seconds on the main thread (`--wall`: wall seconds), calls and the PostgreSQL backend's CPU
+meanwhile are printed, largest first (nested steps count in both). Also the main thread's time in garbage collection. `--profile FILE`
 writes a cProfile of the main thread's job (its CPU figures then include the profiler's cost).
 
 Compare two trees by running each tree's copy of this script alternately on one database
@@ -64,6 +64,24 @@ class Steps:
         self.main = threading.get_ident()
         self.spent: collections.Counter = collections.Counter()
         self.calls: collections.Counter = collections.Counter()
+        self.database: collections.Counter = collections.Counter()
+        self.backend: Path | None = None  # /proc/PID/stat of this connection's PostgreSQL backend
+
+    def watch_database(self) -> None:
+        """Also count the PostgreSQL backend's CPU during each step (clock ticks: 10 ms each, so
+        only a sum over many calls says something)."""
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                self.backend = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def _database_cpu(self) -> float:
+        if self.backend is None:
+            return 0.0
+        fields = self.backend.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def wrap(self, spec: str) -> None:
         module_name, _, attr = spec.partition(":")
@@ -78,11 +96,12 @@ class Steps:
         def timed(*args, **kwargs):
             if threading.get_ident() != self.main:
                 return fn(*args, **kwargs)
-            start = self.clock()
+            start, database = self.clock(), self._database_cpu()
             try:
                 return fn(*args, **kwargs)
             finally:
                 self.spent[label] += self.clock() - start
+                self.database[label] += self._database_cpu() - database
                 self.calls[label] += 1
 
         setattr(owner, name, timed)
@@ -155,6 +174,7 @@ def main():
     jobs.job_enqueue = lambda job_id: None  # run here
     job = service.sheets_import_job_create(uploads=[("返送分.zip", buffer.getvalue())], acting_user=admin)
     del buffer
+    steps.watch_database()
     collections_ = GcTime()
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     db_before, children_before = bench._database_cpu(), _children_cpu()
@@ -185,7 +205,7 @@ def main():
     print(f"  SQL statements through Django: {statements.count} ({statements.chars / 1e6:.1f} M characters of SQL text)")
     print(f"  garbage collection on the main thread: {collections_.seconds:.3f} s ({dict(collections_.count)})")
     for label, seconds in steps.spent.most_common():
-        print(f"  {seconds:7.3f} s {steps.calls[label]:6d}  {label}")
+        print(f"  {seconds:7.3f} s {steps.calls[label]:6d}  {label}  (PostgreSQL {steps.database[label]:.2f} s)")
     private.cleanup()
 
 
