@@ -32,8 +32,8 @@ from .model import (
     RESPONDENT_HEADING,
     SHEET_NAME,
     CellIssue,
-    cell_name,
 )
+from .model import cell_name as _cell_name
 from .safety import (
     DEFAULT_LIMITS,
     Limits,
@@ -46,6 +46,7 @@ from .shape import Shape, fixed_texts, row_input
 from .sheetmeta import ods_merges, unlocked_cells
 
 _SPACES = re.compile(r"\s+")
+cell_name = lru_cache(maxsize=16384)(_cell_name)  # the reader's area is 400 x 40 cells
 _HEADINGS = (NO_HEADER, QUESTION_HEADER, ANSWER_HEADER, RESPONDENT_HEADING, ITEMS_HEADING)
 MAX_ROWS = 400
 MAX_COLS = 40
@@ -162,7 +163,8 @@ def _merges(sheet) -> list:
 def _find_table(grid) -> tuple[int, int, int, int | None] | None:
     """(header row, 項番 column, 回答 column, 質問 column or None) of the first header row."""
     for r, row in enumerate(grid):
-        keys = [text_key(v) if isinstance(v, str) and len(v) <= 60 else "" for v in row]
+        # `_text_key` itself: these are str (what `text_key` would hand it); "" is its own key.
+        keys = [_text_key(v) if v and isinstance(v, str) and len(v) <= 60 else "" for v in row]
         if NO_HEADER not in keys:
             continue
         no_col = keys.index(NO_HEADER)
@@ -315,12 +317,39 @@ def _option_of_row(item: Item, question: str):
     text = question.strip()
     if not text:
         return None
-    by_mark = {o.mark: o for o in item.options}
+    by_mark, by_key = _option_keys(item)
     if text[:1] in by_mark:
         return by_mark[text[:1]]
-    key = compact(text)
-    return next((o for o in item.options
-                 if key in {compact(o.text), compact(o.sheet_text or o.text), compact(o.display)}), None)
+    return by_key.get(_compact(text))
+
+
+_OPTION_KEYS: dict[int, tuple[Item, dict, dict]] = {}
+
+
+def _option_keys(item: Item) -> tuple[dict, dict]:
+    """An item's options by their mark (the last option of a mark, as a dict of them gives) and by
+    the compact form of their text, sheet text and display (the first option that has the key):
+    kept per item object (a worker reads thousands of sheets of one definition)."""
+    kept = _OPTION_KEYS.get(id(item))
+    if kept is not None and kept[0] is item:
+        return kept[1], kept[2]
+    if len(_OPTION_KEYS) > 512:
+        _OPTION_KEYS.clear()
+    by_mark = {o.mark: o for o in item.options}
+    by_key: dict = {}
+    for o in item.options:
+        for key in (compact(o.text), compact(o.sheet_text or o.text), compact(o.display)):
+            by_key.setdefault(key, o)
+    _OPTION_KEYS[id(item)] = (item, by_mark, by_key)
+    return by_mark, by_key
+
+
+def _compact(text: str) -> str:
+    """`compact`, kept for the short texts every sheet repeats (questions, options, prompts)."""
+    return _compact_kept(text) if len(text) <= 200 else compact(text)
+
+
+_compact_kept = lru_cache(maxsize=8192)(compact)
 
 
 def _is_option_row(item: Item, question: str) -> bool:
@@ -328,11 +357,11 @@ def _is_option_row(item: Item, question: str) -> bool:
 
 
 def _followup_of_row(followups, question: str):
-    key = compact(question)
+    key = _compact(question)
     if not key:
         return None
     for f in followups:
-        prompt = compact(f.prompt)
+        prompt = _compact(f.prompt)
         if key == prompt or (len(key) >= 8 and (prompt.startswith(key) or key.startswith(prompt[:20]))):
             return f
     return None
@@ -340,12 +369,15 @@ def _followup_of_row(followups, question: str):
 
 def _read_respondent(out: Extraction, defn: Definition, grid, shape: Shape, header_row: int) -> None:
     """Respondent fields by their labels, anywhere in the sheet above the table (or below)."""
-    labels = {text_key(f.label): f.label for f in defn.respondent_fields}
-    initials = {k[:1] for k in labels}
+    labels, initials = _respondent_labels(defn)
     rows = list(range(header_row)) + list(range(header_row + 1, len(grid)))
     for r in rows:
         for c, value in enumerate(grid[r]):
-            if not value or not _maybe_label(value, initials):  # most cells are empty
+            # `_maybe_label`, inline (most cells are empty or long texts)
+            if not value or not isinstance(value, str) or len(value) > 30:
+                continue
+            head = value.lstrip(_LABEL_DECORATION)[:1]
+            if head not in initials and _nfkc(head) not in initials:
                 continue
             label = labels.get(text_key(value))
             if label is None or label in out.respondent:
@@ -355,12 +387,31 @@ def _read_respondent(out: Extraction, defn: Definition, grid, shape: Shape, head
             out.respondent_cells[label] = address
 
 
+def _respondent_labels(defn: Definition) -> tuple[dict[str, str], set[str]]:
+    """The respondent fields' labels by their key, and the keys' first characters (per definition)."""
+    table = defn.memo.table("sheet_respondent_labels")
+    found = table.get("labels")
+    if found is None:
+        labels = {text_key(f.label): f.label for f in defn.respondent_fields}
+        found = table["labels"] = (labels, {k[:1] for k in labels})
+    return found
+
+
 def _maybe_label(value: Any, initials: set[str]) -> bool:
     """Cheap test before normalising a cell: a short text whose first real character starts a label."""
     if not isinstance(value, str) or len(value) > 30:
         return False
-    head = value.lstrip(" 　\t◆※*＊")[:1]
-    return head in initials or unicodedata.normalize("NFKC", head) in initials
+    head = value.lstrip(_LABEL_DECORATION)[:1]
+    return head in initials or _nfkc(head) in initials
+
+
+_LABEL_DECORATION = " 　\t◆※*＊"
+
+
+@lru_cache(maxsize=4096)
+def _nfkc(char: str) -> str:
+    """NFKC of one character (kept: the first characters of a sheet's cells repeat)."""
+    return unicodedata.normalize("NFKC", char)
 
 
 def _field_value(grid, shape: Shape, r: int, c: int, labels: dict[str, str]) -> tuple[str, Any]:

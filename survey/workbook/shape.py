@@ -115,32 +115,29 @@ def row_input(grid, shape: Shape, r: int, cols: range, *, stop=None, skip=None,
     put its inputs beyond the columns its headings span.
     """
     row = grid[r] if r < len(grid) else []
-
-    def at(c: int) -> Any:
-        return row[c] if c < len(row) else ""
-
-    def fixed(value: Any) -> bool:
-        return shape.is_fixed_text(value) or (skip is not None and skip(value))
+    width = len(row)
+    is_fixed = shape.is_fixed_text
+    covered = shape._covered  # (row, col) -> the merge's first cell; see `Shape.covered`
 
     unlocked = shape.unlocked_in(r, unlocked_cols or cols)
     if unlocked is not None:
-        value = at(unlocked)
-        return unlocked, "" if fixed(value) else value
-    if prefer is not None and not shape.covered(r, prefer):
-        value = at(prefer)
-        if not empty(value) and not fixed(value):
+        value = row[unlocked] if unlocked < width else ""
+        return unlocked, "" if is_fixed(value) or (skip is not None and skip(value)) else value
+    if prefer is not None and (r, prefer) not in covered:
+        value = row[prefer] if prefer < width else ""
+        if not empty(value) and not (is_fixed(value) or (skip is not None and skip(value))):
             return prefer, value
     free = None
     for c in cols:
-        if shape.covered(r, c):
+        if (r, c) in covered:
             continue
-        value = at(c)
-        if empty(value):
+        value = row[c] if c < width else ""
+        if value is None or (isinstance(value, str) and not value.strip()):  # `empty`
             free = c if free is None else free
             continue
         if stop is not None and stop(value):
             break
-        if not fixed(value):
+        if not (is_fixed(value) or (skip is not None and skip(value))):
             return c, value
-    fallback = prefer if prefer is not None and not shape.covered(r, prefer) else free
+    fallback = prefer if prefer is not None and (r, prefer) not in covered else free
     return (fallback if fallback is not None else cols.start), ""
