@@ -100,12 +100,13 @@ class _XlsxCells(_Bounds):
         CDATA counts here too, which can only widen the bounds.
         """
         refs = _CELL_TAG.findall(xml)
-        if any(not letters for letters, _ in refs):
+        letter_set = {letters for letters, _ in refs}
+        if b"" in letter_set:  # a cell tag without a plain reference
             return False
         if not refs:
             return True
-        rows = [int(digits) for _, digits in refs]
-        cols = [_col_index(letters.decode()) for letters in set(letters for letters, _ in refs)]
+        rows = [int(digits) for digits in {digits for _, digits in refs}]  # each row number once
+        cols = [_col_index(letters.decode()) for letters in letter_set]
         self.min_row, self.max_row = max(min(rows) - 1, 0), max(max(rows) - 1, 0)
         self.min_col, self.max_col = min(cols), max(cols)
         return True

@@ -82,7 +82,22 @@ class _Stop(Exception):
 
 
 class _Prolog:
-    """Stops at the root element: a DTD (the only place entities are declared) comes first."""
+    """Stops at the root element: a DTD (the only place entities are declared) comes first.
+
+    Why that is as strong as parsing the whole part, for what this scan is for (refusing DTDs,
+    entity declarations and external references): XML 1.0 §2.8 allows the document type
+    declaration only in the prolog, `prolog ::= XMLDecl? Misc* (doctypedecl Misc*)?`, before the
+    root element; entities are declared only inside a DTD (§4.2), so a part whose prolog has no
+    DTD declares none, and a reference to an undeclared entity can expand to nothing. expat reads
+    the prolog as it comes, whatever its encoding (UTF-8, a BOM, UTF-16: it decodes before it
+    tokenises), and calls the DOCTYPE handler (which refuses) as soon as it sees one, before any
+    element; comments, processing instructions and whitespace before it change nothing, and a
+    part that is all prolog has its DTD seen the same way (and is malformed without a root). A
+    `<!DOCTYPE` after the root's start tag is not a DTD to any parser (expat calls it a syntax
+    error; calamine's quick-xml declares no entities from it). tests/workbook/test_prolog_scan.py
+    crafts these parts. The rest of the part is still decompressed and counted (zip bombs);
+    worksheets and content.xml are parsed whole, as their cell scans need well-formed parts.
+    """
 
     def start(self, tag, attrib):
         raise _Stop
