@@ -62,9 +62,14 @@ def row_insert(obj: Model) -> None:
         return
     sql, fields = _insert_sql(model)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        cursor.execute(sql, row_values(obj, fields))
         obj.pk = cursor.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias
+
+
+def row_values(obj: Model, fields: list[Field]) -> list:
+    """The values save(force_insert=True) would send for `fields` of the new instance `obj`."""
+    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
 @cache

@@ -10,9 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from survey import engine
-from survey.dbcopy import row_insert
 from survey.models import (
-    AnswerFact,
     ResponseVersion,
     ReviewState,
     RoundTarget,
@@ -21,15 +19,12 @@ from survey.models import (
 )
 from survey.services import attachments
 from survey.services.locks import ResponseApproved, response_writable
+from survey.services.version_write import version_write
 from survey.services.versions import (
     ResponseInvalid,
     answers_check,
-    fact_rows,
-    facts_insert,
     file_version,
     ministry_fields,
-    response_point,
-    responses_update,
     threads_close,
     version_audit_row,
     version_build,
@@ -169,20 +164,15 @@ def response_save(
     version = version_build(response=response, number=response.revision + 1, checked=checked, submit=submit,
                             channel=source, acting_user=acting_user, now=timezone.now(), file_name=file_name,
                             file_sha256=file_sha256, file_path=file_path)
-    row_insert(version)
-    attachments.link_to_version(version, files)
     reopened = (not submit and response.submitted_version_id is not None
                 and response.current_version_id == response.submitted_version_id)
     was_returned = response.review == ReviewState.RETURNED
-    response_point(response, version)
-    if submit:
-        AnswerFact.objects.filter(response=response).delete()
-        facts_insert(fact_rows(response, version))
-    responses_update([response])
+    audit = version_audit_row(version, target=target, cleared=checked.cleared, reopened=reopened,
+                              acting_user=acting_user, request=request)
+    # the version, the files it counts, the response pointing at it, its facts and audit row: one statement
+    version_write(response=response, version=version, audit=audit, files=files)
     if submit and was_returned:
         threads_close([version])
-    row_insert(version_audit_row(version, target=target, cleared=checked.cleared, reopened=reopened,
-                                 acting_user=acting_user, request=request))
     return SaveOutcome(version=version, cleared=checked.cleared, warnings=checked.warnings,
                        attached=files.followup_keys)
 

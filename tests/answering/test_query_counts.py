@@ -20,10 +20,10 @@ WHO = {"sagamihara": "141500", "kanagawa": "140007"}
 BUDGET = {  # (municipal officer, prefecture officer)
     "home": (4, 8),
     "edit page": (4, 5),
-    "save draft": (10, 10),
-    "save to confirm": (10, 10),
+    "save draft": (8, 8),
+    "save to confirm": (8, 8),
     "confirm page": (4, 5),
-    "submit": (11, 11),
+    "submit": (8, 8),
     "response page": (7, 8),
     "profile": (4, 5),
 }
@@ -92,14 +92,14 @@ def test_queries_per_request_stay_within_budget(request, round_, who, kind, djan
 
 def test_a_first_save_creates_the_response_without_a_savepoint(round_, sagamihara, django_assert_max_num_queries):
     """The response row is made by the first save with INSERT ... ON CONFLICT DO NOTHING and then
-    locked: 12 queries (an existing response's save: 10), where get_or_create in a savepoint took 17."""
+    locked: 10 queries (an existing response's save: 8), where get_or_create in a savepoint took 17."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client = login(sagamihara)
     client.get("/")  # the session's first refresh, not counted
     body = questionnaire_post(round_, WHO["sagamihara"], {"3": "1"}, respondent_of(WHO["sagamihara"]), 0)
-    with django_assert_max_num_queries(12), CaptureQueriesContext(connection) as captured:
+    with django_assert_max_num_queries(10), CaptureQueriesContext(connection) as captured:
         response = client.post(edit_url(round_, WHO["sagamihara"]), body)
     assert response.status_code == 302
     # one savepoint: the service's own transaction, inside the test's (get_or_create added two)

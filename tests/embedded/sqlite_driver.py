@@ -144,6 +144,29 @@ def _pages(rnd, officer, target) -> dict[str, str]:
     return seen
 
 
+def _submit(officer, target) -> dict:
+    """A submission on SQLite (the writes one by one: survey.services.version_write's other path):
+    the response counts the version, its facts and its audit row are stored."""
+    import random
+
+    from survey.models import AnswerFact, AuditLog
+    from survey.services.responses import response_save
+    from survey.synthetic import random_answers, random_respondent
+
+    org = target.organization
+    rng = random.Random(3)
+    outcome = response_save(target=target, answers=random_answers(target.round.survey.engine, org.engine_kind, rng),
+                            respondent=random_respondent(org.display_name, org.section_label, rng,
+                                                         domain="example.jp"),
+                            acting_user=officer, submit=True)
+    response = outcome.version.response
+    response.refresh_from_db()
+    return {"counted": response.submitted_version_id == response.current_version_id == outcome.version.pk,
+            "facts": AnswerFact.objects.filter(version=outcome.version).count() > 0
+            and not AnswerFact.objects.filter(response=response).exclude(version=outcome.version).exists(),
+            "audit": AuditLog.objects.filter(action="submit", target__endswith=f"/v{outcome.version.number}").count()}
+
+
 def main(db_file: str, private_dir: str) -> None:
     _setup(db_file, private_dir)
     from django.db import connection
@@ -166,8 +189,9 @@ def main(db_file: str, private_dir: str) -> None:
     print(json.dumps({
         "errors": errors,
         "pages": _pages(rnd, *officers[0]),
+        "submitted": _submit(*officers[1]),
         "jobs": sorted(Job.objects.values_list("status", flat=True)),
-        "versions": ResponseVersion.objects.count(),
+        "versions": ResponseVersion.objects.count() - 1,  # but the submission
         "imported": ResponseVersion.objects.filter(source="bulk_import").count(),
         "journal_mode": connection.cursor().execute("PRAGMA journal_mode").fetchone()[0],
     }, ensure_ascii=False))

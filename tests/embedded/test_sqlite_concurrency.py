@@ -21,6 +21,8 @@ def test_concurrent_exports_and_saves_on_sqlite_all_succeed(tmp_path):
     assert report["imported"] == 2 * 4
     assert report["versions"] == 4 * 5 + 2 * 4
     assert report["journal_mode"] == "wal"
+    # a submission on SQLite, whose writes go one by one (no data-modifying CTEs)
+    assert report["submitted"] == {"counted": True, "facts": True, "audit": 1}
     # the answering pages on SQLite (their target and response: survey.joined's SQL)
     assert report["pages"] == {"edit": "200 -", "confirm": "200 -", "detail": "200 5", "version 1": "200 1",
                                "home": "200 -"}
