@@ -8,20 +8,50 @@
 - `expand_zip(fh, write, limits)`: a zip on disk expanded entry by entry through `write`
 """
 
-from .isolation import SheetReaderPool, read_answer_sheet_isolated
-from .model import CellIssue, Identity, SheetContext, SheetResult
-from .reader import read_answer_sheet
-from .safety import (
-    Limits,
-    UploadFile,
-    UploadRejected,
-    check_workbook_bytes,
-    expand_zip,
-    is_zip_upload,
-    open_upload,
-    too_large,
-)
-from .writer import write_answer_sheet, write_answer_sheet_to
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+# The names below are imported when first asked for (PEP 562), not with the package: a reader
+# worker (`python -m survey.workbook.worker`, started every few hundred sheets) imports this
+# package first and needs only `extract`, not the writer (xlsxwriter), the pool or stage 2.
+_WHERE = {
+    "SheetReaderPool": "isolation", "read_answer_sheet_isolated": "isolation",
+    "CellIssue": "model", "Identity": "model", "SheetContext": "model", "SheetResult": "model",
+    "read_answer_sheet": "reader",
+    "Limits": "safety", "UploadFile": "safety", "UploadRejected": "safety", "check_workbook_bytes": "safety",
+    "expand_zip": "safety", "is_zip_upload": "safety", "open_upload": "safety", "too_large": "safety",
+    "write_answer_sheet": "writer", "write_answer_sheet_to": "writer",
+}
+
+if TYPE_CHECKING:
+    from .isolation import SheetReaderPool, read_answer_sheet_isolated
+    from .model import CellIssue, Identity, SheetContext, SheetResult
+    from .reader import read_answer_sheet
+    from .safety import (
+        Limits,
+        UploadFile,
+        UploadRejected,
+        check_workbook_bytes,
+        expand_zip,
+        is_zip_upload,
+        open_upload,
+        too_large,
+    )
+    from .writer import write_answer_sheet, write_answer_sheet_to
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "CellIssue", "Identity", "Limits", "SheetContext", "SheetReaderPool", "SheetResult", "UploadFile",

@@ -370,16 +370,20 @@ def _followup_of_row(followups, question: str):
 def _read_respondent(out: Extraction, defn: Definition, grid, shape: Shape, header_row: int) -> None:
     """Respondent fields by their labels, anywhere in the sheet above the table (or below)."""
     labels, initials = _respondent_labels(defn)
+    # A short text's label (or None), kept per definition: the labels, guidance and questions
+    # of every sheet a worker reads are the same texts.
+    label_of = defn.memo.table("sheet_respondent_label_of")
     rows = list(range(header_row)) + list(range(header_row + 1, len(grid)))
     for r in rows:
         for c, value in enumerate(grid[r]):
             # `_maybe_label`, inline (most cells are empty or long texts)
             if not value or not isinstance(value, str) or len(value) > 30:
                 continue
-            head = value.lstrip(_LABEL_DECORATION)[:1]
-            if head not in initials and _nfkc(head) not in initials:
-                continue
-            label = labels.get(text_key(value))
+            label = label_of.get(value, _UNSEEN)
+            if label is _UNSEEN:
+                head = value.lstrip(_LABEL_DECORATION)[:1]
+                maybe = head in initials or _nfkc(head) in initials
+                label = label_of[value] = labels.get(text_key(value)) if maybe else None
             if label is None or label in out.respondent:
                 continue
             address, found = _field_value(grid, shape, r, c, labels)
@@ -406,6 +410,7 @@ def _maybe_label(value: Any, initials: set[str]) -> bool:
 
 
 _LABEL_DECORATION = " 　\t◆※*＊"
+_UNSEEN = object()
 
 
 @lru_cache(maxsize=4096)

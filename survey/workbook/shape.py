@@ -35,8 +35,10 @@ class Shape:
     _covered: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, init=False)
     _ends: dict[tuple[int, int], int] = field(default_factory=dict, init=False)
     _unlocked_rows: dict[int, list[int]] = field(default_factory=dict, init=False)
+    _fixed_of: dict[str, bool] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
+        self._fixed_of = _fixed_memo(self.fixed_texts)
         for r, c in sorted(self.unlocked or ()):
             self._unlocked_rows.setdefault(r, []).append(c)
         for (r0, c0), (r1, c1) in self.merges:
@@ -70,14 +72,34 @@ class Shape:
         identity: text the sheet's maker wrote, never what the respondent typed."""
         if not isinstance(value, str):
             return False
-        text = value.strip()
-        if text.startswith(GUIDANCE_MARKS) or text.startswith(HINT_PREFIXES) or text.startswith(IDENTITY_PREFIX):
-            return True
-        return _compact(text) in self.fixed_texts
+        found = self._fixed_of.get(value)
+        if found is None:
+            text = value.strip()
+            found = (text.startswith(GUIDANCE_MARKS) or text.startswith(HINT_PREFIXES)
+                     or text.startswith(IDENTITY_PREFIX) or _compact(text) in self.fixed_texts)
+            if len(self._fixed_of) < _FIXED_MEMO_SIZE and len(value) <= 200:
+                self._fixed_of[value] = found
+        return found
 
 
 _compact = lru_cache(maxsize=8192)(compact)  # the same labels and guidance on every sheet a worker reads
 _FIXED: dict[int, tuple[object, tuple, frozenset[str]]] = {}
+_FIXED_MEMO_SIZE = 8192
+_FIXED_MEMOS: dict[int, tuple[frozenset[str], dict[str, bool]]] = {}
+
+
+def _fixed_memo(texts: frozenset[str]) -> dict[str, bool]:
+    """`is_fixed_text`'s answers by cell text, shared by the shapes of one set of fixed texts (one
+    definition's: `fixed_texts` gives the same object for it), as the same labels and guidance
+    stand on every sheet a worker reads."""
+    kept = _FIXED_MEMOS.get(id(texts))
+    if kept is not None and kept[0] is texts:
+        return kept[1]
+    if len(_FIXED_MEMOS) > 16:
+        _FIXED_MEMOS.clear()
+    memo: dict[str, bool] = {}
+    _FIXED_MEMOS[id(texts)] = (texts, memo)
+    return memo
 
 
 def fixed_texts(defn, extra: tuple[str, ...] = ()) -> frozenset[str]:
