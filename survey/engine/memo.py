@@ -18,9 +18,9 @@ class Memo(dict):
     def __reduce__(self):
         return (Memo, ())
 
-    def table(self, name: str) -> dict:
+    def table(self, name: str, limit: int = MAX_ENTRIES) -> dict:
         found = self.get(name)
-        if found is None or len(found) >= MAX_ENTRIES:
+        if found is None or len(found) >= limit:
             found = self[name] = {}
         return found
 
@@ -32,7 +32,9 @@ def frozen(value):
     kind = type(value)
     if kind is str:
         return (kind, value) if len(value) <= MAX_TEXT else None
-    if value is None or kind is int or kind is float or kind is bool:
+    if kind is float:
+        return (kind, value.hex())  # 0.0 == -0.0, but a message shows the sign
+    if value is None or kind is int or kind is bool:
         return (kind, value)
     if isinstance(value, list | tuple):
         items = tuple(frozen(v) for v in value)

@@ -175,8 +175,10 @@ def _one_cell_key(raw: dict) -> tuple | None:
     ((key, value),) = raw.items()
     kind = type(value)
     if type(key) is str and len(key) <= MAX_TEXT and (
-            (kind is str and len(value) <= MAX_TEXT) or kind is int or kind is float or kind is bool or value is None):
+            (kind is str and len(value) <= MAX_TEXT) or kind is int or kind is bool or value is None):
         return (key, kind, value)
+    if kind is float and type(key) is str and len(key) <= MAX_TEXT:
+        return (key, kind, value.hex())  # 0.0 == -0.0, but a message shows the sign
     return None
 
 
