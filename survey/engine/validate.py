@@ -11,6 +11,7 @@ from . import messages as msg
 from .branching import APPLICABLE, SKIPPED, SkipReason, followup_status, item_status, skip_reasons
 from .definition import Definition, FollowUp, Item
 from .issues import Issue
+from .memo import frozen
 from .months import is_canonical_month
 from .respondent import validate_respondent
 
@@ -158,6 +159,63 @@ def validate(
     `attached`: follow-up keys for which a file was attached; for a follow-up that takes
     attachments a file stands in for the written outline.
     """
+    attached = frozenset(attached)
+    key = _validate_key(defn, org_kind, answers, respondent, complete, attached)
+    if key is None:
+        return _validate(defn, org_kind, answers, respondent, complete, attached)
+    table = defn.memo.setdefault("validate", {})
+    found = table.get(key)
+    if found is None:
+        found = _validate(defn, org_kind, answers, respondent, complete, attached)
+        if all(frozen(i.value) == (type(i.value), i.value) for i in found):  # no list or dict kept
+            if len(table) >= VALIDATE_MEMO_ENTRIES:
+                del table[next(iter(table))]  # the oldest: the import's sheets are still to come
+            table[key] = found
+    return list(found)
+
+
+# A bulk import checks each sheet twice with the same values: when it reads the sheet (the
+# reader's report) and when it submits it (survey.services.versions.answers_check, the one
+# submission path), at most a chunk of sheets apart (sheets.imports.IMPORT_CHUNK, 100). The
+# second check takes the first one's issues. Kept small: each entry holds a whole answer set.
+VALIDATE_MEMO_ENTRIES = 256
+
+
+def _validate_key(defn: Definition, org_kind: str, answers: dict, respondent: dict, complete: bool,
+                  attached: frozenset):
+    """The memo key of a validation, or None when a value is not plain text (or a list of texts).
+
+    A respondent field of the definition left empty ("", None) is left out of the key: the
+    checks read a field with `respondent.get(label)`, so an empty one is an absent one (the
+    reader leaves out the ministry's fields it has no value for; the submission adds them as "")."""
+    labels = defn.memo.get("respondent_labels")
+    if labels is None:
+        labels = defn.memo["respondent_labels"] = frozenset(f.label for f in defn.respondent_fields)
+    answers_key = _texts(answers.items())
+    respondent_key = _texts((k, v) for k, v in respondent.items() if v or k not in labels)
+    if answers_key is None or respondent_key is None or type(org_kind) is not str:
+        return None
+    return org_kind, answers_key, respondent_key, bool(complete), attached
+
+
+def _texts(items) -> tuple | None:
+    """(key, value) pairs of text keys and text values (a list of texts as a tuple), or None."""
+    found = []
+    for key, value in items:
+        if type(key) is not str:
+            return None
+        kind = type(value)
+        if kind is str:
+            found.append((key, value))
+        elif kind is list and all(type(v) is str for v in value):
+            found.append((key, tuple(value)))
+        else:
+            return None
+    return tuple(found)
+
+
+def _validate(defn: Definition, org_kind: str, answers: dict, respondent: dict, complete: bool,
+              attached: frozenset) -> list[Issue]:
     return validate_respondent(defn, respondent, complete=complete, org_kind=org_kind) + _answer_issues(
-        defn, org_kind, answers, complete, frozenset(attached)
+        defn, org_kind, answers, complete, attached
     )

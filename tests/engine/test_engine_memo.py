@@ -8,6 +8,7 @@ import copy
 import pickle
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from survey.engine import (
     DEFINITIONS_DIR,
@@ -100,3 +101,44 @@ def test_long_texts_people_write_are_not_kept():
     assert not defn.memo.get("normalise_answers")
     normalise_answers(defn, {followup: "短い説明"})
     assert len(defn.memo["normalise_answers"]) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(org_kind=ORG_KINDS, answers=canonical_answers(),
+       respondent=st.dictionaries(st.sampled_from([f.label for f in DEFN.respondent_fields]),
+                                  st.text(max_size=30) | st.integers() | st.none(), max_size=6),
+       complete=st.booleans(),
+       attached=st.frozensets(st.sampled_from(sorted(DEFN.followups)), max_size=2))
+def test_a_validation_asked_again_gives_what_a_fresh_definition_gives(org_kind, answers, respondent, complete,
+                                                                      attached):
+    """A bulk import validates each sheet twice (reading it, then submitting it): the second
+    answer comes from the memo and must be the first one's, for any values."""
+    first = validate(DEFN, org_kind, answers, respondent, complete=complete, attached=attached)
+    first.append("changed by the caller")
+    again = validate(DEFN, org_kind, copy.deepcopy(answers), dict(respondent), complete=complete,
+                     attached=set(attached))
+    assert again == validate(_fresh(), org_kind, answers, respondent, complete=complete, attached=attached)
+    assert validate(DEFN, org_kind, answers, respondent, complete=not complete, attached=attached) == \
+        validate(_fresh(), org_kind, answers, respondent, complete=not complete, attached=attached)
+
+
+def test_the_validation_memo_stays_small():
+    from survey.engine.validate import VALIDATE_MEMO_ENTRIES
+
+    defn = _fresh()
+    item = next(i for i in defn.items if i.kind == "one")
+    for n in range(VALIDATE_MEMO_ENTRIES * 3):
+        validate(defn, "municipality", {item.id: "1"}, {"担当者名": f"担当 {n}"}, complete=True)
+    assert 0 < len(defn.memo["validate"]) <= VALIDATE_MEMO_ENTRIES
+
+
+def test_zero_and_minus_zero_are_kept_apart():
+    """0.0 == -0.0 (and hash alike), but a message shows the value as typed: a memo keyed on
+    the value gave -0.0's message for 0.0 (found by the hypothesis test above)."""
+    one = next(i for i in DEFN.items if i.kind == "one")
+    assert normalise_answers(DEFN, {one.id: -0.0}) == normalise_answers(_fresh(), {one.id: -0.0})
+    assert normalise_answers(DEFN, {one.id: 0.0}) == normalise_answers(_fresh(), {one.id: 0.0})
+    assert validate(DEFN, "municipality", {}, {"担当者名": -0.0}, complete=False) == \
+        validate(_fresh(), "municipality", {}, {"担当者名": -0.0}, complete=False)
+    assert validate(DEFN, "municipality", {}, {"担当者名": 0.0}, complete=False) == \
+        validate(_fresh(), "municipality", {}, {"担当者名": 0.0}, complete=False)
