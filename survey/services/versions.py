@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Max
 from django.utils import timezone
 
 from survey import engine
@@ -285,18 +284,18 @@ def _refuse_approved(items: list[NewVersion], responses: dict) -> list[NewVersio
 
 def _number_versions(items: list[NewVersion], responses: dict, *, acting_user: User | None,
                      channel: str) -> list[ResponseVersion]:
-    """Build the versions in order; a file counted before (or earlier in the batch) is a duplicate."""
+    """Build the versions in order, each numbered after its response's newest (`revision`, as
+    `response_save` numbers them); a file counted before (or earlier in the batch) is a duplicate."""
     ids = [r.pk for r in responses.values()]
     counted = counted_file_version(ids, {i.file_sha256 for i in items if i.file_sha256})
-    last = dict(ResponseVersion.objects.filter(response_id__in=ids).values("response_id")
-                .annotate(n=Max("number")).values_list("response_id", "n"))
+    last = {r.pk: r.revision for r in responses.values()}
     now, created = timezone.now(), []
     for item in items:
         response = responses[(item.target.round_id, item.target.organization_id)]
         if item.file_sha256 and (response.pk, item.file_sha256) in counted:
             item.outcome, item.duplicate_of = DUPLICATE, counted[(response.pk, item.file_sha256)]
             continue
-        last[response.pk] = last.get(response.pk, 0) + 1
+        last[response.pk] += 1
         if item.file_sha256:
             counted[(response.pk, item.file_sha256)] = last[response.pk]
         item.version = version_build(
