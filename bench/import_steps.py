@@ -10,8 +10,8 @@ them and runs the web's bulk import job (`survey.jobs.run_job`) in this process.
 line: wall seconds and the CPU seconds of the main thread, of this process, of the reader
 workers (children), of this connection's PostgreSQL backend and their total, with the load
 average before. Each `--step MODULE:NAME` (NAME may be Class.method) is wrapped and its CPU
-seconds on the main thread (`--wall`: wall seconds), calls and the PostgreSQL backend's CPU
-meanwhile are printed, largest first (nested steps count in both). Also the main thread's time in garbage collection. `--profile FILE`
+seconds on the main thread (`--wall`: wall seconds) and calls are printed, largest first (nested
+steps count in both); `--step-database` adds the PostgreSQL backend's CPU meanwhile. Also the main thread's time in garbage collection. `--profile FILE`
 writes a cProfile of the main thread's job (its CPU figures then include the profiler's cost).
 
 Compare two trees by running each tree's copy of this script alternately on one database
@@ -52,6 +52,8 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--step", action="append", default=[], help="MODULE:NAME to time (repeatable)")
     parser.add_argument("--wall", action="store_true", help="time the steps in wall seconds, not CPU")
+    parser.add_argument("--step-database", action="store_true",
+                        help="also the PostgreSQL backend's CPU during each step (reads /proc twice a call)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the main thread's job into FILE (pstats)")
     return parser.parse_args()
 
@@ -96,7 +98,8 @@ class Steps:
         def timed(*args, **kwargs):
             if threading.get_ident() != self.main:
                 return fn(*args, **kwargs)
-            start, database = self.clock(), self._database_cpu()
+            database = self._database_cpu()
+            start = self.clock()
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -174,7 +177,8 @@ def main():
     jobs.job_enqueue = lambda job_id: None  # run here
     job = service.sheets_import_job_create(uploads=[("返送分.zip", buffer.getvalue())], acting_user=admin)
     del buffer
-    steps.watch_database()
+    if args.step_database:
+        steps.watch_database()
     collections_ = GcTime()
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     db_before, children_before = bench._database_cpu(), _children_cpu()
@@ -205,7 +209,8 @@ def main():
     print(f"  SQL statements through Django: {statements.count} ({statements.chars / 1e6:.1f} M characters of SQL text)")
     print(f"  garbage collection on the main thread: {collections_.seconds:.3f} s ({dict(collections_.count)})")
     for label, seconds in steps.spent.most_common():
-        print(f"  {seconds:7.3f} s {steps.calls[label]:6d}  {label}  (PostgreSQL {steps.database[label]:.2f} s)")
+        database = f"  (PostgreSQL {steps.database[label]:.2f} s)" if args.step_database else ""
+        print(f"  {seconds:7.3f} s {steps.calls[label]:6d}  {label}{database}")
     private.cleanup()
 
 
