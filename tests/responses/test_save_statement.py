@@ -109,7 +109,7 @@ def test_the_one_statement_stores_what_the_separate_writes_store(target, sagamih
 
 
 def test_a_save_writes_in_one_statement_after_its_reads(target, sagamihara):
-    """A draft save of an existing response: the lock, the files, then one statement (PostgreSQL)."""
+    """A save of an existing response: the lock, the files, then one statement (PostgreSQL)."""
     require("postgres")
     from django.test.utils import CaptureQueriesContext
 
@@ -121,3 +121,47 @@ def test_a_save_writes_in_one_statement_after_its_reads(target, sagamihara):
         statements = [q["sql"].split()[0] for q in captured.captured_queries]
         assert statements == ["SAVEPOINT", "SELECT", "SELECT", "WITH", "RELEASE"], statements
         assert ResponseVersion.objects.get(pk=outcome.version.pk).number == outcome.version.number
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_waiting_for_the_lock_counts_the_file_attached_meanwhile(round_, orgs, sagamihara):
+    """The live files are read once the lock is granted: a save that waited for another
+    transaction's lock counts the file that transaction attached and committed (a files read
+    joined to the locked read, or made before it, would not see it)."""
+    require("postgres")  # row locks: SQLite serialises writers
+    import threading
+    import time
+
+    from django.db import connections
+
+    target = round_.targets.select_related("round__survey", "organization").get(organization=orgs["141500"])
+    response = response_save(target=target, answers={"1-1": "1"}, respondent={}, acting_user=sagamihara).version.response
+    locked, saved = threading.Event(), []
+
+    def attach_while_locked():
+        try:
+            with transaction.atomic():
+                locks.response_writable(target)
+                locked.set()
+                time.sleep(0.5)  # the save below is waiting for the lock meanwhile
+                attach(response, sagamihara, "z", "8-1:概要")
+        finally:
+            connections.close_all()
+
+    def save():
+        try:
+            locked.wait(5)
+            t = type(target).objects.select_related("round__survey", "organization").get(pk=target.pk)
+            outline_left_out = {k: v for k, v in LONG.items() if k != "8-1:概要"}  # the file stands in for it
+            outcome = response_save(target=t, answers=outline_left_out, respondent=respondent(t.organization),
+                                    acting_user=sagamihara, submit=True)
+            saved.append((outcome.attached, list(outcome.version.attachments.values_list("original_name", flat=True))))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attach_while_locked), threading.Thread(target=save)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert saved == [(frozenset({"8-1:概要"}), ["z"])]
