@@ -116,6 +116,8 @@ class _Importer:
     def __init__(self, *, round: Round | None, fixed_round: bool, acting_user: User | None, dry_run: bool,
                  workdir: Path | None = None):
         self.default_round, self.fixed_round, self.workdir = round, fixed_round, workdir
+        # The stored name of `workdir` when it is a folder of the storage (see `_keep`).
+        self.workdir_name = storage.private_stored_name(workdir) if workdir is not None else None
         self.acting_user, self.dry_run = acting_user, dry_run
         self._rounds: dict[int, Round | None] = {round.pk: round} if round else {}
         self._targets: dict[int, dict[str, RoundTarget]] = {}
@@ -167,7 +169,8 @@ class _Importer:
     def save(self, pending: list[Pending]) -> None:
         """Store the files and submit the sheets in one batch (survey.services.versions.versions_create_many)."""
         for p in pending:
-            p.path = "" if self.dry_run else _keep(p.data, suffix=file_suffix(p.name), workdir=self.workdir)
+            p.path = "" if self.dry_run else _keep(p.data, suffix=file_suffix(p.name), workdir=self.workdir,
+                                                   workdir_name=self.workdir_name)
         made = [p.new_version() for p in pending]
         with transaction.atomic():
             versions.versions_create_many(made, acting_user=self.acting_user, channel=VersionSource.BULK_IMPORT)
@@ -181,14 +184,15 @@ class _Importer:
                 p.out.version = None
 
 
-def _keep(data: bytes | Path, *, suffix: str, workdir: Path | None) -> str:
+def _keep(data: bytes | Path, *, suffix: str, workdir: Path | None, workdir_name: str | None) -> str:
     """Store an imported sheet: a file in `workdir` (a zip entry expanded there, read by the
     reader already) stays where it is when `workdir` is a folder of the storage itself (a disk
-    storage: the job's folder, see `_job_folder`), else is moved into the storage; anything
-    else is copied."""
+    storage: the job's folder, see `_job_folder`; `workdir_name`: its stored name), else is
+    moved into the storage; anything else is copied."""
     if isinstance(data, Path) and workdir is not None and data.parent == workdir:
-        return storage.private_stored_name(data) or storage.private_keep_file(data, folder=SHEETS_FOLDER,
-                                                                               suffix=suffix)
+        if workdir_name:
+            return f"{workdir_name}/{data.name}"
+        return storage.private_keep_file(data, folder=SHEETS_FOLDER, suffix=suffix)
     return storage.private_save_stream(_chunks(data), folder=SHEETS_FOLDER, suffix=suffix)
 
 
@@ -351,7 +355,7 @@ def _job_folder_sweep(job: Job) -> None:
         return
     kept = set(ResponseVersion.objects.filter(file_path__startswith=f"{folder}/").values_list("file_path", flat=True))
     for path in workdir.iterdir():
-        if storage.private_stored_name(path) not in kept:
+        if f"{folder}/{path.name}" not in kept:
             path.unlink(missing_ok=True)
     if not kept:
         workdir.rmdir()
