@@ -24,6 +24,7 @@ imported by an administrator, and then it counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db import connection
 from django.utils import timezone
@@ -257,17 +258,51 @@ def _attached_keys(items: list[NewVersion]) -> dict[tuple[int, int], frozenset[s
 def _locked_responses(items: list[NewVersion]) -> dict[tuple[int, int], Response]:
     """The responses of the targets, created where missing, locked until the transaction ends."""
     keys = {(i.target.round_id, i.target.organization_id): i.target for i in items}
-    Response.objects.bulk_create(
-        [Response(round_id=r, organization_id=o, prefecture_code=t.organization.prefecture_code,
-                  org_kind=t.organization.kind) for (r, o), t in keys.items()],
-        ignore_conflicts=True,
-    )
+    responses_create_missing(keys)
     rows = Response.objects.select_for_update().filter(
         round_id__in={r for r, _ in keys}, organization_id__in={o for _, o in keys}).order_by("pk")
     responses = {(r.round_id, r.organization_id): r for r in rows if (r.round_id, r.organization_id) in keys}
     for key, response in responses.items():
         response.organization, response.round = keys[key].organization, keys[key].round
     return responses
+
+
+_RESPONSE_KEY_FIELDS = ("round", "organization", "prefecture_code", "org_kind")
+
+
+def responses_create_missing(targets: dict[tuple[int, int], RoundTarget]) -> None:
+    """Create the responses of `targets` ((round id, organisation id) -> target) that do not
+    exist yet, with the model's defaults, as bulk_create(ignore_conflicts=True) would; on
+    PostgreSQL in one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING (bulk_create
+    builds a model instance and prepares every field of every row in Python: with it, locking
+    and creating the responses of 2,000 imported sheets cost 0.27 s of CPU, now 0.11-0.15 s)."""
+    if not targets:
+        return
+    rows = [(r, o, t.organization.prefecture_code, t.organization.kind) for (r, o), t in targets.items()]
+    if connection.vendor != "postgresql":
+        Response.objects.bulk_create([Response(round_id=r, organization_id=o, prefecture_code=p, org_kind=k)
+                                      for r, o, p, k in rows], ignore_conflicts=True)
+        return
+    sql, fields = _response_insert_sql()
+    template = Response()  # the defaults, as a new instance has them (updated_at: now)
+    defaults = [f.get_db_prep_save(f.pre_save(template, True), connection) for f in fields]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*defaults, *columns])
+
+
+@cache
+def _response_insert_sql() -> tuple[str, list]:
+    """The INSERT of `responses_create_missing` and the fields it fills with their defaults."""
+    meta, quote = Response._meta, connection.ops.quote_name
+    keyed = [meta.get_field(name) for name in _RESPONSE_KEY_FIELDS]
+    fields = [f for f in meta.concrete_fields if f is not meta.pk and f not in keyed]
+    columns = ", ".join(quote(f.column) for f in [*keyed, *fields])
+    defaults = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+    arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in keyed)
+    names = ", ".join(f"k{i}" for i in range(len(keyed)))
+    return (f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {names}, {defaults} "
+            f"FROM unnest({arrays}) AS u({names}) ON CONFLICT DO NOTHING", fields)
 
 
 def _refuse_approved(items: list[NewVersion], responses: dict) -> list[NewVersion]:

@@ -91,3 +91,30 @@ def test_an_attached_outline_counts_and_is_linked_as_response_save_does(round_, 
     assert [a.original_name for a in item.version.attachments.all()] == ["事例の概要.pdf"]
     assert [a.original_name for a in saved.attachments.all()] == ["事例の概要.pdf"]
     assert item.version.risk_level == saved.risk_level and item.version.answers == saved.answers
+
+
+def test_missing_responses_are_created_as_bulk_create_makes_them(round_, orgs):
+    """responses_create_missing (one INSERT from arrays on PostgreSQL) gives the rows that
+    bulk_create(ignore_conflicts=True) of new instances gives, and leaves existing ones alone."""
+    from django.forms.models import model_to_dict
+
+    from survey.services.versions import responses_create_missing
+
+    mine, theirs, existing = (round_.targets.select_related("organization").get(organization=orgs[code])
+                              for code in ("141500", "141003", "142042"))
+    Response.objects.create(round=round_, organization=existing.organization, prefecture_code="14",
+                            org_kind="municipality", revision=7, risk_level="high")
+    responses_create_missing({(round_.pk, t.organization_id): t for t in (mine, existing)})
+    Response.objects.bulk_create([Response(round_id=round_.pk, organization_id=theirs.organization_id,
+                                           prefecture_code=theirs.organization.prefecture_code,
+                                           org_kind=theirs.organization.kind)], ignore_conflicts=True)
+
+    def row(target):
+        found = model_to_dict(Response.objects.get(round=round_, organization=target.organization),
+                              exclude=["id", "organization", "updated_at"])
+        return found
+
+    made, expected = row(mine), row(theirs)
+    assert made == {**expected, "prefecture_code": mine.organization.prefecture_code, "org_kind": mine.organization.kind}
+    assert row(existing)["revision"] == 7 and row(existing)["risk_level"] == "high"
+    assert Response.objects.filter(round=round_).count() == 3
