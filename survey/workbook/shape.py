@@ -64,7 +64,10 @@ class Shape:
         if row is None:  # most rows have no unlocked cell: no need to walk the columns
             return None
         if cols.step > 0:  # the row's unlocked columns ascend: the first inside `cols` is the first of `cols`
-            return next((c for c in row if c in cols), None)
+            for c in row:
+                if c in cols:
+                    return c
+            return None
         return next((c for c in cols if (r, c) in self.unlocked), None)
 
     def is_fixed_text(self, value: Any) -> bool:

@@ -135,7 +135,15 @@ def _scan_sheet(xml: bytes, styles: frozenset[int]) -> frozenset[tuple[int, int]
         return None
     if not styles:
         return frozenset()
-    return frozenset(_address(ref) for ref, style in _STYLED_CELL.findall(xml) if _style(style) in styles)
+    unlocks: dict[bytes, bool] = {}  # by the style's digits, looked up once per sheet
+    cells = []
+    for ref, style in _STYLED_CELL.findall(xml):
+        hit = unlocks.get(style)
+        if hit is None:
+            hit = unlocks[style] = _style(style) in styles
+        if hit:
+            cells.append(_address(ref))
+    return frozenset(cells)
 
 
 @lru_cache(maxsize=256)

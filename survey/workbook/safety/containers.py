@@ -92,13 +92,16 @@ def _check_container(data: bytes, limits: Limits) -> CheckedWorkbook:
         raise too_many_sheets(sheet_parts, limits)
     total = cells = kept = 0
     parts: dict[str, bytes] = {}
+    # The limits as a plain tuple in the memo's keys: equal when the limits are, hashed in C
+    # (the frozen dataclass's __hash__ is Python, called for every part of every workbook).
+    bounds = (type(limits), *vars(limits).values())
     for info in zf.infolist():
         scanner = _scanner_for(info.filename, kind)
         # A worksheet of a size to keep is parsed whole, then its cell tags scanned at once
         # (`_XlsxCells.scan_tags`); a call per element costs five times the parse.
         by_tags = isinstance(scanner, _XlsxCells) and info.file_size <= KEEP_PART_BYTES
         keep = KEEP_PART_BYTES if (by_tags or info.filename in _KEPT_PARTS) else 0
-        seen_key = _seen_key(data, info, kind, limits)
+        seen_key = _seen_key(data, info, kind, bounds)
         seen = _SEEN.get(seen_key) if seen_key is not None else None
         if seen is not None:
             size, xml = _replay(seen, scanner, limits, total)
@@ -144,7 +147,7 @@ _SEEN_MAX = 64
 _SEEN: dict[tuple, tuple[int, bytes | None, dict | None]] = {}
 
 
-def _seen_key(data: bytes, info, kind: str, limits: Limits) -> tuple | None:
+def _seen_key(data: bytes, info, kind: str, limits: tuple) -> tuple | None:
     """Everything checking this part depends on, or None when it is not to be remembered."""
     if info.compress_size > SEEN_PART_BYTES or info.file_size > 4 * SEEN_PART_BYTES:
         return None
