@@ -180,12 +180,27 @@ def file_version(response: Response | None, sha: str, *, submit: bool) -> Respon
 
 def counted_file_version(response_ids, shas) -> dict[tuple[int, str], int]:
     """(response id, SHA-256) -> number of the submitted version that counted that file."""
+    if connection.vendor == "postgresql":  # the lists as two arrays (see _any_rows)
+        rows = _any_rows(f"SELECT response_id, file_sha256, number FROM {ResponseVersion._meta.db_table} "
+                         "WHERE response_id = ANY(%s::bigint[]) AND file_sha256 = ANY(%s::text[]) AND status = %s",
+                         [list(response_ids), list(shas), ResponseStatus.SUBMITTED])
+        return {(rid, sha): n for rid, sha, n in rows}
     rows = ResponseVersion.objects.filter(response_id__in=list(response_ids), file_sha256__in=list(shas),
                                           status=ResponseStatus.SUBMITTED)
     return {(rid, sha): n for rid, sha, n in rows.values_list("response_id", "file_sha256", "number")}
 
 
 # --- many at once ---------------------------------------------------------------------------------
+
+
+def _any_rows(sql: str, params: list) -> list[tuple]:
+    """Rows of `sql` on PostgreSQL, whose lists of ids are arrays (`= ANY(%s)`) and not the ORM's
+    IN (%s, %s, ...): the statement's text stays the same whatever the batch, so psycopg parses
+    it once instead of at each batch (a bulk import's 20 batches of 100 sheets)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
 
 CREATED, REJECTED, DUPLICATE = "created", "rejected", "duplicate"
 
@@ -244,11 +259,19 @@ def versions_create_many(items: list[NewVersion], *, acting_user: User | None, c
 
 def _attached_keys(items: list[NewVersion]) -> dict[tuple[int, int], frozenset[str]]:
     """Follow-up keys with a live file, per (round, organisation) of the batch (one query)."""
-    rows = Attachment.objects.filter(
-        response__round_id__in={i.target.round_id for i in items},
-        response__organization_id__in={i.target.organization_id for i in items},
-        purpose=AttachmentPurpose.FOLLOWUP, removed_at__isnull=True,
-    ).values_list("response__round_id", "response__organization_id", "followup_key")
+    if connection.vendor == "postgresql":
+        rows = _any_rows(
+            f"SELECT r.round_id, r.organization_id, a.followup_key FROM {Attachment._meta.db_table} a "
+            f"JOIN {Response._meta.db_table} r ON r.id = a.response_id WHERE r.round_id = ANY(%s::bigint[]) "
+            "AND r.organization_id = ANY(%s::bigint[]) AND a.purpose = %s AND a.removed_at IS NULL",
+            [list({i.target.round_id for i in items}), list({i.target.organization_id for i in items}),
+             AttachmentPurpose.FOLLOWUP])
+    else:
+        rows = Attachment.objects.filter(
+            response__round_id__in={i.target.round_id for i in items},
+            response__organization_id__in={i.target.organization_id for i in items},
+            purpose=AttachmentPurpose.FOLLOWUP, removed_at__isnull=True,
+        ).values_list("response__round_id", "response__organization_id", "followup_key")
     found: dict[tuple[int, int], set[str]] = {}
     for round_id, org_id, key in rows:
         found.setdefault((round_id, org_id), set()).add(key)
@@ -347,11 +370,16 @@ def _link_attachments(versions: list[ResponseVersion]) -> None:
     by_response = {}
     for version in versions:
         by_response.setdefault(version.response_id, []).append(version)
-    files = Attachment.objects.filter(response_id__in=list(by_response), removed_at__isnull=True)
+    if connection.vendor == "postgresql":
+        files = _any_rows(f"SELECT id, response_id FROM {Attachment._meta.db_table} "
+                          "WHERE response_id = ANY(%s::bigint[]) AND removed_at IS NULL", [list(by_response)])
+    else:
+        files = Attachment.objects.filter(response_id__in=list(by_response), removed_at__isnull=True).values_list(
+            "pk", "response_id")
     through = ResponseVersion.attachments.through
     through.objects.bulk_create([
         through(responseversion_id=version.pk, attachment_id=attachment_id)
-        for attachment_id, response_id in files.values_list("pk", "response_id")
+        for attachment_id, response_id in files
         for version in by_response[response_id]])
 
 
@@ -365,7 +393,12 @@ def _count_newest(newest: dict[int, NewVersion], responses: dict) -> None:
         response_point(response, item.version)
         facts += fact_rows(response, item.version)
         changed.append(response)
-    AnswerFact.objects.filter(response_id__in=list(newest)).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {AnswerFact._meta.db_table} WHERE response_id = ANY(%s::bigint[])",
+                           [list(newest)])
+    else:
+        AnswerFact.objects.filter(response_id__in=list(newest)).delete()
     facts_insert(facts)
     responses_update(changed)
     threads_close([item.version for item in newest.values() if item.version.response_id in returned])
@@ -387,14 +420,16 @@ def responses_update(changed: list[Response]) -> None:
         return
     rows = [(r.pk, r.current_version_id, r.submitted_version_id, r.revision, r.updated_at, r.status, r.submitted_at,
              r.risk_level, r.review, r.reviewed_at, r.reviewed_by_id) for r in changed]
-    values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s::integer, %s::timestamptz, %s, %s::timestamptz, %s, "
-                        "%s, %s::timestamptz, %s::bigint)"] * len(rows))
     table = Response._meta.db_table
     with connection.cursor() as cursor:
+        # One array per column: the statement's text is the same for any number of rows, so
+        # psycopg parses it once (a VALUES list of 1,100 placeholders was parsed at each batch).
         cursor.execute(
             f"UPDATE {table} AS r SET current_version_id = v.cv, submitted_version_id = v.sv, revision = v.rev, "
             f"updated_at = v.upd, status = v.status, submitted_at = v.sub, risk_level = v.risk, "
             f"review = v.review, reviewed_at = v.rat, reviewed_by_id = v.rby "
-            f"FROM (VALUES {values}) AS v(id, cv, sv, rev, upd, status, sub, risk, review, rat, rby) WHERE r.id = v.id",
-            [value for row in rows for value in row],
+            f"FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::integer[], %s::timestamptz[], %s::text[], "
+            f"%s::timestamptz[], %s::text[], %s::text[], %s::timestamptz[], %s::bigint[]) "
+            f"AS v(id, cv, sv, rev, upd, status, sub, risk, review, rat, rby) WHERE r.id = v.id",
+            [list(column) for column in zip(*rows, strict=True)],
         )
