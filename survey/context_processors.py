@@ -24,7 +24,6 @@ def portal(request):
 
 
 def _nav_round(user):
-    from survey.selectors import home_rounds
+    from survey.selectors import menu_round
 
-    current, closed = home_rounds(user, closed_limit=1)
-    return (current or closed or [None])[0]
+    return menu_round(user)

@@ -42,8 +42,21 @@ def home_rounds(user: User, *, closed_limit: int | None = None) -> tuple[list[Ro
     at most `closed_limit`. A round is open until its deadline whatever its status says, and
     for an officer until the latest extension granted to an organisation they see.
     """
+    return _current_and_closed(user, rounds_for_user(user), closed_limit)
+
+
+def menu_round(user: User) -> Round | None:
+    """The round of the menu's dashboards and reminders (survey.context_processors): the first of
+    home_rounds, read as its id and deadline only. The menu is on every page a prefecture officer
+    opens, and the round's survey version with its definition (the whole questionnaire as JSON)
+    cost more CPU to read than the rest of the page."""
+    qs = rounds_for_user(user).select_related(None).only("id", "deadline")
+    current, closed = _current_and_closed(user, qs, 1)
+    return (current or closed or [None])[0]
+
+
+def _current_and_closed(user: User, qs: QuerySet[Round], closed_limit: int | None):
     now = timezone.now()
-    qs = rounds_for_user(user)
     current_q = Q(status=RoundStatus.OPEN, deadline__gte=now)
     if sees_whole_country(user):
         current_q |= Q(status=RoundStatus.DRAFT)

@@ -35,3 +35,17 @@ def test_municipal_officer_menu_has_no_dashboards(round_, sagamihara):
 def test_prefecture_menu_without_rounds_has_no_round_links(kanagawa):
     nav = menu(login(kanagawa).get("/").content.decode())
     assert "督促メール" not in nav
+
+
+def test_the_menu_reads_its_round_without_the_survey_definition(round_, kanagawa):
+    """The menu needs the round's id only: the survey version's definition (the whole questionnaire
+    as JSON, decoded on every page a prefecture officer opened) is not read for it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(kanagawa)
+    client.get("/accounts/profile/")  # the session's first refresh
+    with CaptureQueriesContext(connection) as captured:
+        nav = menu(client.get("/accounts/profile/").content.decode())
+    assert f'<a href="/rounds/{round_.pk}/reminders/">督促メール</a>' in nav
+    assert not [q["sql"] for q in captured.captured_queries if '"definition"' in q["sql"]]
