@@ -77,6 +77,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "survey.context_processors.portal",
             ],
+            # Django's {% url %}, each URL reversed once per process (survey/templatetags/kept_urls.py)
+            "builtins": ["survey.templatetags.kept_urls"],
         },
     },
 ]

@@ -369,6 +369,15 @@ def answer_row_html(row, parts: RowParts) -> SafeString:
     return _join(html)
 
 
+def hidden_input_html(bound) -> SafeString:
+    """A hidden field (a form's base_revision) as `{{ form.field }}` draws it, without Django's
+    template-based widget renderer (two template renders, ~0.3 ms a page). Only for a HiddenInput
+    without attrs of its own: tests/answering/test_hidden_input.py."""
+    value = bound.field.widget.format_value(bound.value())
+    return format_html('<input type="hidden" name="{}"{} id="{}">', bound.html_name,
+                       format_html(' value="{}"', value) if value is not None else NOTHING, bound.auto_id)
+
+
 # --- attached files (the edit page) ----------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from survey.forms.questionnaire_html import (
     decorate_answer_rows,
     decorate_fields,
     decorate_items,
+    hidden_input_html,
     history_rows_html,
     joined_parts,
 )
@@ -247,6 +248,7 @@ def _edit_page(request, target, form, *, response, status=200, conflict=None, fi
         "indicators": form.indicators(), "rules": branching_data(defn, target.organization.engine_kind),
         "is_proxy": target.organization != request.user.organization,
         "conflict": conflict,
+        "revision_input": hidden_input_html(form["base_revision"]),
         "attachments": attachments,
         "threads": threads,
         # without threads between them, each item's and field's parts in one string (no template loop)
@@ -376,6 +378,7 @@ def response_confirm(request, round_id: int, org_code: str):
         "round": target.round, "target": target, "org": target.organization, "version": version,
         "rows": rows, "own_changes": list(changes.values()) if changes is not None else None,
         "respondent": respondent_rows(defn, version.respondent), "issues": issues, "form": form,
+        "revision_input": hidden_input_html(form["base_revision"]),
         "is_proxy": target.organization != request.user.organization,
         "submission_guidance": [g for g in defn.guidance if g.place == "submission"],
         "attachment_rows": live_panel(target, files),
