@@ -411,7 +411,8 @@ def attached_files_html(files, round_id: int, org_code: str) -> SafeString | str
 _NUMBER = 987654321  # a version number no response reaches: the URL is reversed once per page
 HISTORY_LINK = '<a href="{}{}{}">第{}版</a>'
 HISTORY_ROW = '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'
-VERSION_SOURCES = dict(VersionSource.choices)
+VERSION_SOURCES = {key: escape(label) for key, label in VersionSource.choices}  # escaped once
+_STATE_BADGES: dict[str, SafeString] = {}  # state_badge of each status (fixed labels), made once
 
 
 def history_rows_html(versions, shown, round_id: int, org_code: str) -> SafeString:
@@ -419,7 +420,8 @@ def history_rows_html(versions, shown, round_id: int, org_code: str) -> SafeStri
     state, time, who acted (代理回答 when another organisation did) and channel. One reverse per
     page instead of one `{% url %}` per row: a response saved 50 times drew 50 rows through the
     template engine on every view."""
-    before, after = reverse("response_version", args=[round_id, org_code, _NUMBER]).split(str(_NUMBER))
+    before, after = (escape(part) for part in
+                     reverse("response_version", args=[round_id, org_code, _NUMBER]).split(str(_NUMBER)))
     shown_pk = shown.pk if shown is not None else None
     rows = []
     for v in versions:
@@ -430,6 +432,9 @@ def history_rows_html(versions, shown, round_id: int, org_code: str) -> SafeStri
                                 v.created_by.name if v.created_by else "")
         else:
             actor = (v.created_by.name if v.created_by else "") or "—"
-        rows.append(format_html(HISTORY_ROW, number, state_badge(v.status), jdatetime(v.created_at), actor,
+        badge = _STATE_BADGES.get(v.status)
+        if badge is None:
+            badge = _STATE_BADGES[v.status] = state_badge(v.status)
+        rows.append(format_html(HISTORY_ROW, number, badge, jdatetime(v.created_at), actor,
                                 VERSION_SOURCES.get(v.source, v.source)))
     return _join(rows)
