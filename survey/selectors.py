@@ -267,35 +267,47 @@ def versions_of(response: Response) -> QuerySet[ResponseVersion]:
 
 
 def version_history(response: Response) -> list[ResponseVersion]:
-    """versions_of for the history table: without the answers, which a response saved many times
-    would otherwise decode for every version on each view of its page. From SQL written once per
-    process (survey.joined): the ORM built this query anew on each view of the response page."""
+    """versions_of for the history table (newest first), each version with only what the table
+    draws (number, status, source, time, who acted), the rest deferred: `actor_name` (the name of
+    who saved it, or None), `acting_name` and `acting_prefecture_name` (their organisation's, or
+    None). From SQL written once per process (survey.joined); the names are read as values, not
+    as a User and an Organization per version: a response saved 50 times made 150 model instances
+    on each view of its page. version_actors() gives the shown version's as instances."""
     versions = []
-    for version, created_by, acting in _VERSION_HISTORY.rows([response.pk]):
-        version.response, version.created_by, version.acting_organization = response, created_by, acting
+    for version, actor_name, acting_name, acting_prefecture_name in _VERSION_HISTORY.rows([response.pk]):
+        version.response = response
+        version.actor_name, version.acting_name = actor_name, acting_name
+        version.acting_prefecture_name = acting_prefecture_name
         versions.append(version)
     return versions
 
 
-# What the history table draws (history_rows_html) and the shown version's 更新者 needs: the rest
-# of each version (its answers), of who acted (their password hash) and of their organisation is
-# left out (deferred). A response saved 50 times drew 50 full rows of three models on each view.
+def version_actors(listed: ResponseVersion) -> tuple[User | None, Organization | None]:
+    """Who saved a version of version_history and for which organisation, as instances with only
+    the names read (the rest deferred, as if fetched with .only())."""
+    user = _partial(User, id=listed.created_by_id, name=listed.actor_name) \
+        if listed.created_by_id is not None else None
+    org = _partial(Organization, id=listed.acting_organization_id, name=listed.acting_name,
+                   prefecture_name=listed.acting_prefecture_name) \
+        if listed.acting_organization_id is not None else None
+    return user, org
+
+
+def _partial(model, **values):
+    """An instance as the database gives it with only these fields (Model.from_db takes them in the
+    model's field order), the others deferred."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db("default", names, [values[n] for n in names])
+
+
 HISTORY_VERSION_FIELDS = ("id", "response", "number", "status", "source", "created_by", "acting_organization",
                           "created_at")
-HISTORY_USER_FIELDS = ("id", "name")
-HISTORY_ORGANIZATION_FIELDS = ("id", "name", "prefecture_name")
-
-
-def _all_but(model, kept: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f.name for f in model._meta.concrete_fields if f.name not in kept)
-
-
 _VERSION_HISTORY = Joined(
-    [Part(ResponseVersion, "v", leave_out=_all_but(ResponseVersion, HISTORY_VERSION_FIELDS)),
-     Part(User, "u", leave_out=_all_but(User, HISTORY_USER_FIELDS)),
-     Part(Organization, "o", leave_out=_all_but(Organization, HISTORY_ORGANIZATION_FIELDS))],
+    [Part(ResponseVersion, "v", leave_out=tuple(f.name for f in ResponseVersion._meta.concrete_fields
+                                                if f.name not in HISTORY_VERSION_FIELDS))],
     "FROM {v} LEFT OUTER JOIN {u} ON u.id = v.created_by_id LEFT OUTER JOIN {o} ON o.id = v.acting_organization_id"
-    " WHERE v.response_id = %s ORDER BY v.number DESC")
+    " WHERE v.response_id = %s ORDER BY v.number DESC",
+    extra=("u.name", "o.name", "o.prefecture_name"), tables={"u": User, "o": Organization})
 
 
 def org_kind_choices() -> list[tuple[str, str]]:

@@ -416,7 +416,8 @@ _STATE_BADGES: dict[str, SafeString] = {}  # state_badge of each status (fixed l
 
 
 def history_rows_html(versions, shown, round_id: int, org_code: str) -> SafeString:
-    """The rows of 保存の履歴 (newest first): each version's number (a link, except the one shown),
+    """The rows of 保存の履歴 (newest first, as selectors.version_history gives them): each version's
+    number (a link, except the one shown),
     state, time, who acted (代理回答 when another organisation did) and channel. One reverse per
     page instead of one `{% url %}` per row: a response saved 50 times drew 50 rows through the
     template engine on every view."""
@@ -428,10 +429,9 @@ def history_rows_html(versions, shown, round_id: int, org_code: str) -> SafeStri
         number = (format_html("第{}版（表示中）", v.number) if v.pk == shown_pk
                   else format_html(HISTORY_LINK, before, v.number, after, v.number))
         if v.is_proxy:
-            actor = format_html("{} {} が代理回答", v.acting_organization.prefecture_name,
-                                v.created_by.name if v.created_by else "")
+            actor = format_html("{} {} が代理回答", v.acting_prefecture_name, v.actor_name or "")
         else:
-            actor = (v.created_by.name if v.created_by else "") or "—"
+            actor = v.actor_name or "—"
         badge = _STATE_BADGES.get(v.status)
         if badge is None:
             badge = _STATE_BADGES[v.status] = state_badge(v.status)

@@ -145,8 +145,8 @@ def _response_page(request, target, response, version, *, history: bool):
     versions = list(selectors.version_history(response)) if response else []
     listed = next((v for v in versions if version is not None and v.pk == version.pk), None)
     if listed is not None:  # who acted, for which organisation, as read with the list: no second read
-        version.response, version.created_by = response, listed.created_by
-        version.acting_organization = listed.acting_organization
+        version.response = response
+        version.created_by, version.acting_organization = selectors.version_actors(listed)
     context = {
         "round": target.round, "target": target, "org": org, "response": response, "version": version,
         "is_history": history,

@@ -48,20 +48,21 @@ def test_version_history_equals_the_orms(round_, sagamihara, kanagawa, django_as
     orm = list(ResponseVersion.objects.filter(response=response).select_related("created_by", "acting_organization")
                .order_by("-number"))
 
-    def kept(obj, fields):
-        return {f: getattr(obj, type(obj)._meta.get_field(f).attname) for f in fields}
+    def kept(v):
+        return {f: getattr(v, ResponseVersion._meta.get_field(f).attname) for f in selectors.HISTORY_VERSION_FIELDS}
 
-    with django_assert_num_queries(0):  # what the history reads is all the page uses of it
-        seen = [(kept(v, selectors.HISTORY_VERSION_FIELDS), v.is_proxy,
-                 kept(v.created_by, selectors.HISTORY_USER_FIELDS),
-                 v.acting_organization and kept(v.acting_organization, selectors.HISTORY_ORGANIZATION_FIELDS))
-                for v in history]
-    assert seen == [(kept(v, selectors.HISTORY_VERSION_FIELDS), v.is_proxy,
-                     kept(v.created_by, selectors.HISTORY_USER_FIELDS),
-                     v.acting_organization and kept(v.acting_organization, selectors.HISTORY_ORGANIZATION_FIELDS))
-                    for v in orm]
+    with django_assert_num_queries(0):  # what the history reads is all the table and the shown version use
+        seen = [(kept(v), v.is_proxy, v.actor_name, v.acting_name, v.acting_prefecture_name) for v in history]
+        actors = [selectors.version_actors(v) for v in history]
+        names = [(u.name, o and (o.name, o.prefecture_name)) for u, o in actors]
+    assert seen == [(kept(v), v.is_proxy, v.created_by.name, v.acting_organization and v.acting_organization.name,
+                     v.acting_organization and v.acting_organization.prefecture_name) for v in orm]
     assert [v.is_proxy for v in history] == [True, False, False, False]
-    # the rest is deferred (read only if asked for): the answers, who acted's password hash
-    assert all({"answers", "password"} & (v.get_deferred_fields() | v.created_by.get_deferred_fields())
-               == {"answers", "password"} for v in history)
+    assert actors == [(v.created_by, v.acting_organization) for v in orm]  # the same rows (compared by pk)
+    assert names == [(v.created_by.name, v.acting_organization and (v.acting_organization.name,
+                                                                    v.acting_organization.prefecture_name))
+                     for v in orm]
+    # the rest is deferred (read only if asked for): the answers; who acted comes without the password hash
+    assert all("answers" in v.get_deferred_fields() for v in history)
+    assert all("password" in u.get_deferred_fields() for u, _ in actors)
     assert [v.answers for v in history] == [v.answers for v in orm]
