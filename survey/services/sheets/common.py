@@ -3,7 +3,7 @@ organisation lookups the reader needs, and reading through the isolated reader."
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 
@@ -78,25 +78,34 @@ class OrgKinds:
 class RoundFields:
     """(round id, organisation code) -> the values of the fields the ministry fills, for the
     reader: the round the sheet goes to (its hidden round id, else `default`; always `default`
-    when `fixed`), for that organisation's target (its own 属性) or the round's."""
+    when `fixed`), for that organisation's target (its own 属性) or the round's. `default_targets`:
+    (round, code) -> target for the default round, when the caller holds them already (a bulk
+    import fetches every target of the round with its organisation once, for both)."""
 
-    def __init__(self, default: Round | None = None, fixed: bool = False):
-        self.default, self.fixed = default, fixed
+    def __init__(self, default: Round | None = None, fixed: bool = False,
+                 default_targets: Callable[[Round, str], RoundTarget | None] | None = None):
+        self.default, self.fixed, self.default_targets = default, fixed, default_targets
         self.rounds: dict[int, Round | None] = {default.pk: default} if default else {}
         self.targets: dict[int, dict[str, RoundTarget]] = {}
         self.partial: set[int] = set()  # rounds of which only some targets were fetched
+        self.values: dict[tuple[int, str], dict[str, str]] = {}  # what __call__ answered, per round and code
 
     def __call__(self, round_id: int | None, org_code: str | None) -> dict[str, str]:
         rnd = self.default if (round_id is None or self.fixed) else self._round(round_id)
         if rnd is None:
             return {}
-        target = self._target(rnd, org_code or "") or RoundTarget(round=rnd)
-        target.round = rnd
-        return ministry_fields(target)
+        key = (rnd.pk, org_code or "")
+        if key not in self.values:  # the same for every sheet of a target while the import runs
+            target = self._target(rnd, org_code or "") or RoundTarget(round=rnd)
+            target.round = rnd
+            self.values[key] = ministry_fields(target)
+        return dict(self.values[key])
 
     def _target(self, rnd: Round, code: str) -> RoundTarget | None:
         """The round's target for `code`: the first lookup of a round (one upload) fetches that
         target alone, a second one (a bulk import) all the round's targets at once."""
+        if self.default_targets is not None and rnd is self.default:
+            return self.default_targets(rnd, code)
         if rnd.pk not in self.targets:
             self.targets[rnd.pk] = {t.organization.code: t for t in RoundTarget.objects.filter(
                 round=rnd, organization__code=code).select_related("organization")}
@@ -113,12 +122,14 @@ class RoundFields:
         return self.rounds[round_id]
 
 
-def org_lookups(round: Round | None = None, *, fixed: bool = False) -> tuple[OrgResolver, OrgKinds, RoundFields]:
+def org_lookups(round: Round | None = None, *, fixed: bool = False,
+                default_targets: Callable[[Round, str], RoundTarget | None] | None = None,
+                ) -> tuple[OrgResolver, OrgKinds, RoundFields]:
     """Name and kind lookups over the organisation master (an active organisation wins a name),
     and the ministry's fields of `round` (see RoundFields)."""
     rows = tuple(Organization.objects.order_by("code").values_list(
         "code", "prefecture_code", "prefecture_name", "name", "kind", "is_active"))
-    return (*_master_lookups(rows), RoundFields(round, fixed))
+    return (*_master_lookups(rows), RoundFields(round, fixed, default_targets))
 
 
 _MASTER: dict[int, tuple[tuple, OrgResolver, OrgKinds]] = {}

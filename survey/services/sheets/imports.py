@@ -266,7 +266,7 @@ def sheets_import(
         for key, name, _data in files:
             yield key, _rejected(name, [problem("no_round", "取り込み先の調査回がありません。")])
         return
-    items = read_sheets(files, defn, org_lookups(rnd, fixed=fixed_round), pool=reader)
+    items = read_sheets(files, defn, org_lookups(rnd, fixed=fixed_round, default_targets=importer.target), pool=reader)
     while chunk := _import_chunk(importer, itertools.islice(items, IMPORT_CHUNK), on_chunk):
         yield from chunk
 
