@@ -96,3 +96,8 @@ def test_the_package_imports_its_parts_when_asked():
 
     assert workbook.SheetReaderPool is SheetReaderPool and workbook.write_answer_sheet is write_answer_sheet
     assert set(workbook.__all__) <= set(dir(workbook))
+    # Its submodules are attributes, as when the package imported them all (in a fresh process).
+    code = ("from survey import workbook; print(workbook.safety.DEFAULT_LIMITS.max_sheets, "
+            "workbook.reader.read_answer_sheet is workbook.read_answer_sheet, hasattr(workbook, 'nothing_here'))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True
+                          ).stdout.split() == ["30", "True", "False"]
