@@ -9,6 +9,7 @@ from . import messages as msg
 from .contact import clean_phone, is_valid_email, is_valid_phone, restore_phone_zero
 from .definition import Definition, FieldCheck, RespondentField
 from .issues import WARNING, Issue
+from .memo import frozen
 from .text import clean_text, compact
 
 
@@ -197,7 +198,21 @@ def ministry_values(defn: Definition, written: dict, round_values: dict) -> tupl
     round's values. A copy that leaves one blank or words it differently (without 関係事務, without
     the bracketed part) takes the round's value with a warning; a copy that names something
     else (another scheme) is an error. `round_values` by label; a label it lacks takes the
-    field's default."""
+    field's default. Kept per definition for plain values (every sheet of a bulk import asks
+    this with the same round values and, mostly, the same written ones)."""
+    key = (frozen(written), frozen(round_values))
+    if key[0] is None or key[1] is None:
+        return _ministry_values(defn, written, round_values)
+    table = defn.memo.table("ministry_values")
+    found = table.get(key)
+    if found is None:
+        found = _ministry_values(defn, written, round_values)
+        if all(frozen(i.value) == (type(i.value), i.value) for i in found[1]):  # no list or dict kept
+            table[key] = found
+    return dict(found[0]), list(found[1])
+
+
+def _ministry_values(defn: Definition, written: dict, round_values: dict) -> tuple[dict[str, str], list[Issue]]:
     values: dict[str, str] = {}
     issues: list[Issue] = []
     for f in defn.respondent_fields:

@@ -142,3 +142,18 @@ def test_zero_and_minus_zero_are_kept_apart():
         validate(_fresh(), "municipality", {}, {"担当者名": -0.0}, complete=False)
     assert validate(DEFN, "municipality", {}, {"担当者名": 0.0}, complete=False) == \
         validate(_fresh(), "municipality", {}, {"担当者名": 0.0}, complete=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(written=st.dictionaries(st.sampled_from(["制度等", "属性"]),
+                               st.sampled_from(["", "職業転換給付金制度（訓練手当）関係事務", "職業転換給付金制度",
+                                                "別の制度", "全国", "１", 1, None]) | st.text(max_size=20),
+                               max_size=2),
+       expected=st.dictionaries(st.sampled_from(["制度等", "属性"]), st.sampled_from(["", "全国", "職業転換給付金制度"]),
+                                max_size=2))
+def test_the_ministry_fields_asked_again_give_what_a_fresh_definition_gives(written, expected):
+    from survey.engine import ministry_values
+
+    first = ministry_values(DEFN, written, expected)
+    first[0]["制度等"], first[1][:] = "changed by the caller", []
+    assert ministry_values(DEFN, dict(written), dict(expected)) == ministry_values(_fresh(), written, expected)
