@@ -17,7 +17,7 @@ the templates: this module is their one home.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -124,6 +124,20 @@ class Parts:
     items: dict[str, ItemParts]
     respondent: tuple[FieldParts, ...]
     rows: dict[str, RowParts]
+    # The HTML of an item (or an answers-table row) without follow-ups, errors or own changes depends
+    # only on its few states (hidden, mark, the options chosen): made once per state and kept here,
+    # with the definition's other parts (at most MEMO_MAX entries, then emptied and filled again).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+MEMO_MAX = 4096
+
+
+def _remember(memo: dict, key, value):
+    if len(memo) >= MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 # Keyed by the Definition object's id; the entry keeps the object so that the id stays its own.
@@ -250,10 +264,19 @@ def _errors(name: str, errors, extra_class: str = "") -> SafeString:
 def decorate_items(views, defn: engine.Definition, slots: dict[str, SafeString] | None = None) -> None:
     """Put each ItemView's HTML on it (`head`, `tail`: see item_html); `slots`: the upload slot's
     HTML of each follow-up that takes files (attachment_slot_html)."""
-    parts = definition_parts(defn).items
+    every = definition_parts(defn)
+    parts, memo = every.items, every.memo
     slots = slots or {}
     for view in views:
-        view.head, view.tail = item_html(view, parts[view.item.id], slots)
+        item_parts = parts[view.item.id]
+        if item_parts.followups or view.bound.errors:
+            view.head, view.tail = item_html(view, item_parts, slots)
+            continue
+        key = ("item", item_parts.item_id, view.hidden, view.mark, tuple(view.chosen))
+        found = memo.get(key)
+        if found is None:
+            found = _remember(memo, key, item_html(view, item_parts, slots))
+        view.head, view.tail = found
 
 
 def decorate_fields(views, defn: engine.Definition) -> None:
@@ -340,9 +363,17 @@ def _followup_html(fv, fp: FollowupParts) -> SafeString:
 
 def decorate_answer_rows(rows, defn: engine.Definition) -> None:
     """Put each AnswerRow's HTML on it (`head`: the row up to its review threads), after its marks."""
-    parts = definition_parts(defn).rows
+    every = definition_parts(defn)
+    parts, memo = every.rows, every.memo
     for row in rows:
-        row.head = answer_row_html(row, parts[row.item.id])
+        if row.followups or row.changes:
+            row.head = answer_row_html(row, parts[row.item.id])
+            continue
+        key = ("row", row.item.id, row.not_applicable, row.mark, row.state, tuple(o.code for o in row.options))
+        found = memo.get(key)
+        if found is None:
+            found = _remember(memo, key, answer_row_html(row, parts[row.item.id]))
+        row.head = found
 
 
 def answer_row_html(row, parts: RowParts) -> SafeString:
