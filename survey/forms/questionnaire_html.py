@@ -426,6 +426,19 @@ def attachment_slot_html(slot, panel: dict, round_id: int, org_code: str) -> Saf
         panel["accept"], form_id, form_id, SLOT_HELP.format(panel["accepted_label"], panel["max_size"]), form_id)
 
 
+ATTACHMENT_FORM = ('<form method="post" enctype="multipart/form-data" action="{}" id="{}" data-testid="attachment-form">'
+                   '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                   '<input type="hidden" name="purpose" value="{}"><input type="hidden" name="followup_key" value="{}">'
+                   "</form>")
+
+
+def attachment_forms_html(panel: dict, csrf_token: str) -> SafeString:
+    """One upload form per slot, after the questionnaire's form (forms cannot nest; each slot's file
+    input names its form by the form attribute), each with the CSRF token as {% csrf_token %} draws it."""
+    return format_html_join("", ATTACHMENT_FORM, ((panel["upload_url"], slot.form_id, csrf_token, slot.purpose,
+                                                   slot.key) for slot in panel["slots"]))
+
+
 def attached_files_html(files, round_id: int, org_code: str) -> SafeString | str:
     """The files of one upload slot with download and remove links ("" without files)."""
     if not files:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -31,6 +32,7 @@ from survey.forms.presenting import (
     respondent_rows,
 )
 from survey.forms.questionnaire_html import (
+    attachment_forms_html,
     decorate_answer_rows,
     decorate_fields,
     decorate_items,
@@ -250,6 +252,7 @@ def _edit_page(request, target, form, *, response, status=200, conflict=None, fi
         "conflict": conflict,
         "revision_input": hidden_input_html(form["base_revision"]),
         "attachments": attachments,
+        "attachment_forms": attachment_forms_html(attachments, get_token(request)),
         "threads": threads,
         # without threads between them, each item's and field's parts in one string (no template loop)
         "items_html": None if threads else joined_parts(items),
