@@ -409,6 +409,22 @@ def hidden_input_html(bound) -> SafeString:
                        format_html(' value="{}"', value) if value is not None else NOTHING, bound.auto_id)
 
 
+ROW_END = format_html("{}</td></tr>", NOTHING)
+RESPONDENT_ROW = '<tr><th scope="row">{}</th><td>{}</td></tr>'
+NOT_ENTERED = "（未入力）"
+
+
+def answers_table_html(rows) -> SafeString:
+    """The answers table's rows (decorate_answer_rows' heads, each closed) in one string, for a page
+    with no review thread or link between them (the template's loop otherwise)."""
+    return _join(part for row in rows for part in (row.head, ROW_END))
+
+
+def respondent_table_html(respondent: list[tuple[str, str]]) -> SafeString:
+    """The respondent table's rows (presenting.respondent_rows) without review threads between them."""
+    return format_html_join("", RESPONDENT_ROW, ((label, value or NOT_ENTERED) for label, value in respondent))
+
+
 # --- attached files (the edit page) ----------------------------------------------------------------
 
 

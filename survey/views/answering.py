@@ -32,6 +32,7 @@ from survey.forms.presenting import (
     respondent_rows,
 )
 from survey.forms.questionnaire_html import (
+    answers_table_html,
     attachment_forms_html,
     decorate_answer_rows,
     decorate_fields,
@@ -39,6 +40,7 @@ from survey.forms.questionnaire_html import (
     hidden_input_html,
     history_rows_html,
     joined_parts,
+    respondent_table_html,
 )
 from survey.models import ResponseState
 from survey.services.attachments import StoredFiles, stored_files
@@ -165,6 +167,9 @@ def _response_page(request, target, response, version, *, history: bool):
         context["respondent"] = respondent_rows(defn, version.respondent)
         context["risk_label"] = {lv.id: lv.label for lv in defn.risk_levels}.get(version.risk_level, "")
         context["cleared_labels"] = key_labels(defn, version.cleared_items)
+        if not context["threads"]:  # nothing between the rows: each table's rows in one string
+            context["answer_rows_html"] = answers_table_html(context["rows"])
+            context["respondent_rows_html"] = respondent_table_html(context["respondent"])
     return render(request, "survey/response_detail.html", context)
 
 
@@ -377,13 +382,17 @@ def response_confirm(request, round_id: int, org_code: str):
         if base is not None else None
     decorate_rows(rows, carry["marks"], changes)
     decorate_answer_rows(rows, defn)
+    respondent = respondent_rows(defn, version.respondent)
+    review = _review_context(request, target, response, back="confirm")
+    if not review["threads"]:  # nothing between the rows: each table's rows in one string
+        review |= {"answer_rows_html": answers_table_html(rows), "respondent_rows_html": respondent_table_html(respondent)}
     return render(request, "survey/response_confirm.html", carry | {
         "round": target.round, "target": target, "org": target.organization, "version": version,
         "rows": rows, "own_changes": list(changes.values()) if changes is not None else None,
-        "respondent": respondent_rows(defn, version.respondent), "issues": issues, "form": form,
+        "respondent": respondent, "issues": issues, "form": form,
         "revision_input": hidden_input_html(form["base_revision"]),
         "is_proxy": target.organization != request.user.organization,
         "submission_guidance": [g for g in defn.guidance if g.place == "submission"],
         "attachment_rows": live_panel(target, files),
-        **_review_context(request, target, response, back="confirm"),
+        **review,
     })
