@@ -57,3 +57,13 @@ def test_the_form_cleans_as_djangos_form_does(round_, case):
         assert {item_name("1-1"), item_name("6"), "base_revision"} <= set(ours.errors)
     if case == "complete":
         assert ours.is_valid() and ours.answers
+
+
+def test_the_form_has_nothing_its_own_cleaning_would_skip(round_):
+    """Django's cleaning also calls clean_<name> methods and hands a FileField its initial value;
+    QuestionnaireForm._clean_fields does neither, so the form must have neither: a field added
+    later with either fails here rather than being cleaned differently."""
+    form = QuestionnaireForm(QueryDict(""), target=target_of(round_, "141500"))
+    assert form.fields
+    assert not [name for name in form.fields if hasattr(form, f"clean_{name}")]
+    assert not [name for name, field in form.fields.items() if isinstance(field, forms.FileField)]
