@@ -153,11 +153,15 @@ def private_workdir(relative: str) -> Path:
 
     Inside the private storage when that is a disk the nodes share, else under the system's
     temporary folder. Remove it with `private_delete_folder`."""
-    storage = private_storage()
-    base = Path(storage.path(_checked(relative))) if _on_disk(storage) else (
-        Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()) / "chosa-work" / relative)
+    base = _workdir_path(relative)
     base.mkdir(parents=True, exist_ok=True, mode=0o700)
     return base
+
+
+def _workdir_path(relative: str) -> Path:
+    storage = private_storage()
+    return Path(storage.path(_checked(relative))) if _on_disk(storage) else (
+        Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()) / "chosa-work" / relative)
 
 
 def private_local_file(name: str, *, workdir: Path) -> Path:
@@ -184,6 +188,15 @@ def private_stored_name(local: Path) -> str | None:
     except ValueError:
         return None
     return relative.as_posix() if relative.parts else None
+
+
+def private_workdirs(relative: str, pattern: str) -> list[str]:
+    """The working folders under `relative` whose path below it matches the glob `pattern`, as
+    names for `private_workdir` (none created: only those that exist)."""
+    base = _workdir_path(relative)
+    if not base.is_dir():
+        return []
+    return sorted(f"{relative}/{path.relative_to(base).as_posix()}" for path in base.glob(pattern) if path.is_dir())
 
 
 def private_delete_folder(relative: str) -> None:

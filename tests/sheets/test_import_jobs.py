@@ -328,3 +328,56 @@ def test_a_killed_import_leaves_no_file_behind_once_resumed(cast, round_, orgs, 
     assert len(paths) == 4 and _stored(private_root, job) == set(paths.values())
     for name, path in paths.items():
         assert (private_root / path).read_bytes() == entries[name]
+
+
+@pytest.mark.django_db
+def test_a_job_failed_while_the_database_was_down_is_swept_by_the_next_bulk_job(cast, round_, orgs, private_root,
+                                                                               monkeypatch):
+    """A bulk job that fails while the database is down cannot sweep its folder (which versions
+    point at is unknown), and a failed job is not resumed: the next bulk job's start sweeps it,
+    keeping the sheets it imported and removing the expanded entries it did not (personal data)."""
+    from django.db import DatabaseError
+
+    from survey import jobs
+    from survey.services import sheets
+    from survey.services.sheets import imports
+
+    monkeypatch.setattr(imports, "IMPORT_CHUNK", 2)
+    monkeypatch.setattr(jobs, "job_enqueue", lambda job_id: None)
+    codes = ["131016", "141003", "141500", "142042"]
+    entries = {f"{code}.xlsx": sheet_for(round_, orgs[code], VALID_ANSWERS) for code in codes}
+    failed = sheets.sheets_import_job_create(uploads=[("返送.zip", _zip(entries))], acting_user=cast["admin"])
+    real_check, calls = imports._Importer.check, []
+
+    def database_gone_on_the_third(self, *args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise DatabaseError("the connection was lost")
+        return real_check(self, *args)
+
+    real_sweep = imports._job_folder_sweep
+
+    def database_down(job):  # up for the start's sweep, down for the failure's
+        if calls:
+            raise DatabaseError("the connection was lost")
+        real_sweep(job)
+
+    monkeypatch.setattr(imports._Importer, "check", database_gone_on_the_third)
+    monkeypatch.setattr(imports, "_job_folder_sweep", database_down)
+    jobs.run_job(failed.pk)
+    failed.refresh_from_db()
+    assert failed.status == Job.Status.FAILED and ResponseVersion.objects.count() == 2
+    assert len(_stored(private_root, failed)) == 4  # two imported, two expanded and left
+
+    monkeypatch.undo()
+    monkeypatch.setattr(jobs, "job_enqueue", lambda job_id: None)
+    later = sheets.sheets_import_job_create(uploads=[("追加.zip", _zip({"131016.xlsx": entries["131016.xlsx"]}))],
+                                            acting_user=cast["admin"])
+    jobs.run_job(later.pk)
+    later.refresh_from_db()
+    assert later.status == Job.Status.DONE
+    failed.refresh_from_db()
+    assert failed.status == Job.Status.FAILED  # swept, not resumed
+    folder = f"sheets/{failed.created_at:%Y/%m}/job-{failed.pk}/"
+    kept = set(ResponseVersion.objects.filter(file_path__startswith=folder).values_list("file_path", flat=True))
+    assert len(kept) == 2 and {path for path in stored_files(private_root) if path.startswith(folder)} == kept

@@ -361,6 +361,22 @@ def _job_folder_sweep(job: Job) -> None:
         workdir.rmdir()
 
 
+def _finished_job_folders_sweep(current: Job) -> None:
+    """Sweep the folders of finished bulk jobs whose own sweep did not run: a job that failed
+    while the database was down could not tell which of its files versions point at, and a
+    failed job is not resumed, so its expanded entries (personal data) would stay on disk."""
+    folders = {}
+    for folder in storage.private_workdirs(SHEETS_FOLDER, "*/*/job-*"):
+        pk = folder.rpartition("/job-")[2]
+        if pk.isdigit() and int(pk) != current.pk:
+            folders[int(pk)] = folder
+    if not folders:
+        return
+    for job in Job.objects.filter(pk__in=folders, kind=IMPORT_KIND, status__in=[Job.Status.DONE, Job.Status.FAILED]):
+        if _job_folder(job) == folders[job.pk]:
+            _job_folder_sweep(job)
+
+
 def _job_files(job: Job) -> Iterator[tuple[str, str, Path | UploadRejected]]:
     """(key, display name, file or the upload's rejection) of every workbook in the job's uploads;
     zip entries are expanded to the job's folder (`_job_folder`)."""
@@ -385,6 +401,7 @@ def run_sheet_import(ctx: JobContext) -> None:
     gc.freeze()
     try:
         _job_folder_sweep(job)  # what a killed attempt left
+        _finished_job_folders_sweep(job)  # what a job failed while the database was down left
         with reader_pool() as reader:
             reader.start()  # the workers start up beside the zips' expansion, on the other CPUs
             files = list(_job_files(job))
