@@ -138,3 +138,33 @@ def test_a_remembered_worksheet_gives_its_bounds_again():
     _outcome(plain, below)  # remembered now
     assert _outcome(plain, below) == expected
     assert _outcome(plain, Limits(max_total_cells=first)) == _cold(plain, Limits(max_total_cells=first))
+
+
+def test_parts_every_sheet_shares_stay_remembered_through_a_batch_of_sheets_with_parts_of_their_own():
+    """A batch: each sheet brings a worksheet and shared strings of its own (remembered, never seen
+    again); the styles, theme, relationships... of the writer must not be decompressed again every
+    time the memo fills up (it holds 64 parts: about 20 sheets)."""
+    entries = _entries(_sheet())
+    own = {"xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"}
+
+    def sheet(n: int) -> bytes:  # a comment after the root element: well-formed, another part
+        return _rezip([(name, body + f"<!-- {n} -->".encode() if name in own else body) for name, body in entries])
+
+    batch = [sheet(n) for n in range(3 * containers._SEEN_MAX)]
+    _cold(batch[0])
+    decompressed: list[str] = []
+    real = containers._whole_part
+
+    def counted(data, info, limit):
+        decompressed.append(info.filename)
+        return real(data, info, limit)
+
+    containers._whole_part = counted
+    try:
+        outcomes = [_outcome(data) for data in batch[1:]]
+    finally:
+        containers._whole_part = real
+    assert all(o[0] == "ok" for o in outcomes)
+    assert set(decompressed) == own  # only each sheet's own parts, every time
+    assert len(decompressed) == len(own) * (len(batch) - 1)
+    assert len(containers._SEEN) <= containers._SEEN_MAX

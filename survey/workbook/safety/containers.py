@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -102,7 +103,7 @@ def _check_container(data: bytes, limits: Limits) -> CheckedWorkbook:
         by_tags = isinstance(scanner, _XlsxCells) and info.file_size <= KEEP_PART_BYTES
         keep = KEEP_PART_BYTES if (by_tags or info.filename in _KEPT_PARTS) else 0
         seen_key = _seen_key(data, info, kind, bounds)
-        seen = _SEEN.get(seen_key) if seen_key is not None else None
+        seen = _recall(seen_key) if seen_key is not None else None
         if seen is not None:
             size, xml = _replay(seen, scanner, limits, total)
         else:
@@ -142,9 +143,13 @@ def _check_container(data: bytes, limits: Limits) -> CheckedWorkbook:
 # cell bounds, e.g. the choice-list sheet that every sheet of a writer carries byte for byte)
 # and set again on the new scanner, so the workbook's bounds are applied to it as to a part
 # checked afresh; its size still counts toward the workbook's total (`_replay`).
+# The least recently used part is forgotten first: a batch's sheets each bring parts of their own
+# (the worksheet, the shared strings) that never come again, and they must not push out the
+# parts every sheet shares (emptying the whole memo when full checked those again every ~20 sheets).
 SEEN_PART_BYTES = 64 * 1024  # stored bytes of a part that may be remembered
 _SEEN_MAX = 64
 _SEEN: dict[tuple, tuple[int, bytes | None, dict | None]] = {}
+_SEEN_LOCK = threading.Lock()
 
 
 def _seen_key(data: bytes, info, kind: str, limits: tuple) -> tuple | None:
@@ -163,10 +168,20 @@ def _seen_key(data: bytes, info, kind: str, limits: tuple) -> tuple | None:
             info.file_size, info.compress_size, data[start:end])
 
 
+def _recall(key: tuple) -> tuple[int, bytes | None, dict | None] | None:
+    """What checking this part found before, now the most recently used; None when not remembered."""
+    with _SEEN_LOCK:
+        seen = _SEEN.pop(key, None)
+        if seen is not None:
+            _SEEN[key] = seen  # last: `_remember` forgets the first
+        return seen
+
+
 def _remember(key: tuple, outcome: tuple[int, bytes | None, int]) -> None:
-    if len(_SEEN) >= _SEEN_MAX:
-        _SEEN.clear()
-    _SEEN[key] = outcome
+    with _SEEN_LOCK:  # threads of one process may check workbooks at once
+        while len(_SEEN) >= _SEEN_MAX:
+            del _SEEN[next(iter(_SEEN))]  # the least recently used (a dict keeps its order)
+        _SEEN[key] = outcome
 
 
 def _replay(seen: tuple[int, bytes | None, dict | None], scanner, limits: Limits, total: int,
