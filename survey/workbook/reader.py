@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from survey import engine
 from survey.engine import Definition, Issue
+from survey.engine.text import clean_text
 from survey.orgmaster.names import NameMatch
 
 from . import messages as msg
@@ -152,11 +153,32 @@ def _missing(defn, org_kind: str, answers: dict, respondent: dict, attached, dra
 
 
 def _respondent(ex: Extraction, defn: Definition, report: _Report) -> dict[str, str]:
+    """The respondent's fields, normalised in one engine call per sheet; each issue goes to the
+    cell of the field it names (the labels the extraction found are the definition's own)."""
+    ministry, labels = _respondent_labels(defn)
+    typed = {label: raw for label, raw in ex.respondent.items() if label not in ministry}
+    if not typed.keys() <= labels:  # a label the definition does not spell so: one call per label
+        return _respondent_per_label(typed, defn, report)
+    values, issues = engine.normalise_respondent(defn, {label: raw.value for label, raw in typed.items()})
+    for issue in issues:
+        raw = typed[issue.field]
+        report.engine_issue(issue, raw.cell, raw.value)
+    return values
+
+
+def _respondent_labels(defn: Definition) -> tuple[frozenset[str], frozenset[str]]:
+    """(the labels of the fields the ministry fills, every field's label the engine reads as
+    itself: the label its issues name), kept per definition."""
+    table = defn.memo.table("reader_respondent_labels")
+    if not table:
+        table[None] = (frozenset(f.label for f in defn.respondent_fields if f.filled_by == "ministry"),
+                       frozenset(f.label for f in defn.respondent_fields if clean_text(f.label) == f.label))
+    return table[None]
+
+
+def _respondent_per_label(typed: dict[str, RawCell], defn: Definition, report: _Report) -> dict[str, str]:
     found: dict[str, str] = {}
-    ministry = {f.label for f in defn.respondent_fields if f.filled_by == "ministry"}
-    for label, raw in ex.respondent.items():
-        if label in ministry:
-            continue  # the round's values: see _ministry_fields
+    for label, raw in typed.items():
         values, issues = engine.normalise_respondent(defn, {label: raw.value})
         found.update(values)
         for issue in issues:
