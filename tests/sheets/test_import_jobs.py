@@ -291,10 +291,9 @@ def test_an_imported_zip_entry_is_stored_where_it_was_expanded(client, cast, rou
             assert (private_root / path).read_bytes() == zf.read(name)
 
 
-@pytest.mark.django_db
-def test_a_killed_import_leaves_no_file_behind_once_resumed(cast, round_, orgs, private_root, monkeypatch):
-    """A worker killed mid-import runs no clean-up: the resumed attempt removes the entries the
-    killed one expanded but did not import, keeps those it imported, and stores each sheet once."""
+def _four_sheet_job_whose_check_raises(cast, round_, orgs, monkeypatch, exc: BaseException, on_call: int):
+    """A bulk job of four valid sheets in one zip, two per chunk, not enqueued, whose sheet check
+    raises `exc` at its `on_call`-th call; its entries by name and a list counting the calls."""
     from survey import jobs
     from survey.services import sheets
     from survey.services.sheets import imports
@@ -306,13 +305,24 @@ def test_a_killed_import_leaves_no_file_behind_once_resumed(cast, round_, orgs, 
     job = sheets.sheets_import_job_create(uploads=[("返送.zip", _zip(entries))], acting_user=cast["admin"])
     real_check, calls = imports._Importer.check, []
 
-    def crash_on_the_fourth(self, *args):
+    def raising(self, *args):
         calls.append(1)
-        if len(calls) == 4:
-            raise Crash
+        if len(calls) == on_call:
+            raise exc
         return real_check(self, *args)
 
-    monkeypatch.setattr(imports._Importer, "check", crash_on_the_fourth)
+    monkeypatch.setattr(imports._Importer, "check", raising)
+    return job, entries, calls
+
+
+@pytest.mark.django_db
+def test_a_killed_import_leaves_no_file_behind_once_resumed(cast, round_, orgs, private_root, monkeypatch):
+    """A worker killed mid-import runs no clean-up: the resumed attempt removes the entries the
+    killed one expanded but did not import, keeps those it imported, and stores each sheet once."""
+    from survey import jobs
+    from survey.services.sheets import imports
+
+    job, entries, _ = _four_sheet_job_whose_check_raises(cast, round_, orgs, monkeypatch, Crash(), on_call=4)
     monkeypatch.setattr(imports, "_job_folder_sweep", lambda job: None)  # killed: no clean-up runs
     monkeypatch.setattr(jobs, "_owner", lambda: f"{socket.gethostname()}:999999999")
     with pytest.raises(Crash):
@@ -342,19 +352,8 @@ def test_a_job_failed_while_the_database_was_down_is_swept_by_the_next_bulk_job(
     from survey.services import sheets
     from survey.services.sheets import imports
 
-    monkeypatch.setattr(imports, "IMPORT_CHUNK", 2)
-    monkeypatch.setattr(jobs, "job_enqueue", lambda job_id: None)
-    codes = ["131016", "141003", "141500", "142042"]
-    entries = {f"{code}.xlsx": sheet_for(round_, orgs[code], VALID_ANSWERS) for code in codes}
-    failed = sheets.sheets_import_job_create(uploads=[("返送.zip", _zip(entries))], acting_user=cast["admin"])
-    real_check, calls = imports._Importer.check, []
-
-    def database_gone_on_the_third(self, *args):
-        calls.append(1)
-        if len(calls) == 3:
-            raise DatabaseError("the connection was lost")
-        return real_check(self, *args)
-
+    failed, entries, calls = _four_sheet_job_whose_check_raises(
+        cast, round_, orgs, monkeypatch, DatabaseError("the connection was lost"), on_call=3)
     real_sweep = imports._job_folder_sweep
 
     def database_down(job):  # up for the start's sweep, down for the failure's
@@ -362,7 +361,6 @@ def test_a_job_failed_while_the_database_was_down_is_swept_by_the_next_bulk_job(
             raise DatabaseError("the connection was lost")
         real_sweep(job)
 
-    monkeypatch.setattr(imports._Importer, "check", database_gone_on_the_third)
     monkeypatch.setattr(imports, "_job_folder_sweep", database_down)
     jobs.run_job(failed.pk)
     failed.refresh_from_db()
