@@ -6,8 +6,9 @@ from django.db import connections
 
 from survey.jobs import jobs_resume_interrupted, run_job_task
 from survey.services.scheduled_reminders import reminders_tick
+from survey.services.sheets import finished_job_folders_sweep
 
-__all__ = ["reminders_tick_task", "run_job_task"]
+__all__ = ["import_folders_sweep_task", "reminders_tick_task", "run_job_task"]
 
 
 @worker_ready.connect
@@ -23,3 +24,10 @@ def _resume_interrupted_jobs(**kwargs) -> None:
 def reminders_tick_task() -> dict[str, int]:
     """Celery beat's tick: send the scheduled reminders and digests now due (survey.services.scheduled_reminders)."""
     return reminders_tick()
+
+
+@shared_task(name="survey.tasks.sweep_import_folders")
+def import_folders_sweep_task() -> int:
+    """Celery beat's sweep of finished bulk imports' folders (survey.services.sheets.finished_job_folders_sweep):
+    the expanded entries a job failed while the database was down left on disk."""
+    return finished_job_folders_sweep()

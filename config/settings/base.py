@@ -286,6 +286,10 @@ else:
 # lost) or whose worker died are queued again (survey.jobs.jobs_requeue_stale).
 CELERY_BEAT_SCHEDULE["requeue-stale-jobs"] = {"task": "survey.tasks.requeue_stale_jobs", "schedule": 30.0,
                                               "options": {"expires": 30.0}}
+# Expanded zip entries a failed bulk import could not sweep (survey.services.sheets.finished_job_folders_sweep):
+# personal data removed within the hour instead of at the next import.
+CELERY_BEAT_SCHEDULE["sweep-import-folders"] = {"task": "survey.tasks.sweep_import_folders", "schedule": 3600.0,
+                                                "options": {"expires": 3600.0}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -379,3 +379,40 @@ def test_a_job_failed_while_the_database_was_down_is_swept_by_the_next_bulk_job(
     folder = f"sheets/{failed.created_at:%Y/%m}/job-{failed.pk}/"
     kept = set(ResponseVersion.objects.filter(file_path__startswith=folder).values_list("file_path", flat=True))
     assert len(kept) == 2 and {path for path in stored_files(private_root) if path.startswith(folder)} == kept
+
+
+@pytest.mark.django_db
+def test_celery_beat_sweeps_a_failed_jobs_folder_without_waiting_for_the_next_import(cast, round_, orgs,
+                                                                                   private_root, monkeypatch):
+    """The expanded entries a failed job left (personal data) go within the hour: beat's task sweeps
+    them, keeps what versions point at, and leaves a job still running alone."""
+    from django.conf import settings
+    from django.db import DatabaseError
+
+    from survey import jobs, tasks
+    from survey.services.sheets import imports
+
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "survey.tasks.sweep_import_folders"]
+    assert entries and entries[0]["schedule"] <= 3600
+
+    failed, _, calls = _four_sheet_job_whose_check_raises(
+        cast, round_, orgs, monkeypatch, DatabaseError("the connection was lost"), on_call=3)
+    real_sweep = imports._job_folder_sweep
+    monkeypatch.setattr(imports, "_job_folder_sweep", lambda job: None if calls else real_sweep(job))
+    jobs.run_job(failed.pk)
+    monkeypatch.undo()
+    failed.refresh_from_db()
+    assert failed.status == Job.Status.FAILED and len(_stored(private_root, failed)) == 4
+
+    running = Job.objects.create(kind=imports.IMPORT_KIND, status=Job.Status.RUNNING, created_by=cast["admin"])
+    running_folder = private_root / imports._job_folder(running)
+    running_folder.mkdir(parents=True)
+    (running_folder / "entry.xlsx").write_bytes(b"being imported")
+
+    assert tasks.import_folders_sweep_task.delay().get() == 1
+    folder = f"sheets/{failed.created_at:%Y/%m}/job-{failed.pk}/"
+    kept = set(ResponseVersion.objects.filter(file_path__startswith=folder).values_list("file_path", flat=True))
+    assert len(kept) == 2 and {path for path in stored_files(private_root) if path.startswith(folder)} == kept
+    assert (running_folder / "entry.xlsx").read_bytes() == b"being imported"
+    assert tasks.import_folders_sweep_task.delay().get() == 1  # again: nothing more to remove
+    assert {path for path in stored_files(private_root) if path.startswith(folder)} == kept

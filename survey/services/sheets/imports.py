@@ -361,20 +361,27 @@ def _job_folder_sweep(job: Job) -> None:
         workdir.rmdir()
 
 
-def _finished_job_folders_sweep(current: Job) -> None:
+def finished_job_folders_sweep(*, current: Job | None = None) -> int:
     """Sweep the folders of finished bulk jobs whose own sweep did not run: a job that failed
     while the database was down could not tell which of its files versions point at, and a
-    failed job is not resumed, so its expanded entries (personal data) would stay on disk."""
+    failed job is not resumed, so its expanded entries (personal data) would stay on disk.
+    Run at every bulk job's start (`current`: that job, left alone) and by Celery beat
+    (settings.CELERY_BEAT_SCHEDULE "sweep-import-folders"), so that the files do not wait for
+    the next import. A running or queued job's folder is never touched. Returns the number of
+    folders swept."""
     folders = {}
     for folder in storage.private_workdirs(SHEETS_FOLDER, "*/*/job-*"):
         pk = folder.rpartition("/job-")[2]
-        if pk.isdigit() and int(pk) != current.pk:
+        if pk.isdigit() and (current is None or int(pk) != current.pk):
             folders[int(pk)] = folder
     if not folders:
-        return
+        return 0
+    swept = 0
     for job in Job.objects.filter(pk__in=folders, kind=IMPORT_KIND, status__in=[Job.Status.DONE, Job.Status.FAILED]):
         if _job_folder(job) == folders[job.pk]:
             _job_folder_sweep(job)
+            swept += 1
+    return swept
 
 
 def _job_files(job: Job) -> Iterator[tuple[str, str, Path | UploadRejected]]:
@@ -401,7 +408,7 @@ def run_sheet_import(ctx: JobContext) -> None:
     gc.freeze()
     try:
         _job_folder_sweep(job)  # what a killed attempt left
-        _finished_job_folders_sweep(job)  # what a job failed while the database was down left
+        finished_job_folders_sweep(current=job)  # what a job failed while the database was down left
         with reader_pool() as reader:
             reader.start()  # the workers start up beside the zips' expansion, on the other CPUs
             files = list(_job_files(job))
