@@ -141,6 +141,7 @@ def measure(args) -> int:
     if args.profile:
         say(f"\n== cProfile of {args.profile!r} ({len(cpu.get(args.profile, []))} + warm-up requests)")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats("work/main/(survey|config|aggregation)", args.top)
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.top)
     return 0
 

@@ -186,8 +186,8 @@ def saturation(stack: Stack, work: Path, args, accepted: Counter) -> dict:
         s = window_stats(rec, start, end, cats)
         ok = s["n"] - s["bad"]
         rates[phase] = ok / max(end - start, 1e-9)
-        say(f"  {phase:<6} {rates[phase]:6.1f} req/s  ({fmt(s)}); web CPU per request "
-            f"{1000 * cpu['web'] / max(len(rec), 1):.1f} ms")
+        say(f"  {phase:<6} {rates[phase]:6.1f} req/s  ({fmt(s)}); CPU per request: web "
+            f"{1000 * cpu['web'] / max(len(rec), 1):.1f} ms, PostgreSQL {1000 * cpu['postgres'] / max(len(rec), 1):.1f} ms")
         for org, _, _ in out["saves"]:
             accepted[org] += 1
     ratio = f"{100 * rates['portal'] / rates['bare']:.0f} %" if rates["bare"] else "not measured (no bare-view request)"
