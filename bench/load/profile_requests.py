@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import cProfile
 import pstats
+import re
 import statistics
 import sys
 import tempfile
@@ -26,7 +27,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 
 from bench.load import data  # noqa: E402
 from bench.load.stack import HOST, Stack, django_setup, say  # noqa: E402
@@ -103,8 +105,6 @@ def measure(args) -> int:
         assert done.status_code == 302, done.status_code
         clients.append((client, me))
 
-    import re
-
     revision = re.compile(r'name="base_revision" value="(\d+)"')
 
     def round_of(client, me):
@@ -141,7 +141,8 @@ def measure(args) -> int:
     if args.profile:
         say(f"\n== cProfile of {args.profile!r} ({len(cpu.get(args.profile, []))} + warm-up requests)")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.top)
-        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats("work/main/(survey|config|aggregation)", args.top)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(
+            f"{re.escape(str(ROOT))}/(survey|config|aggregation)/", args.top)  # the project's own functions
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.top)
     return 0
 
