@@ -266,15 +266,16 @@ def versions_of(response: Response) -> QuerySet[ResponseVersion]:
     return response.versions.select_related("created_by", "acting_organization").order_by("-number")
 
 
-def version_history(response: Response) -> list[ResponseVersion]:
-    """versions_of for the history table (newest first), each version with only what the table
+def version_history(response: Response, *, limit: int | None = None) -> list[ResponseVersion]:
+    """versions_of for the history table (newest first; the newest `limit` only, if given), each version with only what the table
     draws (number, status, source, time, who acted), the rest deferred: `actor_name` (the name of
     who saved it, or None), `acting_name` and `acting_prefecture_name` (their organisation's, or
     None). From SQL written once per process (survey.joined); the names are read as values, not
     as a User and an Organization per version: a response saved 50 times made 150 model instances
     on each view of its page. version_actors() gives the shown version's as instances."""
     versions = []
-    for version, actor_name, acting_name, acting_prefecture_name in _VERSION_HISTORY.rows([response.pk]):
+    rows = _VERSION_HISTORY.rows([response.pk]) if limit is None else _NEWEST_VERSIONS.rows([response.pk, limit])
+    for version, actor_name, acting_name, acting_prefecture_name in rows:
         version.response = response
         version.actor_name, version.acting_name = actor_name, acting_name
         version.acting_prefecture_name = acting_prefecture_name
@@ -302,12 +303,14 @@ def _partial(model, **values):
 
 HISTORY_VERSION_FIELDS = ("id", "response", "number", "status", "source", "created_by", "acting_organization",
                           "created_at")
-_VERSION_HISTORY = Joined(
-    [Part(ResponseVersion, "v", leave_out=tuple(f.name for f in ResponseVersion._meta.concrete_fields
-                                                if f.name not in HISTORY_VERSION_FIELDS))],
-    "FROM {v} LEFT OUTER JOIN {u} ON u.id = v.created_by_id LEFT OUTER JOIN {o} ON o.id = v.acting_organization_id"
-    " WHERE v.response_id = %s ORDER BY v.number DESC",
-    extra=("u.name", "o.name", "o.prefecture_name"), tables={"u": User, "o": Organization})
+_HISTORY_PARTS = [Part(ResponseVersion, "v", leave_out=tuple(f.name for f in ResponseVersion._meta.concrete_fields
+                                                             if f.name not in HISTORY_VERSION_FIELDS))]
+_HISTORY_TAIL = ("FROM {v} LEFT OUTER JOIN {u} ON u.id = v.created_by_id"
+                 " LEFT OUTER JOIN {o} ON o.id = v.acting_organization_id"
+                 " WHERE v.response_id = %s ORDER BY v.number DESC")
+_HISTORY_NAMES = {"extra": ("u.name", "o.name", "o.prefecture_name"), "tables": {"u": User, "o": Organization}}
+_VERSION_HISTORY = Joined(_HISTORY_PARTS, _HISTORY_TAIL, **_HISTORY_NAMES)
+_NEWEST_VERSIONS = Joined(_HISTORY_PARTS, _HISTORY_TAIL + " LIMIT %s", **_HISTORY_NAMES)
 
 
 def org_kind_choices() -> list[tuple[str, str]]:

@@ -1,5 +1,6 @@
 """The read-only response page and its old versions."""
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -114,3 +115,30 @@ def test_a_month_is_shown_in_both_calendars(round_, sagamihara):
     page = login(sagamihara).get(detail_url(round_)).content.decode()
     assert "2024年3月（令和6年3月）" in page
     assert "2024-03" not in page
+
+
+def _history_rows(page: str) -> list[str]:
+    table = page.split('data-testid="history-table"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"第(\d+)版", table.split("<tbody>", 1)[1])
+
+
+def test_a_long_history_lists_the_newest_twenty_and_links_to_every_version(round_, sagamihara):
+    """保存の履歴 of a response saved many times: the newest twenty versions, a link to all of them
+    (the page's cost no longer grows with the history); the version shown keeps who saved it even
+    when it is older than the twenty listed."""
+    save(round_, "141500", sagamihara, LONG_ANSWERS, submit=True)  # version 1, the one that counts
+    for n in range(24):
+        save(round_, "141500", sagamihara, {"3": "1" if n % 2 else "2"})  # drafts 2..25
+    client = login(sagamihara)
+    response = client.get(detail_url(round_))
+    page = response.content.decode()
+    assert _history_rows(page) == [str(n) for n in range(25, 5, -1)]
+    assert 'href="?history=all#history-heading"' in page and "すべての版を表示" in page
+    shown = response.context["version"]
+    assert shown.number == 1 and shown.created_by.name == sagamihara.name
+    every = client.get(detail_url(round_) + "?history=all").content.decode()
+    assert _history_rows(every) == [str(n) for n in range(25, 0, -1)]
+    assert "すべての版を表示" not in every
+    old = client.get(detail_url(round_) + "versions/3/?history=all").content.decode()
+    assert "第3版（表示中）" in old and len(_history_rows(old)) == 25
+    assert len(_history_rows(client.get(detail_url(round_) + "versions/3/").content.decode())) == 20
