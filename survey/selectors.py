@@ -266,9 +266,24 @@ def versions_of(response: Response) -> QuerySet[ResponseVersion]:
     return response.versions.select_related("created_by", "acting_organization").order_by("-number")
 
 
+HISTORY_SHOWN = 20  # versions 保存の履歴 lists unless asked for every one (?history=all)
+
+
+def history_listing(response: Response | None, *, every: bool = False) -> tuple[list[ResponseVersion], bool]:
+    """(versions, more) of 保存の履歴: the newest HISTORY_SHOWN versions of version_history and
+    whether older ones exist (one more is read to tell), or with `every` all of them (more is
+    False). A response saved many times costs its page what any other does."""
+    if response is None:
+        return [], False
+    if every:
+        return version_history(response), False
+    versions = version_history(response, limit=HISTORY_SHOWN + 1)
+    return versions[:HISTORY_SHOWN], len(versions) > HISTORY_SHOWN
+
+
 def version_history(response: Response, *, limit: int | None = None) -> list[ResponseVersion]:
-    """versions_of for the history table (newest first; the newest `limit` only, if given), each version with only what the table
-    draws (number, status, source, time, who acted), the rest deferred: `actor_name` (the name of
+    """versions_of for the history table (newest first; the newest `limit` only, if given), each
+    version with only what the table draws (number, status, source, time, who acted), the rest deferred: `actor_name` (the name of
     who saved it, or None), `acting_name` and `acting_prefecture_name` (their organisation's, or
     None). From SQL written once per process (survey.joined); the names are read as values, not
     as a User and an Organization per version: a response saved 50 times made 150 model instances

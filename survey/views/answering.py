@@ -139,9 +139,6 @@ def target_delegation(request, target):
                                                               "round": target.round})
 
 
-HISTORY_SHOWN = 20  # versions 保存の履歴 lists by default (newest first); ?history=all lists every one
-
-
 def _response_page(request, target, response, version, *, history: bool):
     """Read-only page of one version (or of nothing yet); writes the VIEW_RESPONSE audit row."""
     defn = target.round.survey.engine
@@ -149,12 +146,7 @@ def _response_page(request, target, response, version, *, history: bool):
     audit(Action.VIEW_RESPONSE, actor=request.user, request=request, organization=org,
           target=f"round:{target.round_id}/org:{org.code}" + (f"/v{version.number}" if version else ""))
     # The reverse relation hands each version its response (no read for is_proxy's comparison).
-    # 保存の履歴 lists the newest HISTORY_SHOWN versions unless asked for all (?history=all): the
-    # page of a response saved many times costs what any other does.
-    every = request.GET.get("history") == "all"
-    versions = selectors.version_history(response, limit=None if every else HISTORY_SHOWN + 1) if response else []
-    more = len(versions) > HISTORY_SHOWN and not every
-    versions = versions[:HISTORY_SHOWN] if more else versions
+    versions, more = selectors.history_listing(response, every=request.GET.get("history") == "all")
     listed = next((v for v in versions if version is not None and v.pk == version.pk), None)
     if version is not None:
         version.response = response
@@ -165,7 +157,7 @@ def _response_page(request, target, response, version, *, history: bool):
         "is_history": history,
         "versions": versions,
         "history_rows": history_rows_html(versions, version, target.round_id, org.code),
-        "history_more": more, "history_shown": HISTORY_SHOWN,
+        "history_more": more, "history_shown": selectors.HISTORY_SHOWN,
         "can_answer": (access.can_answer_for(request.user, target) and target.accepts_answers
                        and selectors.response_state(response) != ResponseState.APPROVED),
         "deadline_passed": not target.accepts_answers,

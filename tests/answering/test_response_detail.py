@@ -142,3 +142,18 @@ def test_a_long_history_lists_the_newest_twenty_and_links_to_every_version(round
     old = client.get(detail_url(round_) + "versions/3/?history=all").content.decode()
     assert "第3版（表示中）" in old and len(_history_rows(old)) == 25
     assert len(_history_rows(client.get(detail_url(round_) + "versions/3/").content.decode())) == 20
+
+
+def test_the_history_parameter_is_read_not_echoed(round_, sagamihara):
+    """Anything but history=all in the query (typed, forged, a payload) lists the newest twenty
+    and is never written into the page."""
+    save(round_, "141500", sagamihara, LONG_ANSWERS, submit=True)
+    for n in range(21):
+        save(round_, "141500", sagamihara, {"3": "1" if n % 2 else "2"})
+    client = login(sagamihara)
+    for query in ("?history=ALL", "?history=all%00", "?history=%3Cscript%3Ealert(1)%3C/script%3E",
+                  "?history[]=all", "?history=1"):
+        page = client.get(detail_url(round_) + query).content.decode()
+        assert len(_history_rows(page)) == 20, query
+        assert "<script>alert(1)" not in page and "history=ALL" not in page
+    assert len(_history_rows(client.get(detail_url(round_) + "?history=x&history=all").content.decode())) == 22
